@@ -1,0 +1,147 @@
+"""Run the stages: load -> render -> detect language -> write, full or incremental.
+
+Incremental by content hash: a file whose bytes did not change is not even
+parsed; a deleted file leaves the index; a file that fails keeps its last good
+version in the index (nothing a reader had is lost) and is reported.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.index import FileIndex
+
+from indexer import storage
+from indexer.document import Document, Problem, doc_id
+from indexer.language import assign_language
+from indexer.load import DocumentError, content_hash, discover, parse
+from indexer.render import render
+from indexer.write import index_fields
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IndexSummary:
+    """What one ``kb index`` run did, for the one-line report and the exit status."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    full: bool = False
+    per_language: Counter = field(default_factory=Counter)  # documents in the index
+    problems: list[Problem] = field(default_factory=list)  # errors of failed files
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_language.values())
+
+    def line(self) -> str:
+        langs = ", ".join(f"{lang} {n}" for lang, n in sorted(self.per_language.items())) or "none"
+        kind = "full rebuild" if self.full else "incremental"
+        return (
+            f"{kind}: {self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged, {self.failed} failed; {self.total} documents ({langs})"
+        )
+
+
+def prepare(path: Path, content_dir: Path) -> Document:
+    """Load, render and assign the language of one file (raises DocumentError)."""
+    return assign_language(render(parse(path, content_dir)))
+
+
+def _indexed(ix: FileIndex) -> dict[str, tuple[str, str]]:
+    """id -> (content hash, lang) of every document in the index."""
+    with ix.searcher() as searcher:
+        return {
+            fields["id"]: (fields.get("content_hash", ""), fields.get("lang", "xx"))
+            for fields in searcher.all_stored_fields()
+        }
+
+
+def build(
+    content_dir: Path,
+    index_dir: Path,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> IndexSummary:
+    """Bring the index in ``index_dir`` up to date with ``content_dir``."""
+    if not content_dir.is_dir():
+        raise FileNotFoundError(f"content directory not found: {content_dir}")
+    paths = list(discover(content_dir))
+    ix = None
+    if not full:
+        try:
+            ix = storage.open_index(index_dir)
+        except storage.IndexUnavailable:
+            ix = None
+    summary = IndexSummary(full=ix is None)
+    if ix is None:
+        generation, ix = storage.new_generation(index_dir)
+        known: dict[str, tuple[str, str]] = {}
+    else:
+        generation = storage.current_generation(index_dir)
+        known = _indexed(ix)
+
+    writer = ix.writer(limitmb=256)
+    try:
+        seen: set[str] = set()
+        languages: dict[str, str] = {}
+        for number, path in enumerate(paths, start=1):
+            ident = doc_id(path, content_dir)
+            seen.add(ident)
+            previous = known.get(ident)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                summary.failed += 1
+                summary.problems.append(
+                    Problem(path.relative_to(content_dir).as_posix(), 1, f"cannot read file: {exc.strerror}")
+                )
+                if previous:
+                    languages[ident] = previous[1]
+                continue
+            if previous and previous[0] == content_hash(data):
+                summary.unchanged += 1
+                languages[ident] = previous[1]
+            else:
+                try:
+                    doc = prepare(path, content_dir)
+                except DocumentError as exc:
+                    summary.failed += 1
+                    summary.problems.append(exc.problem)
+                    if previous:  # keep the last good version serving
+                        languages[ident] = previous[1]
+                else:
+                    summary.warnings.extend(doc.warnings)
+                    writer.update_document(**index_fields(doc))
+                    languages[ident] = doc.lang or "xx"
+                    if previous:
+                        summary.updated += 1
+                    else:
+                        summary.added += 1
+            if progress:
+                progress(number, len(paths))
+        for ident in known.keys() - seen:
+            writer.delete_by_term("id", ident)
+            summary.removed += 1
+        summary.per_language = Counter(languages.values())
+        changed = summary.added or summary.updated or summary.removed
+        if changed or summary.full:
+            writer.commit(optimize=summary.full)
+        else:
+            writer.cancel()
+    except BaseException:
+        writer.cancel()
+        raise
+    storage.write_meta(generation, documents=summary.total)
+    if summary.full:
+        storage.publish(index_dir, generation)
+    return summary

@@ -1,0 +1,149 @@
+"""Stage 2: Markdown -> sanitised HTML, plain text and heading sections.
+
+Documents are written by many hands and imported from the web, so the HTML is
+cleaned with nh3 (no script, no event handlers, no ``javascript:`` links) before
+it is stored; the site shows it as is.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import markdown
+import nh3
+from markdown.extensions.toc import slugify_unicode
+
+from indexer.document import Document, Section
+
+_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "toc", "attr_list", "def_list"]
+_EXTENSION_CONFIGS = {"toc": {"slugify": slugify_unicode, "permalink": False}}
+
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title", "lang"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+_HEADING = re.compile(r"<h([1-6])(?: id=\"([^\"]*)\")?>(.*?)</h\1>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|tr|td|th|pre|blockquote|dd|dt)>|<br\s*/?>")
+
+
+def render_markdown(body: str) -> str:
+    """Markdown to sanitised HTML with heading anchors."""
+    raw = markdown.markdown(body, extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
+    return nh3.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def html_to_text(fragment: str) -> str:
+    """Visible text of an HTML fragment, one line per block."""
+    text = _BLOCK_END.sub("\n", fragment)
+    text = html.unescape(_TAG.sub("", text))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def number_slides(fragment: str) -> str:
+    """Give a presentation's ``h2`` headings the stable anchors ``slide-1``, ``slide-2``, ..."""
+    counter = 0
+
+    def renumber(match: re.Match) -> str:
+        nonlocal counter
+        level, _, inner = match.groups()
+        if level != "2":
+            return match.group(0)
+        counter += 1
+        return f'<h2 id="slide-{counter}">{inner}</h2>'
+
+    return _HEADING.sub(renumber, fragment)
+
+
+def split_sections(fragment: str) -> list[Section]:
+    """The text under each heading; text before the first heading has the empty anchor."""
+    sections: list[Section] = []
+    anchor, heading, start = "", "", 0
+    for match in _HEADING.finditer(fragment):
+        text = html_to_text(fragment[start : match.start()])
+        if text or anchor:
+            sections.append(Section(anchor, heading, text))
+        anchor = match.group(2) or ""
+        heading = html_to_text(match.group(3))
+        start = match.end()
+    text = html_to_text(fragment[start:])
+    if text or anchor:
+        sections.append(Section(anchor, heading, text))
+    return sections
+
+
+def render(doc: Document) -> Document:
+    """Fill ``html``, ``text`` and ``sections`` of a loaded document."""
+    fragment = render_markdown(doc.body)
+    if doc.type == "presentation":
+        fragment = number_slides(fragment)
+    doc.html = fragment
+    doc.sections = split_sections(fragment)
+    doc.text = "\n".join(
+        part for s in doc.sections for part in ((s.heading, s.text) if s.heading else (s.text,)) if part
+    )
+    return doc

@@ -1,0 +1,59 @@
+"""The Whoosh schema: per-language text fields plus stored metadata and facets.
+
+Every document fills only its own language's ``title_<lang>``, ``meta_<lang>`` and
+``body_<lang>`` fields, analysed with that language's rules; a query is analysed
+once per language and searched across all of them (or one, with a filter).
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from indexer.analysis import FIELD_LANGUAGES, exact_analyzer, folded_analyzer, language_analyzer
+
+#: Bump when analysis or schema change: an index of another version is rebuilt in full.
+SCHEMA_VERSION = 1
+
+#: How much a match in each part of a document weighs (BM25F field boosts).
+FIELD_BOOSTS = {"title": 3.0, "meta": 2.0, "body": 1.0}
+
+
+def text_field(kind: str, lang: str) -> str:
+    return f"{kind}_{lang}"
+
+
+def build_schema() -> Schema:
+    fields = {
+        "id": ID(stored=True, unique=True, sortable=True),
+        "path": STORED(),
+        "title": STORED(),
+        "lang": ID(stored=True, sortable=True),
+        "lang_detected": BOOLEAN(stored=True),
+        "lang_probability": STORED(),
+        "type": ID(stored=True, sortable=True),
+        "date": ID(stored=True, sortable=True),
+        "year": ID(stored=True, sortable=True),
+        "date_ordinal": NUMERIC(stored=False, sortable=True),
+        "tags": KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, sortable=True),
+        "translation_key": ID(stored=True),
+        "organisation": ID(stored=True, sortable=True),
+        "region": ID(stored=True, sortable=True),
+        "summary": STORED(),
+        "source": STORED(),
+        "attachments": STORED(),
+        "html": STORED(),
+        "text": STORED(),
+        "sections": STORED(),
+        "content_hash": STORED(),
+        "mtime": STORED(),
+        "warnings": STORED(),
+        # Lower-cased words as written: rewards an exact, accented match.
+        "exact": TEXT(analyzer=exact_analyzer(), field_boost=0.5),
+        # Folded title and tag words: autocomplete and "did you mean".
+        "suggest": TEXT(analyzer=folded_analyzer(), spelling=True),
+    }
+    for lang in FIELD_LANGUAGES:
+        analyzer = language_analyzer(lang)
+        for kind, boost in FIELD_BOOSTS.items():
+            fields[text_field(kind, lang)] = TEXT(analyzer=analyzer, field_boost=boost, phrase=True)
+    return Schema(**fields)

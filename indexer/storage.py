@@ -1,0 +1,95 @@
+"""Where the index lives on disk, and how a new one replaces the old without readers noticing.
+
+``INDEX_DIR/current`` is a symlink to a generation folder (``gen-<time>``). An
+incremental update commits into the current generation (Whoosh's own commit is
+atomic); a full rebuild writes a new generation and swaps the link in one
+``os.replace``, so a reader only ever sees a complete index, and a failed build
+leaves the previous one serving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+
+from indexer.schema import SCHEMA_VERSION, build_schema
+
+CURRENT = "current"
+META_FILE = "kb-index.json"
+_KEEP_OLD_GENERATIONS = 1  # searchers still reading the previous one keep working
+
+
+class IndexUnavailable(Exception):
+    """There is no usable index at the given place; the message says why."""
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    link = index_dir / CURRENT
+    if not link.is_symlink() and not link.is_dir():
+        return None
+    target = link.resolve()
+    return target if target.is_dir() else None
+
+
+def read_meta(generation: Path) -> dict:
+    try:
+        return json.loads((generation / META_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_meta(generation: Path, **values: object) -> None:
+    meta = read_meta(generation)
+    meta.update(values)
+    tmp = generation / (META_FILE + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), "utf-8")
+    os.replace(tmp, generation / META_FILE)
+
+
+def open_index(index_dir: Path) -> FileIndex:
+    """The current index, or :class:`IndexUnavailable` with a reason a person can act on."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        raise IndexUnavailable(f"no index in {index_dir}: run 'kb index' to build it")
+    meta = read_meta(generation)
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise IndexUnavailable(f"the index in {index_dir} was built by another version: run 'kb index --full'")
+    try:
+        return whoosh_index.open_dir(str(generation))
+    except Exception as exc:  # Whoosh raises several kinds for damaged files
+        raise IndexUnavailable(
+            f"the index in {index_dir} is damaged ({exc.__class__.__name__}): run 'kb index --full'"
+        ) from None
+
+
+def new_generation(index_dir: Path) -> tuple[Path, FileIndex]:
+    """An empty index in a fresh generation folder, not yet visible to readers."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    generation = index_dir / f"gen-{time.time_ns()}"
+    generation.mkdir()
+    ix = whoosh_index.create_in(str(generation), build_schema())
+    write_meta(generation, schema_version=SCHEMA_VERSION)
+    return generation, ix
+
+
+def publish(index_dir: Path, generation: Path) -> None:
+    """Point ``current`` at ``generation`` atomically and drop generations no one needs."""
+    tmp_link = index_dir / f".current-{time.time_ns()}"
+    os.symlink(generation.name, tmp_link)
+    os.replace(tmp_link, index_dir / CURRENT)
+    discard_old_generations(index_dir, keep=generation)
+
+
+def discard_old_generations(index_dir: Path, keep: Path) -> None:
+    old = sorted(
+        (p for p in index_dir.glob("gen-*") if p.is_dir() and p.resolve() != keep.resolve()),
+        key=lambda p: p.name,
+    )
+    for path in old[: max(0, len(old) - _KEEP_OLD_GENERATIONS)]:
+        shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,51 @@
+"""Stage 4: turn an analysed document into the fields of one Whoosh record."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from indexer.analysis import field_language
+from indexer.document import Document
+from indexer.schema import text_field
+
+
+def index_fields(doc: Document) -> dict:
+    """The keyword arguments for ``writer.update_document`` of one document."""
+    lang = field_language(doc.lang)
+    meta_text = "\n".join(filter(None, [", ".join(doc.tags), doc.summary, doc.organisation, doc.region]))
+    fields = {
+        "id": doc.id,
+        "path": doc.path,
+        "title": doc.title,
+        "lang": doc.lang or "xx",
+        "lang_detected": doc.lang_detected,
+        "lang_probability": doc.lang_probability,
+        "type": doc.type,
+        "tags": ",".join(t.replace(",", " ") for t in doc.tags),
+        "summary": doc.summary,
+        "source": doc.source,
+        "attachments": json.dumps(doc.attachments),
+        "html": doc.html,
+        "text": doc.text,
+        "sections": json.dumps([asdict(s) for s in doc.sections], ensure_ascii=False),
+        "content_hash": doc.content_hash,
+        "mtime": doc.mtime,
+        "warnings": json.dumps([str(w) for w in doc.warnings], ensure_ascii=False),
+        "exact": f"{doc.title}\n{meta_text}\n{doc.text}",
+        "suggest": f"{doc.title}\n{', '.join(doc.tags)}",
+        text_field("title", lang): doc.title,
+        text_field("meta", lang): meta_text,
+        text_field("body", lang): doc.text,
+    }
+    if doc.date:
+        fields["date"] = doc.date.isoformat()
+        fields["year"] = str(doc.date.year)
+        fields["date_ordinal"] = doc.date.toordinal()
+    if doc.translation_key:
+        fields["translation_key"] = doc.translation_key
+    if doc.organisation:
+        fields["organisation"] = doc.organisation
+    if doc.region:
+        fields["region"] = doc.region
+    return fields

@@ -1,0 +1,71 @@
+"""The web application: ``create_app(config)`` wires the search service and the blueprints."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, render_template, request
+
+from kb.config import Config
+from kb.search import SearchService
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    if not isinstance(config, Config):
+        config = Config.load(config)
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="static")
+    app.config.update(TESTING=config.testing, SECRET_KEY=config.secret_key, JSON_SORT_KEYS=False)
+    app.config["KB"] = config
+    app.extensions["kb_search"] = SearchService(config.index_dir)
+
+    from kb import api, site
+
+    app.register_blueprint(site.bp)
+    app.register_blueprint(api.bp)
+    _register_error_pages(app)
+    app.add_template_filter(select_filters)
+    return app
+
+
+def select_filters(filters: dict, drop: str | None = None, add: tuple[str, str] | None = None) -> dict:
+    """The active search filters as URL arguments, with one dropped or added (facet links)."""
+    chosen = {k: v for k, v in filters.items() if v and k != drop}
+    if add:
+        chosen[add[0]] = add[1]
+    return chosen
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Friendly pages (or JSON for the API) instead of stack traces."""
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        if wants_json():
+            return {"error": "not found", "path": request.path}, 404
+        return render_template("error.html", status=404, message="This page does not exist."), 404
+
+    @app.errorhandler(405)
+    def not_allowed(error):
+        if wants_json():
+            return {"error": "method not allowed"}, 405
+        return render_template("error.html", status=405, message="That method is not allowed here."), 405
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        from werkzeug.exceptions import HTTPException
+
+        if isinstance(error, HTTPException):
+            if wants_json():
+                return {"error": error.description}, error.code
+            return render_template("error.html", status=error.code, message=error.description), error.code
+        logging.getLogger("kb").exception("unhandled error on %s", request.path)
+        if wants_json():
+            return {"error": "internal error"}, 500
+        return render_template("error.html", status=500, message="Something went wrong on our side."), 500

@@ -1,0 +1,62 @@
+"""The JSON API: the same search and documents as the pages, for tools and the search box."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request
+
+from kb.site import int_arg, service
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+_DOC_LIST_FIELDS = ("id", "title", "lang", "lang_detected", "type", "date", "url")
+_DOC_FIELDS = _DOC_LIST_FIELDS + (
+    "lang_probability",
+    "tags",
+    "translation_key",
+    "summary",
+    "organisation",
+    "region",
+    "source",
+    "attachments",
+    "html",
+    "warnings",
+    "path",
+)
+
+
+@bp.route("/search")
+def search():
+    result = service().search(
+        request.args.get("q", ""),
+        lang=request.args.get("lang") or None,
+        type=request.args.get("type") or None,
+        tag=request.args.get("tag") or None,
+        year=request.args.get("year") or None,
+        page=int_arg("page", 1),
+        limit=int_arg("limit", 10),
+    )
+    return result.as_json()
+
+
+def _translations(doc: dict) -> list[dict]:
+    return [
+        {"id": t["id"], "lang": t["lang"], "title": t["title"], "url": t["url"]}
+        for t in service().translations(doc.get("translation_key"), exclude=doc["id"])
+    ]
+
+
+@bp.route("/documents")
+def documents():
+    total, docs = service().documents(page=int_arg("page", 1), limit=int_arg("limit", 50))
+    return {
+        "total": total,
+        "documents": [{**{k: d.get(k) for k in _DOC_LIST_FIELDS}, "translations": _translations(d)} for d in docs],
+    }
+
+
+@bp.route("/documents/<path:doc_id>")
+def document(doc_id: str):
+    doc = service().document(doc_id)
+    if doc is None:
+        abort(404)
+    return {**{k: doc.get(k) for k in _DOC_FIELDS}, "translations": _translations(doc)}

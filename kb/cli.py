@@ -1,0 +1,160 @@
+"""The ``kb`` command: index, serve, search and check the knowledge base from a shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from indexer import pipeline
+from indexer.language import assign_language
+from indexer.load import DocumentError, discover, parse
+from indexer.render import render
+from indexer.storage import IndexUnavailable
+from kb.config import Config, ConfigError
+
+content_option = click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Content directory (default: $KB_CONTENT_DIR or ./content).",
+)
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index directory (default: $KB_INDEX_DIR or ./instance/index).",
+)
+
+
+def load_config(**overrides) -> Config:
+    try:
+        return Config.load(overrides)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Multilingual methodology knowledge base: index Markdown, search it, serve it."""
+
+
+def run_index(config: Config, full: bool, quiet: bool = False) -> pipeline.IndexSummary:
+    """Index with a progress bar on a terminal; print problems and the summary line."""
+    if not config.content_dir.is_dir():
+        raise click.ClickException(f"content directory not found: {config.content_dir}")
+    show_bar = sys.stderr.isatty() and not quiet
+    if show_bar:
+        with click.progressbar(length=0, label="Indexing", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            summary = pipeline.build(config.content_dir, config.index_dir, full=full, progress=progress)
+    else:
+        summary = pipeline.build(config.content_dir, config.index_dir, full=full)
+    for problem in summary.problems + summary.warnings:
+        click.echo(str(problem), err=True)
+    if not quiet or summary.failed:
+        click.echo(summary.line())
+    return summary
+
+
+@main.command("index")
+@content_option
+@index_option
+@click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating what changed.")
+def index_command(content_dir: Path | None, index_dir: Path | None, full: bool) -> None:
+    """Build or update the search index. Exit 2 when some documents failed."""
+    config = load_config(content_dir=content_dir, index_dir=index_dir)
+    summary = run_index(config, full)
+    if summary.failed:
+        sys.exit(2)
+
+
+@main.command()
+@content_option
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-index", is_flag=True, help="Serve the index as it is, without refreshing it first.")
+def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int, no_index: bool) -> None:
+    """Serve the site; brings the index up to date first."""
+    from kb import create_app
+
+    config = load_config(content_dir=content_dir, index_dir=index_dir)
+    if not no_index and config.content_dir.is_dir():
+        run_index(config, full=False)
+    app = create_app(config)
+    click.echo(f"Serving the knowledge base on http://{host}:{port}/  (Ctrl+C to stop)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command()
+@index_option
+@click.option("--lang", help="Only documents in this language (ISO 639-1).")
+@click.option("--type", "doc_type", help="Only documents of this type.")
+@click.option("--tag", help="Only documents with this tag.")
+@click.option("--limit", default=10, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON as /api/search.")
+@click.argument("query", nargs=-1, required=True)
+def search(
+    index_dir: Path | None,
+    lang: str | None,
+    doc_type: str | None,
+    tag: str | None,
+    limit: int,
+    as_json: bool,
+    query: tuple[str, ...],
+) -> None:
+    """Search the index from the shell."""
+    from kb.search import SearchService
+
+    config = load_config(index_dir=index_dir)
+    service = SearchService(config.index_dir)
+    try:
+        result = service.search(" ".join(query), lang=lang, type=doc_type, tag=tag, limit=limit)
+    except IndexUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        service.close()
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return
+    if result.message:
+        click.echo(result.message)
+    if result.relaxed:
+        click.echo("No document has all the words; showing documents with some of them.")
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    click.echo(f"{result.total} result(s) in {result.took_ms:.1f} ms")
+    for number, hit in enumerate(result.hits, start=1):
+        click.echo(f"{number:>2}. {hit.title}  [{hit.lang}, {hit.type}{', ' + hit.date if hit.date else ''}]")
+        click.echo(f"    {hit.url}  score {hit.score:.2f}")
+
+
+@main.command()
+@content_option
+def check(content_dir: Path | None) -> None:
+    """Validate every document; exit 1 when any has an error."""
+    config = load_config(content_dir=content_dir)
+    if not config.content_dir.is_dir():
+        raise click.ClickException(f"content directory not found: {config.content_dir}")
+    errors = warnings = count = 0
+    for path in discover(config.content_dir):
+        count += 1
+        try:
+            doc = assign_language(render(parse(path, config.content_dir)))
+        except DocumentError as exc:
+            errors += 1
+            click.echo(str(exc.problem))
+            continue
+        for problem in doc.warnings:
+            warnings += 1
+            click.echo(str(problem))
+    click.echo(f"{count} documents checked: {errors} error(s), {warnings} warning(s)", err=True)
+    if errors:
+        sys.exit(1)

@@ -1,0 +1,127 @@
+"""From what a person typed to a Whoosh query, without ever failing to parse.
+
+We do not hand user input to Whoosh's query language: a stray quote or colon
+would be an error or a surprise. Instead the text is split into words and
+"quoted phrases"; each word is analysed with every language's rules and may
+match any of its forms (stem, lemma, folded) in that language's fields.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from whoosh import query as Q
+from whoosh.query import spans
+
+from indexer.analysis import WORD_PATTERN, fold, query_forms
+from indexer.schema import FIELD_BOOSTS, text_field
+
+MAX_QUERY_CHARS = 500
+MAX_WORDS = 32
+
+_PHRASE = re.compile(r'"([^"]+)"')
+
+
+@dataclass
+class ParsedQuery:
+    """The words and phrases of a query, cleaned and bounded."""
+
+    text: str
+    words: list[str] = field(default_factory=list)
+    phrases: list[list[str]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.phrases
+
+    def all_words(self) -> list[str]:
+        return self.words + [w for p in self.phrases for w in p]
+
+
+def clean(text: str) -> str:
+    """NFC, no control characters, no combining marks left dangling, bounded length."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text)
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
+
+
+def parse(text: str) -> ParsedQuery:
+    cleaned = clean(text)
+    parsed = ParsedQuery(cleaned)
+    for match in _PHRASE.finditer(cleaned):
+        words = WORD_PATTERN.findall(match.group(1))
+        if len(words) > 1:
+            parsed.phrases.append([w.lower() for w in words])
+        elif words:
+            parsed.words.append(words[0].lower())
+    rest = _PHRASE.sub(" ", cleaned)
+    parsed.words.extend(w.lower() for w in WORD_PATTERN.findall(rest))
+    # Bound the work a single request can cause.
+    parsed.words = list(dict.fromkeys(parsed.words))[:MAX_WORDS]
+    parsed.phrases = parsed.phrases[:4]
+    return parsed
+
+
+def word_query(word: str, langs: list[str]) -> Q.Query | None:
+    """Any form of ``word`` in any of ``langs``' fields, or an exact match; None for a stop word."""
+    alternatives: list[Q.Query] = []
+    for lang in langs:
+        forms = query_forms(word, lang)
+        for kind in FIELD_BOOSTS:
+            fieldname = text_field(kind, lang)
+            alternatives.extend(Q.Term(fieldname, form) for form in forms)
+    if not alternatives:
+        return None
+    alternatives.append(Q.Term("exact", word))
+    return Q.Or(alternatives)
+
+
+def phrase_query(words: list[str], langs: list[str]) -> Q.Query | None:
+    """The words in order, each in any of its forms, within one field."""
+    per_field: list[Q.Query] = []
+    for lang in langs:
+        forms = [query_forms(w, lang) for w in words]
+        kept = [f for f in forms if f]
+        if len(kept) < 2:
+            continue
+        slop = 1 + (len(forms) - len(kept))  # room for dropped stop words
+        for kind in ("title", "body"):
+            fieldname = text_field(kind, lang)
+            parts = [spans.SpanOr([Q.Term(fieldname, f) for f in alts]) for alts in kept]
+            per_field.append(spans.SpanNear2(parts, slop=slop, ordered=True))
+    return Q.Or(per_field) if per_field else None
+
+
+def build(parsed: ParsedQuery, langs: list[str], *, conjunction: bool = True) -> Q.Query | None:
+    """The whole query: AND (or OR) of its words and phrases; None when nothing is searchable."""
+    clauses = [q for q in (word_query(w, langs) for w in parsed.words) if q is not None]
+    clauses += [q for q in (phrase_query(p, langs) for p in parsed.phrases) if q is not None]
+    if not clauses:
+        return None
+    if len(clauses) == 1:
+        return clauses[0]
+    return Q.And(clauses) if conjunction else Q.Or(clauses)
+
+
+def fuzzy(parsed: ParsedQuery, langs: list[str]) -> Q.Query | None:
+    """Typo tolerance: each word within one or two edits of an indexed surface form."""
+    clauses = []
+    for word in parsed.all_words():
+        folded = fold(word)
+        if len(folded) < 4:
+            continue
+        maxdist = 1 if len(folded) < 8 else 2
+        clauses.append(
+            Q.Or(
+                [
+                    Q.FuzzyTerm(text_field(kind, lang), folded, maxdist=maxdist, prefixlength=1)
+                    for lang in langs
+                    for kind in ("title", "body")
+                ]
+            )
+        )
+    if not clauses:
+        return None
+    return Q.Or(clauses)

@@ -1,0 +1,367 @@
+"""A thin service over the index: search, facets, snippets and document look-ups.
+
+One searcher is kept open and reused; it is refreshed when the index gets a new
+commit or a new generation, so a running site sees ``kb index`` without a restart
+and never pays for opening the index per request.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import highlight, sorting
+from whoosh import query as Q
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+
+from indexer import storage
+from indexer.analysis import FIELD_LANGUAGES, field_language, language_analyzer
+from kb import query as kbquery
+
+MAX_LIMIT = 100
+MAX_PAGE = 1000
+FACET_FIELDS = ("lang", "type", "year", "tags")
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    lang: str
+    type: str
+    date: str | None
+    url: str
+    snippet: str
+    score: float
+    anchor: str = ""
+    section: str = ""
+    summary: str = ""
+    tags: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "lang": self.lang,
+            "type": self.type,
+            "date": self.date,
+            "url": self.url,
+            "snippet": self.snippet,
+            "score": round(self.score, 4),
+            "section": self.section,
+            "tags": self.tags,
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int = 0
+    took_ms: float = 0.0
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    page: int = 1
+    limit: int = 10
+    relaxed: bool = False  # AND found nothing, these match some of the words
+    fuzzy: bool = False  # nothing matched as typed, these match near spellings
+    suggestion: str | None = None  # "Did you mean ..."
+    message: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.limit))
+
+    def as_json(self) -> dict:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "took_ms": round(self.took_ms, 2),
+            "page": self.page,
+            "limit": self.limit,
+            "relaxed": self.relaxed,
+            "fuzzy": self.fuzzy,
+            "suggestion": self.suggestion,
+            "message": self.message,
+            "results": [h.as_json() for h in self.hits],
+            "facets": self.facets,
+        }
+
+
+def doc_url(doc_id: str, anchor: str = "") -> str:
+    return f"/doc/{doc_id}" + (f"#{anchor}" if anchor else "")
+
+
+class SearchService:
+    """Search over the index in ``index_dir``; safe to share between threads."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._generation: Path | None = None
+        self._ix: FileIndex | None = None
+        self._searcher: Searcher | None = None
+        self._langs: list[str] = list(FIELD_LANGUAGES)
+
+    # -- index lifecycle -------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """The shared searcher, reopened when the index changed (raises IndexUnavailable)."""
+        with self._lock:
+            generation = storage.current_generation(self.index_dir)
+            if generation is None:
+                self._close()
+                raise storage.IndexUnavailable(f"no index in {self.index_dir}: run 'kb index' to build it")
+            if self._searcher is None or generation != self._generation:
+                self._close()
+                self._ix = storage.open_index(self.index_dir)
+                self._generation = generation
+                self._searcher = self._ix.searcher()
+                self._langs = self._present_languages(self._searcher)
+            elif not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+                self._langs = self._present_languages(self._searcher)
+            return self._searcher
+
+    def _close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = None
+        self._ix = None
+        self._generation = None
+
+    @staticmethod
+    def _present_languages(searcher: Searcher) -> list[str]:
+        """Only the language fields that hold documents are worth querying."""
+        present = {field_language(_text(lang)) for lang in searcher.lexicon("lang")}
+        return [lang for lang in FIELD_LANGUAGES if lang in present] or [FIELD_LANGUAGES[0]]
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def stats(self) -> dict:
+        searcher = self.searcher()
+        langs = {_text(lang): searcher.doc_frequency("lang", lang) for lang in searcher.lexicon("lang")}
+        return {
+            "documents": searcher.doc_count(),
+            "languages": langs,
+            "generation": self._generation.name if self._generation else None,
+            "segments": len(searcher.ixreader.leaf_readers()),
+        }
+
+    # -- search ----------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        *,
+        lang: str | None = None,
+        type: str | None = None,
+        tag: str | None = None,
+        year: str | None = None,
+        page: int = 1,
+        limit: int = 10,
+    ) -> SearchResult:
+        started = time.perf_counter()
+        page = min(max(1, page), MAX_PAGE)
+        limit = min(max(1, limit), MAX_LIMIT)
+        parsed = kbquery.parse(text)
+        result = SearchResult(query=parsed.text, page=page, limit=limit)
+        searcher = self.searcher()
+        langs = [field_language(lang)] if lang else self._langs
+        filters = [
+            Q.Term(name, value)
+            for name, value in (("lang", lang), ("type", type), ("tags", tag.lower() if tag else None), ("year", year))
+            if value
+        ]
+        filter_q = Q.And(filters) if filters else None
+        if parsed.empty and not filters:
+            result.message = "Type a word to search." if not parsed.text else "Nothing searchable in that query."
+            return result
+
+        q = kbquery.build(parsed, langs, conjunction=True) if not parsed.empty else Q.Every()
+        if q is None:
+            result.message = "Only very common words in that query: add a more specific word."
+            return result
+        results = self._run(searcher, q, filter_q, page, limit)
+        if results.scored_length() == 0 and len(parsed.all_words()) + len(parsed.phrases) > 1:
+            relaxed = kbquery.build(parsed, langs, conjunction=False)
+            results = self._run(searcher, relaxed, filter_q, page, limit)
+            result.relaxed = results.scored_length() > 0
+        if results.scored_length() == 0:
+            suggestion = self._suggest(searcher, parsed)
+            if suggestion and suggestion != parsed.text.lower():
+                result.suggestion = suggestion
+            fuzzy_q = kbquery.fuzzy(parsed, langs)
+            if fuzzy_q is not None:
+                results = self._run(searcher, fuzzy_q, filter_q, page, limit)
+                result.fuzzy = results.scored_length() > 0
+        result.total = len(results)
+        result.facets = self._facets(results)
+        terms = {t for t in (q.all_terms() if q else ())}
+        if result.fuzzy:
+            terms |= {(fieldname, text) for fieldname, text in self._expanded_terms(searcher, results)}
+        offset = (page - 1) * limit
+        for hit in list(results)[offset : offset + limit]:
+            result.hits.append(self._hit(hit, terms))
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def _run(self, searcher: Searcher, q: Q.Query, filter_q: Q.Query | None, page: int, limit: int):
+        facets = sorting.Facets()
+        for name in FACET_FIELDS:
+            facets.add_field(name, allow_overlap=(name == "tags"))
+        return searcher.search(
+            q, filter=filter_q, limit=page * limit, groupedby=facets, maptype=sorting.Count, terms=True
+        )
+
+    @staticmethod
+    def _facets(results) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {}
+        for name in FACET_FIELDS:
+            try:
+                groups = results.groups(name)
+            except KeyError:
+                groups = {}
+            counts = {str(k): int(v) for k, v in groups.items() if k not in (None, "")}
+            facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return facets
+
+    @staticmethod
+    def _expanded_terms(searcher: Searcher, results) -> set[tuple[str, str]]:
+        """The index terms a fuzzy query actually matched, for highlighting."""
+        try:
+            return {(f, _text(t)) for f, t in results.matched_terms()}
+        except Exception:
+            return set()
+
+    def _suggest(self, searcher: Searcher, parsed: kbquery.ParsedQuery) -> str | None:
+        """A corrected query from the title and tag vocabulary, word by word."""
+        corrector = searcher.corrector("suggest")
+        changed = False
+        words = []
+        for word in parsed.all_words():
+            folded = kbquery.fold(word)
+            if searcher.doc_frequency("suggest", folded) or len(folded) < 4:
+                words.append(word)
+                continue
+            candidates = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
+            if candidates:
+                words.append(candidates[0])
+                changed = True
+            else:
+                words.append(word)
+        return " ".join(words) if changed else None
+
+    # -- hits and snippets -------------------------------------------------
+
+    def _hit(self, hit, terms: set) -> Hit:
+        stored = hit.fields()
+        lang = stored.get("lang", "xx")
+        field_lang = field_language(lang)
+        body_field = f"body_{field_lang}"
+        words = {_text(text) for fieldname, text in terms if fieldname in (body_field, f"title_{field_lang}")}
+        anchor, heading, snippet = best_section(stored, field_lang, words)
+        return Hit(
+            id=stored["id"],
+            title=stored.get("title", stored["id"]),
+            lang=lang,
+            type=stored.get("type", ""),
+            date=stored.get("date"),
+            url=doc_url(stored["id"], anchor),
+            snippet=snippet,
+            score=float(hit.score or 0.0),
+            anchor=anchor,
+            section=heading,
+            summary=stored.get("summary", ""),
+            tags=split_tags(stored.get("tags", "")),
+        )
+
+    # -- documents -----------------------------------------------------------
+
+    def document(self, doc_id: str) -> dict | None:
+        stored = self.searcher().document(id=doc_id)
+        return decode_stored(stored) if stored else None
+
+    def translations(self, key: str | None, exclude: str | None = None) -> list[dict]:
+        if not key:
+            return []
+        searcher = self.searcher()
+        docs = [decode_stored(d) for d in searcher.documents(translation_key=key)]
+        return sorted((d for d in docs if d["id"] != exclude), key=lambda d: d["lang"])
+
+    def documents(self, page: int = 1, limit: int = 50) -> tuple[int, list[dict]]:
+        searcher = self.searcher()
+        page = min(max(1, page), MAX_PAGE)
+        limit = min(max(1, limit), MAX_LIMIT)
+        results = searcher.search(Q.Every(), limit=None, sortedby="id")
+        total = len(results)
+        chosen = [decode_stored(hit.fields()) for hit in list(results)[(page - 1) * limit : page * limit]]
+        return total, chosen
+
+    def recent(self, limit: int = 5) -> list[dict]:
+        searcher = self.searcher()
+        results = searcher.search(Q.Every(), limit=limit, sortedby="date", reverse=True)
+        return [decode_stored(hit.fields()) for hit in results]
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def split_tags(value: str) -> list[str]:
+    return [t.strip() for t in (value or "").split(",") if t.strip()]
+
+
+def decode_stored(stored: dict) -> dict:
+    """Stored fields with JSON parts decoded, as the templates and the API want them."""
+    doc = dict(stored)
+    doc["tags"] = split_tags(doc.get("tags", ""))
+    for name in ("sections", "attachments", "warnings"):
+        try:
+            doc[name] = json.loads(doc.get(name) or "[]")
+        except ValueError:
+            doc[name] = []
+    doc.setdefault("date", None)
+    doc["url"] = doc_url(doc["id"])
+    return doc
+
+
+_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
+_FORMATTER.template = "<%(tag)s>%(t)s</%(tag)s>"
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=240, surround=60)
+
+
+def best_section(stored: dict, field_lang: str, words: set[str]) -> tuple[str, str, str]:
+    """The section with the most matches: its anchor, heading and a highlighted snippet."""
+    try:
+        sections = json.loads(stored.get("sections") or "[]")
+    except ValueError:
+        sections = []
+    analyzer = language_analyzer(field_lang)
+    best = ("", "", "", 0)
+    for section in sections:
+        text = f"{section['heading']}\n{section['text']}" if section.get("heading") else section.get("text", "")
+        count = sum(1 for t in analyzer(text, mode="query") if t.text in words) if words else 0
+        if count > best[3]:
+            best = (section.get("anchor", ""), section.get("heading", ""), text, count)
+    anchor, heading, text, count = best
+    if not count:
+        text = stored.get("summary") or stored.get("text", "")
+        return "", "", _plain_snippet(text)
+    snippet = highlight.highlight(text, words, analyzer, _FRAGMENTER, _FORMATTER, top=2)
+    return anchor, heading, snippet or _plain_snippet(text)
+
+
+def _plain_snippet(text: str, length: int = 240) -> str:
+    from markupsafe import escape
+
+    text = " ".join(text.split())
+    if len(text) > length:
+        text = text[:length].rsplit(" ", 1)[0] + " …"
+    return str(escape(text))

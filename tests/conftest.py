@@ -1,0 +1,75 @@
+"""Shared fixtures: the bundled content indexed once per session, an app over it, and a
+factory for small throw-away content trees (tests own their fixtures; nothing reads ../shared)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from indexer import pipeline
+from kb import create_app
+from kb.search import SearchService
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory) -> Path:
+    """The bundled content/ indexed into a temporary directory."""
+    index_dir = tmp_path_factory.mktemp("index")
+    summary = pipeline.build(CONTENT, index_dir, full=True)
+    assert summary.failed == 0, summary.problems
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def service(corpus_index) -> SearchService:
+    svc = SearchService(corpus_index)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture()
+def app(corpus_index):
+    return create_app({"content_dir": CONTENT, "index_dir": corpus_index, "testing": True})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def write_doc(root: Path, rel: str, front: str | None, body: str = "Szöveg.") -> Path:
+    """Write one content file; ``front`` is the YAML between the --- lines (None: no front matter)."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if front is None:
+        path.write_text(body, "utf-8")
+    else:
+        path.write_text(f"---\n{textwrap.dedent(front).strip()}\n---\n\n{textwrap.dedent(body)}", "utf-8")
+    return path
+
+
+@pytest.fixture()
+def content_factory(tmp_path):
+    """A copy-free, empty content tree plus the ``write_doc`` helper."""
+    root = tmp_path / "content"
+    root.mkdir()
+
+    def make(rel: str, front: str | None, body: str = "Szöveg.") -> Path:
+        return write_doc(root, rel, front, body)
+
+    make.root = root
+    return make
+
+
+@pytest.fixture()
+def content_copy(tmp_path) -> Path:
+    """A writable copy of the bundled content."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target

@@ -1,0 +1,77 @@
+"""Table-driven analyzer tests: what a word becomes in each language's fields."""
+
+import pytest
+
+from indexer.analysis import fold, language_analyzer, query_forms
+
+
+def tokens(lang: str, text: str) -> list[str]:
+    return [t.text for t in language_analyzer(lang)(text)]
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        # Hungarian: agglutinative suffixes are stemmed, accents folded
+        ("hu", "Szegeden", ["szegeden", "szeg"]),
+        ("hu", "Támogatott Lakhatások", ["tamogatott", "tamogatot", "tamogat", "lakhatasok", "lakhatas"]),
+        ("hu", "szolgáltatási gyűrűjének", ["szolgaltatasi", "szolgaltatas", "gyurujenek", "gyuru", "gyuruje"]),
+        ("hu", "Székesfehérvárott", ["szekesfehervarott", "szekesfehervarot", "szekesfehervar"]),
+        ("hu", "szolgáltatásokhoz", ["szolgaltatasokhoz", "szolgaltatas"]),
+        # Czech: case endings and stem changes (lemma covers what the stemmer cannot)
+        ("cs", "sociálních služeb", ["socialnich", "socialn", "socialni", "sluzeb", "sluzb", "sluzba"]),
+        ("cs", "Moravskoslezském kraji", ["moravskoslezskem", "moravskoslezsk", "moravskoslezsky", "kraji", "kraj"]),
+        ("cs", "lázně", ["lazne", "lazn", "lazen"]),
+        ("cs", "cti", ["cti", "cest"]),
+        # stop words vanish
+        ("hu", "a és az", []),
+        ("cs", "a v na", []),
+        ("en", "supported living", ["supported", "support", "living", "live"]),
+    ],
+)
+def test_index_tokens(lang, text, expected):
+    assert tokens(lang, text) == expected
+
+
+@pytest.mark.parametrize(
+    "lang, indexed, typed",
+    [
+        ("hu", "Támogatott Lakhatás", "tamogatott lakhatas"),
+        ("hu", "Szegeden", "Szeged"),
+        ("hu", "Székesfehérvárott", "szekesfehervar"),
+        ("hu", "gyűrűjének", "gyuru"),
+        ("hu", "szolgáltatásokhoz", "szolgaltatas"),
+        ("hu", "férőhely kiváltást", "ferohely kivaltas"),
+        ("hu", "műhelyek", "muhely"),
+        ("cs", "sociálních služeb", "sociální služby"),
+        ("cs", "sociálních služeb", "socialni sluzby"),
+        ("cs", "Moravskoslezském kraji", "moravskoslezsky kraj"),
+        ("cs", "transformace", "transformaci"),
+        ("cs", "pracovní skupiny", "pracovni skupina"),
+        ("cs", "lázně", "lázeň"),
+        ("cs", "cti", "čest"),
+    ],
+)
+def test_query_word_meets_indexed_word(lang, indexed, typed):
+    """Every typed word shares at least one token with the indexed word at the same place."""
+    indexed_words = indexed.split()
+    typed_words = typed.split()
+    assert len(indexed_words) == len(typed_words)
+    for doc_word, query_word in zip(indexed_words, typed_words, strict=True):
+        assert set(tokens(lang, doc_word)) & set(query_forms(query_word, lang)), (doc_word, query_word)
+
+
+def test_fold():
+    assert fold("Támogatott Lakhatás") == "Tamogatott Lakhatas"
+    assert fold("Příliš žluťoučký kůň úpěl ďábelské ódy") == "Prilis zlutoucky kun upel dabelske ody"
+    assert fold("őrző űrhajó") == "orzo urhajo"
+
+
+def test_other_language_is_folded_only():
+    assert tokens("xx", "Über Straße") == ["uber", "strasse"]
+
+
+def test_absurd_words_do_not_break_analysis():
+    long_word = "a" * 5000
+    assert tokens("hu", long_word) == [long_word]
+    assert tokens("cs", "1234 \u0301\u0301 ") == ["1234"]

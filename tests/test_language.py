@@ -1,0 +1,85 @@
+"""Language detection: every starting document gets its language back with ``lang`` removed."""
+
+import re
+
+import pytest
+
+from indexer.language import CONFIDENT, assign_language, detect
+from indexer.load import parse
+from indexer.render import render
+
+from .conftest import CONTENT
+
+
+def strip_lang(path, tmp_path):
+    text = path.read_text("utf-8")
+    stripped = re.sub(r"^lang:.*\n", "", text, count=1, flags=re.M)
+    target = tmp_path / path.relative_to(CONTENT)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(stripped, "utf-8")
+    return target
+
+
+@pytest.mark.parametrize(
+    "rel",
+    sorted(p.relative_to(CONTENT).as_posix() for p in CONTENT.rglob("*.md") if p.name != "README.md"),
+)
+def test_bundled_documents_detected_without_lang(rel, tmp_path):
+    original = parse(CONTENT / rel, CONTENT)
+    path = strip_lang(CONTENT / rel, tmp_path)
+    doc = assign_language(render(parse(path, tmp_path)))
+    assert doc.lang_detected is True
+    assert doc.lang == original.lang
+    assert doc.lang_probability > 0.9
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        (
+            "A támogatott lakhatás a fogyatékos személyek közösségi alapú ellátásának egyik formája, "
+            "amelyet a férőhely kiváltás során hoznak létre.",
+            "hu",
+        ),
+        (
+            "Transformace pobytových sociálních služeb umožňuje lidem s postižením přestěhovat se "
+            "z velkých ústavů do běžného bydlení v komunitě.",
+            "cs",
+        ),
+        ("Supported living helps people with disabilities live in ordinary homes in the community.", "en"),
+        (
+            "Transformácia sociálnych služieb je proces prechodu z inštitucionálnej starostlivosti "
+            "na komunitné služby, ktorý prebieha na Slovensku.",
+            "sk",
+        ),
+    ],
+)
+def test_detect_sentences(text, lang):
+    detection = detect(text)
+    assert detection.lang == lang
+
+
+def test_detect_is_deterministic():
+    text = "Szakmai műhely Szegeden"
+    assert len({detect(text) for _ in range(5)}) == 1
+
+
+def test_nothing_to_detect():
+    assert detect("").lang is None
+    assert detect("12 34 --").lang is None
+
+
+def test_declared_lang_wins_but_contradiction_is_reported(content_factory):
+    path = content_factory(
+        "x/doc.md",
+        'title: "Próba"\ntype: article\nlang: cs',
+        "A támogatott lakhatás a fogyatékos személyek közösségi alapú ellátásának egyik formája, "
+        "amelyet az intézményi férőhely kiváltás során hoznak létre a megyékben.\n",
+    )
+    doc = assign_language(render(parse(path, content_factory.root)))
+    assert doc.lang == "cs"
+    assert doc.lang_detected is False
+    messages = [str(w) for w in doc.warnings]
+    assert any("declared lang 'cs' but the text reads as 'hu'" in m for m in messages)
+    assert messages[0].startswith("x/doc.md:4: warning:")
+    assert CONFIDENT <= 1
