@@ -87,6 +87,13 @@ def word_forms(word: str, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for f in forms if f))
 
 
+def warm_up(langs: Iterable[str]) -> None:
+    """Load the lemma dictionaries now (seconds each), not in the first visitor's request."""
+    for lang in langs:
+        if lang in LANGUAGES:
+            simplemma.lemmatize("warmup", lang=lang)
+
+
 class MorphologyFilter(Filter):
     """Expand each token into its folded surface, stem and lemma forms at one position."""
 

@@ -20,7 +20,7 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from indexer import storage
-from indexer.analysis import FIELD_LANGUAGES, field_language, language_analyzer
+from indexer.analysis import FIELD_LANGUAGES, field_language, language_analyzer, warm_up
 from kb import query as kbquery
 
 MAX_LIMIT = 100
@@ -122,6 +122,7 @@ class SearchService:
                 self._generation = generation
                 self._searcher = self._ix.searcher()
                 self._langs = self._present_languages(self._searcher)
+                warm_up(self._langs)
             elif not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
                 self._langs = self._present_languages(self._searcher)
