@@ -73,6 +73,7 @@ class Document:
     mtime: float = 0.0
     warnings: list[Problem] = field(default_factory=list)
     field_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
+    links: list = field(default_factory=list)  # indexer.links.Link of the body, as written
 
 
 def doc_id(path: Path, content_dir: Path) -> str:

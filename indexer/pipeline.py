@@ -14,7 +14,7 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import storage
+from indexer import history, storage
 from indexer.document import Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import DocumentError, content_hash, discover, parse
@@ -140,8 +140,11 @@ def build(
             writer.cancel()
     except BaseException:
         writer.cancel()
+        if summary.full:  # never published: readers still have the previous generation
+            storage.discard_generation(generation)
         raise
     storage.write_meta(generation, documents=summary.total)
+    history.record(content_dir, generation, paths, previous=storage.current_generation(index_dir))
     if summary.full:
         storage.publish(index_dir, generation)
     return summary

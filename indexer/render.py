@@ -15,6 +15,7 @@ import nh3
 from markdown.extensions.toc import slugify_unicode
 
 from indexer.document import Document, Section
+from indexer.links import Link, resolve
 
 _EXTENSIONS = ["tables", "fenced_code", "sane_lists", "toc", "attr_list", "def_list"]
 _EXTENSION_CONFIGS = {"toc": {"slugify": slugify_unicode, "permalink": False}}
@@ -80,6 +81,7 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 _HEADING = re.compile(r"<h([1-6])(?: id=\"([^\"]*)\")?>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
+_URL_ATTR = re.compile(r'<(a|img)\b([^>]*?)\b(href|src)="([^"]*)"')
 _BLOCK_END = re.compile(r"</(p|li|h[1-6]|tr|td|th|pre|blockquote|dd|dt)>|<br\s*/?>")
 
 
@@ -94,6 +96,26 @@ def render_markdown(body: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+
+
+def link_targets(fragment: str, doc_id: str) -> tuple[str, list[Link]]:
+    """Point relative links at site URLs (``x.md`` -> ``/doc/...``, ``a.pdf`` -> ``/doc/<id>/files/a.pdf``).
+
+    Returns the rewritten fragment and every link and image as the editor wrote it,
+    for ``kb check``.
+    """
+    links: list[Link] = []
+
+    def rewrite(match: re.Match) -> str:
+        tag, between, attr, value = match.groups()
+        written = html.unescape(value)
+        links.append(Link("image" if tag == "img" else "link", written))
+        target = resolve(written, doc_id)
+        if target is None or not target.url:
+            return match.group(0)
+        return f'<{tag}{between}{attr}="{html.escape(target.url)}"'
+
+    return _URL_ATTR.sub(rewrite, fragment), links
 
 
 def html_to_text(fragment: str) -> str:
@@ -138,7 +160,7 @@ def split_sections(fragment: str) -> list[Section]:
 
 def render(doc: Document) -> Document:
     """Fill ``html``, ``text`` and ``sections`` of a loaded document."""
-    fragment = render_markdown(doc.body)
+    fragment, doc.links = link_targets(render_markdown(doc.body), doc.id)
     if doc.type == "presentation":
         fragment = number_slides(fragment)
     doc.html = fragment

@@ -12,7 +12,7 @@ from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from indexer.analysis import FIELD_LANGUAGES, exact_analyzer, folded_analyzer, language_analyzer
 
 #: Bump when analysis or schema change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: How much a match in each part of a document weighs (BM25F field boosts).
 FIELD_BOOSTS = {"title": 3.0, "meta": 2.0, "body": 1.0}

@@ -86,6 +86,11 @@ def publish(index_dir: Path, generation: Path) -> None:
     discard_old_generations(index_dir, keep=generation)
 
 
+def discard_generation(generation: Path) -> None:
+    """Remove a generation that was never published (a failed full build)."""
+    shutil.rmtree(generation, ignore_errors=True)
+
+
 def discard_old_generations(index_dir: Path, keep: Path) -> None:
     old = sorted(
         (p for p in index_dir.glob("gen-*") if p.is_dir() and p.resolve() != keep.resolve()),

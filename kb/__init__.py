@@ -22,10 +22,19 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config["KB"] = config
     app.extensions["kb_search"] = SearchService(config.index_dir)
 
-    from kb import api, site
+    from kb import api, feeds, files, site
+    from kb.updates import UpdatesService
 
+    app.extensions["kb_updates"] = UpdatesService(app.extensions["kb_search"])
     app.register_blueprint(site.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(files.bp)
+    if config.preview:
+        from kb import preview
+
+        app.extensions["kb_preview"] = preview.PreviewState()
+        app.register_blueprint(preview.bp)
     _register_error_pages(app)
     app.add_template_filter(select_filters)
     return app

@@ -9,9 +9,7 @@ from pathlib import Path
 import click
 
 from indexer import pipeline
-from indexer.language import assign_language
-from indexer.load import DocumentError, discover, parse
-from indexer.render import render
+from indexer.document import DOC_TYPES
 from indexer.storage import IndexUnavailable
 from kb.config import Config, ConfigError
 
@@ -81,16 +79,44 @@ def index_command(content_dir: Path | None, index_dir: Path | None, full: bool) 
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-index", is_flag=True, help="Serve the index as it is, without refreshing it first.")
-def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int, no_index: bool) -> None:
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Live preview for editors: re-index on every save, reload open pages, show problems on document pages.",
+)
+def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int, no_index: bool, watch: bool) -> None:
     """Serve the site; brings the index up to date first."""
     from kb import create_app
 
-    config = load_config(content_dir=content_dir, index_dir=index_dir)
-    if not no_index and config.content_dir.is_dir():
-        run_index(config, full=False)
+    config = load_config(content_dir=content_dir, index_dir=index_dir, preview=watch or None)
+    summary = None
+    if (watch or not no_index) and config.content_dir.is_dir():
+        summary = run_index(config, full=False)
+    elif watch:
+        raise click.UsageError(f"content directory not found: {config.content_dir}")
     app = create_app(config)
+    watcher = None
+    if watch:
+        from kb.watch import ContentWatcher
+
+        preview = app.extensions["kb_preview"]
+        if summary is not None:
+            preview.update(summary)
+
+        def rebuilt(result: pipeline.IndexSummary) -> None:
+            for problem in result.problems + result.warnings:
+                click.echo(str(problem), err=True)
+            click.echo(result.line())
+            preview.update(result)
+
+        watcher = ContentWatcher(config.content_dir, config.index_dir, rebuilt).start()
+        click.echo(f"Watching {config.content_dir} for changes (live preview)")
     click.echo(f"Serving the knowledge base on http://{host}:{port}/  (Ctrl+C to stop)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if watcher is not None:
+            watcher.stop()
 
 
 @main.command()
@@ -138,23 +164,63 @@ def search(
 
 @main.command()
 @content_option
-def check(content_dir: Path | None) -> None:
-    """Validate every document; exit 1 when any has an error."""
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="'text': one 'path:line: severity: message' line each; 'json': one object for tools.",
+)
+def check(content_dir: Path | None, strict: bool, output_format: str) -> None:
+    """Validate every document. Exit 1 on errors (warnings too with --strict), 0 otherwise."""
+    from indexer.check import check as check_content
+
     config = load_config(content_dir=content_dir)
     if not config.content_dir.is_dir():
-        raise click.ClickException(f"content directory not found: {config.content_dir}")
-    errors = warnings = count = 0
-    for path in discover(config.content_dir):
-        count += 1
-        try:
-            doc = assign_language(render(parse(path, config.content_dir)))
-        except DocumentError as exc:
-            errors += 1
-            click.echo(str(exc.problem))
-            continue
-        for problem in doc.warnings:
-            warnings += 1
+        raise click.UsageError(f"content directory not found: {config.content_dir}")
+    report = check_content(config.content_dir)
+    if strict:
+        report = report.strict()
+    if output_format == "json":
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
             click.echo(str(problem))
-    click.echo(f"{count} documents checked: {errors} error(s), {warnings} warning(s)", err=True)
-    if errors:
+        click.echo(report.summary(), err=True)
+    if report.errors:
         sys.exit(1)
+
+
+@main.command()
+@content_option
+@click.option("--type", "doc_type", type=click.Choice(DOC_TYPES), required=True, help="The document's type.")
+@click.option("--lang", help="ISO 639-1 code (hu, cs, en, ...); the file goes into that language's folder.")
+@click.option("--translation-key", help="Key shared with the document's translations.")
+@click.option("--date", "date_text", help="ISO date (default: today).")
+@click.argument("title")
+def new(
+    content_dir: Path | None,
+    doc_type: str,
+    lang: str | None,
+    translation_key: str | None,
+    date_text: str | None,
+    title: str,
+) -> None:
+    """Write a new document scaffold and print its path (never overwrites a file)."""
+    from indexer.scaffold import ScaffoldError, create
+
+    config = load_config(content_dir=content_dir)
+    try:
+        path = create(
+            config.content_dir,
+            title,
+            doc_type,
+            lang=lang,
+            translation_key=translation_key,
+            date=date_text,
+        )
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(path)

@@ -25,6 +25,7 @@ class Config:
     testing: bool = False
     secret_key: str = "dev-only-not-secret"
     max_query_chars: int = 500
+    preview: bool = False  # kb serve --watch: live reload, problems shown on document pages
 
     @classmethod
     def load(cls, overrides: dict | None = None, environ: dict | None = None) -> Config:
