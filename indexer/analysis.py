@@ -21,7 +21,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-import simplemma
 import snowballstemmer
 from whoosh.analysis import (
     Analyzer,
@@ -32,6 +31,7 @@ from whoosh.analysis import (
     Token,
 )
 
+from indexer import lemmas
 from indexer.stopwords import STOP_WORDS
 
 #: Languages with their own index fields and analyzer; everything else is "other".
@@ -82,7 +82,7 @@ def word_forms(word: str, lang: str) -> tuple[str, ...]:
             forms.append(fold(stemmer.stemWord(word)))
             forms.append(stemmer.stemWord(folded))
         if lang in LANGUAGES:
-            forms.append(fold(simplemma.lemmatize(word, lang=lang).lower()))
+            forms.append(fold(lemmas.lemmatize(word, lang).lower()))
     # Deduplicate, keep order (first = surface form, used for highlighting).
     return tuple(dict.fromkeys(f for f in forms if f))
 
@@ -91,7 +91,7 @@ def warm_up(langs: Iterable[str]) -> None:
     """Load the lemma dictionaries now (seconds each), not in the first visitor's request."""
     for lang in langs:
         if lang in LANGUAGES:
-            simplemma.lemmatize("warmup", lang=lang)
+            lemmas.load(lang)
 
 
 class MorphologyFilter(Filter):

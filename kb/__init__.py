@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-
-from flask import Flask, render_template, request
+from typing import TYPE_CHECKING
 
 from kb.config import Config
-from kb.search import SearchService
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+# Flask is imported inside the functions: the ``kb`` command line imports this
+# package too, and ``kb index`` after one edit should not pay for loading Flask.
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
+    from flask import Flask
+
+    from kb.search import SearchService
+
     if not isinstance(config, Config):
         config = Config.load(config)
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="static")
@@ -50,6 +58,7 @@ def select_filters(filters: dict, drop: str | None = None, add: tuple[str, str] 
 
 def _register_error_pages(app: Flask) -> None:
     """Friendly pages (or JSON for the API) instead of stack traces."""
+    from flask import render_template, request
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")

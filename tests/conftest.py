@@ -3,6 +3,7 @@ factory for small throw-away content trees (tests own their fixtures; nothing re
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -12,6 +13,10 @@ import pytest
 from indexer import pipeline
 from kb import create_app
 from kb.search import SearchService
+
+# Lemma dictionaries in memory, as before indexer.lemmas: no on-disk tables written by the suite
+# (tests/test_lemmas.py checks those in a temporary folder).
+os.environ.setdefault("KB_LEMMA_CACHE", "off")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

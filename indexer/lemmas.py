@@ -1,0 +1,154 @@
+"""simplemma lemmas without paying for the whole dictionary when only a few words are needed.
+
+Loading a language's simplemma dictionary decodes ~1.7 million entries (1-2 s for
+Hungarian). A full build or a running site needs that; an editor's ``kb index``
+after saving one document looks up a few hundred words. So the dictionary is also
+kept as an SQLite table on disk (built once per machine and simplemma version, the
+first time an incremental run needs it) and served from there, row by row, until
+a process has looked up so many words that loading the whole dictionary is
+cheaper. Either way simplemma runs its own lemmatisation rules over the same
+dictionary, so the lemmas are identical.
+
+``KB_LEMMA_CACHE`` names the folder for the tables (default: the user's cache
+folder); ``off`` keeps everything in memory, as simplemma does by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import simplemma
+from simplemma.strategies import DefaultStrategy
+from simplemma.strategies.dictionaries.dictionary_factory import (
+    DEFAULT_DICTIONARY_FACTORY,
+    DecodedStrMapping,
+    DictionaryFactory,
+    _load_dictionary_from_disk,
+)
+
+log = logging.getLogger("kb.lemmas")
+
+#: Look-ups from disk after which a process loads the whole dictionary instead.
+SWITCH_AFTER = 20_000
+
+
+def cache_dir() -> Path | None:
+    """Where the tables live, or None when switched off."""
+    setting = os.environ.get("KB_LEMMA_CACHE", "")
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "kb-methodology" / "lemmas"
+
+
+def store_path(lang: str, folder: Path) -> Path:
+    return folder / f"{lang}-simplemma-{simplemma.__version__}.sqlite"
+
+
+class SqliteDictionary(DecodedStrMapping):
+    """A read-only simplemma dictionary answered by one indexed SQLite look-up per word."""
+
+    __slots__ = ("_conn", "_lock", "lookups")
+
+    def __init__(self, path: Path):
+        self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self.lookups = 0
+
+    def _lookup(self, key: str) -> str | None:
+        with self._lock:
+            self.lookups += 1
+            row = self._conn.execute("SELECT v FROM lemma WHERE k = ?", (key.encode(),)).fetchone()
+        return row[0].decode() if row else None
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:
+            rows = self._conn.execute("SELECT k FROM lemma").fetchall()
+        return (key.decode() for (key,) in rows)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT count(*) FROM lemma").fetchone()[0]
+
+
+def write_store(lang: str, folder: Path) -> Path:
+    """Build the table for ``lang`` from simplemma's own dictionary (seconds, once)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = store_path(lang, folder)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    conn = sqlite3.connect(tmp)
+    try:
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("CREATE TABLE lemma (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID")
+        conn.executemany("INSERT INTO lemma VALUES (?, ?)", sorted(_load_dictionary_from_disk(lang).items()))
+        conn.commit()
+    finally:
+        conn.close()
+    os.replace(tmp, target)  # another process building the same table meanwhile is harmless
+    return target
+
+
+class AdaptiveDictionaryFactory(DictionaryFactory):
+    """Dictionaries from disk for a handful of words, in memory once many are needed."""
+
+    def __init__(self):
+        self._stores: dict[str, SqliteDictionary | None] = {}
+        self._in_memory: set[str] = set()
+        self._lock = threading.Lock()
+
+    def load(self, lang: str) -> None:
+        """Keep ``lang`` in memory from now on (a full build, a running site)."""
+        self._in_memory.add(lang)
+        DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
+
+    def get_dictionary(self, lang: str) -> Mapping[str, str]:
+        if lang not in self._in_memory:
+            store = self._store(lang)
+            if store is not None and store.lookups < SWITCH_AFTER:
+                return store
+            self._in_memory.add(lang)
+        return DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
+
+    def _store(self, lang: str) -> SqliteDictionary | None:
+        if lang in self._stores:
+            return self._stores[lang]
+        with self._lock:
+            if lang not in self._stores:
+                self._stores[lang] = self._open(lang)
+            return self._stores[lang]
+
+    @staticmethod
+    def _open(lang: str) -> SqliteDictionary | None:
+        folder = cache_dir()
+        if folder is None:
+            return None
+        path = store_path(lang, folder)
+        try:
+            if not path.exists():
+                write_store(lang, folder)
+            return SqliteDictionary(path)
+        except (OSError, sqlite3.Error, ValueError) as exc:
+            log.warning("lemma table for %s unavailable (%s); using the in-memory dictionary", lang, exc)
+            return None
+
+
+FACTORY = AdaptiveDictionaryFactory()
+_LEMMATIZER = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=FACTORY))
+
+
+def lemmatize(word: str, lang: str) -> str:
+    """simplemma's lemma of ``word`` (same rules, same dictionary, as ``simplemma.lemmatize``)."""
+    return _LEMMATIZER.lemmatize(word, lang)
+
+
+def load(lang: str) -> None:
+    """Load ``lang``'s whole dictionary now (a site warming up before its first visitor)."""
+    FACTORY.load(lang)

@@ -1,0 +1,41 @@
+"""indexer.lemmas: lemmas from the on-disk table equal simplemma's own, and many look-ups switch to memory."""
+
+from __future__ import annotations
+
+import simplemma
+from simplemma.strategies import DefaultStrategy
+
+from indexer import lemmas
+
+LANG = "ms"  # the smallest dictionary simplemma ships: the table builds in a blink
+WORDS = ["makanan", "dimakan", "berlari", "pelarian", "rumah-rumah", "Kucing", "anak-anaknya", "xyzzy", "mereka"]
+
+
+def lemmatizer(factory):
+    return simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=factory))
+
+
+def test_table_gives_simplemmas_own_lemmas(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_LEMMA_CACHE", str(tmp_path))
+    factory = lemmas.AdaptiveDictionaryFactory()
+    from_disk = [lemmatizer(factory).lemmatize(w, LANG) for w in WORDS]
+    assert from_disk == [simplemma.lemmatize(w, lang=LANG) for w in WORDS]
+    assert lemmas.store_path(LANG, tmp_path).is_file()
+    store = factory._stores[LANG]
+    assert store is not None and store.lookups > 0 and LANG not in factory._in_memory
+
+
+def test_many_lookups_switch_to_the_in_memory_dictionary(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_LEMMA_CACHE", str(tmp_path))
+    monkeypatch.setattr(lemmas, "SWITCH_AFTER", 3)
+    factory = lemmas.AdaptiveDictionaryFactory()
+    results = [lemmatizer(factory).lemmatize(w, LANG) for w in WORDS]
+    assert LANG in factory._in_memory
+    assert results == [simplemma.lemmatize(w, lang=LANG) for w in WORDS]
+
+
+def test_off_means_in_memory_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_LEMMA_CACHE", "off")
+    factory = lemmas.AdaptiveDictionaryFactory()
+    assert lemmatizer(factory).lemmatize("makanan", LANG) == simplemma.lemmatize("makanan", lang=LANG)
+    assert factory._stores[LANG] is None and LANG in factory._in_memory
