@@ -124,7 +124,10 @@ class SearchService:
                 self._langs = self._present_languages(self._searcher)
                 warm_up(self._langs)
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # A fresh searcher, not Searcher.refresh(): refresh reuses the reader of a
+                # segment whose name did not change and so misses a deletion-only commit.
+                self._searcher.close()
+                self._searcher = self._ix.searcher()
                 self._langs = self._present_languages(self._searcher)
             return self._searcher
 
