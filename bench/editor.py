@@ -47,11 +47,6 @@ EN_WORDS = (
 ).split()
 
 
-def kb_executable() -> list[str]:
-    script = Path(sys.executable).parent / "kb"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from kb.cli import main; main()"]
-
-
 def load_sentences(rng: random.Random) -> dict[str, list[str]]:
     """Sentences per language: the eval corpus in place, or generated text."""
     sentences: dict[str, list[str]] = {}
@@ -101,9 +96,15 @@ def write_corpus(content: Path, count: int, seed: int = 7) -> list[Path]:
     return paths
 
 
-def timed(cmd: list[str], env: dict, ok=(0,)) -> float:
+def kb_executable() -> list[str]:
+    """The ``kb`` console script an editor runs (process start included in every figure)."""
+    script = Path(sys.executable).parent / "kb"
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from kb.cli import main; main()"]
+
+
+def timed(cmd: list[str], env: dict, ok=(0,), cwd: Path | None = None) -> float:
     started = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=cwd)
     elapsed = time.perf_counter() - started
     if proc.returncode not in ok:
         raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
@@ -121,9 +122,11 @@ def main() -> None:
     parser.add_argument("--full-runs", type=int, default=2, help="runs of the full build")
     parser.add_argument("--git", action="store_true", help="make the content a git repository (history stage)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "editor")
+    parser.add_argument("--source", type=Path, help="run the kb code of another checkout (e.g. main) for comparison")
     args = parser.parse_args()
 
     content, index = args.out / "content", args.out / "index"
+    args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     paths = write_corpus(content, args.docs)
     size = sum(p.stat().st_size for p in paths)
@@ -133,28 +136,34 @@ def main() -> None:
         git(content, "add", "-A")
         git(content, "-c", "user.name=Bench", "-c", "user.email=bench@example.org", "commit", "-qm", "corpus")
     env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index)}
+    if args.source:  # ahead of the installed (editable) project on sys.path
+        env["PYTHONPATH"] = str(args.source.resolve())
     kb = kb_executable()
+    where = subprocess.run(
+        [sys.executable, "-c", "import kb; print(kb.__file__)"], env=env, cwd=args.out, capture_output=True, text=True
+    )
+    print(f"kb code: {where.stdout.strip()}")
 
     full = []
     for _ in range(args.full_runs):
-        full.append(timed([*kb, "index", "--full"], env))
+        full.append(timed([*kb, "index", "--full"], env, cwd=args.out))
         print(f"  full build: {full[-1]:.2f} s")
 
     results: dict[str, list[float]] = {"kb --help": [], "no change": [], "edit one": [], "delete one": []}
     rng = random.Random(11)
     for run in range(args.runs):
-        results["kb --help"].append(timed([*kb, "--help"], env))
-        results["no change"].append(timed([*kb, "index"], env))
+        results["kb --help"].append(timed([*kb, "--help"], env, cwd=args.out))
+        results["no change"].append(timed([*kb, "index"], env, cwd=args.out))
         victim = rng.choice(paths)
         original = victim.read_text("utf-8")
         victim.write_text(original + f"\nEgy új mondat a {run}. szerkesztésben.\n", "utf-8")
-        results["edit one"].append(timed([*kb, "index"], env))
+        results["edit one"].append(timed([*kb, "index"], env, cwd=args.out))
         victim.write_text(original, "utf-8")
-        timed([*kb, "index"], env)  # back to the original, untimed
+        timed([*kb, "index"], env, cwd=args.out)  # back to the original, untimed
         victim.unlink()
-        results["delete one"].append(timed([*kb, "index"], env))
+        results["delete one"].append(timed([*kb, "index"], env, cwd=args.out))
         victim.write_text(original, "utf-8")
-        timed([*kb, "index"], env)  # restored, untimed
+        timed([*kb, "index"], env, cwd=args.out)  # restored, untimed
 
     baseline = statistics.median(results["no change"])
     print(f"\n{args.docs} documents, medians of {args.runs} runs (full build: {args.full_runs} runs)")

@@ -9,8 +9,9 @@ a process has looked up so many words that loading the whole dictionary is
 cheaper. Either way simplemma runs its own lemmatisation rules over the same
 dictionary, so the lemmas are identical.
 
-``KB_LEMMA_CACHE`` names the folder for the tables (default: the user's cache
-folder); ``off`` keeps everything in memory, as simplemma does by itself.
+``KB_CACHE_DIR`` names the folder for the tables (default: ``kb-methodology`` in
+the user's cache folder, shared with :mod:`indexer.langprofiles`); ``off`` keeps
+everything in memory, as simplemma does by itself.
 """
 
 from __future__ import annotations
@@ -39,13 +40,13 @@ SWITCH_AFTER = 20_000
 
 def cache_dir() -> Path | None:
     """Where the tables live, or None when switched off."""
-    setting = os.environ.get("KB_LEMMA_CACHE", "")
+    setting = os.environ.get("KB_CACHE_DIR", "")
     if setting.lower() == "off":
         return None
     if setting:
         return Path(setting)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "kb-methodology" / "lemmas"
+    return Path(base) / "kb-methodology"
 
 
 def store_path(lang: str, folder: Path) -> Path:

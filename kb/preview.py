@@ -74,9 +74,13 @@ def live_reload_version() -> str:
 
 
 @bp.app_template_global()
-def preview_problems(doc: dict) -> list[str]:
-    """Every problem of the document's file as it is on disk now, as ``path:line: severity: message``."""
-    return [str(p) for p in file_problems(doc.get("path") or f"{doc['id']}.md", doc.get("warnings") or [])]
+def preview_problems(doc: dict) -> list[dict]:
+    """Every problem of the document's file as it is on disk now: ``{"text", "severity"}``."""
+    found = file_problems(doc.get("path") or f"{doc['id']}.md", doc.get("warnings") or [])
+    return [
+        {"text": str(p), "severity": p.severity} if isinstance(p, Problem) else {"text": p, "severity": "warning"}
+        for p in found
+    ]
 
 
 def file_problems(rel: str, stored_warnings: list[str] = ()) -> list[Problem | str]:

@@ -26,11 +26,12 @@ class UpdatesService:
 
     def _load(self) -> dict[str, dict]:
         generation = storage.current_generation(self.search.index_dir)
-        path = generation / history.HISTORY_FILE if generation else None
-        try:
-            key = (generation, path.stat().st_mtime_ns) if path else None
-        except OSError:
-            key = (generation, None)
+        key: tuple = (generation,)
+        for name in (history.HISTORY_FILE, history.MTIMES_FILE):
+            try:
+                key += ((generation / name).stat().st_mtime_ns,) if generation else (None,)
+            except OSError:
+                key += (None,)
         with self._lock:
             if key != self._key:
                 self._files = history.read(generation).get("files", {})

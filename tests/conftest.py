@@ -16,7 +16,7 @@ from kb.search import SearchService
 
 # Lemma dictionaries in memory, as before indexer.lemmas: no on-disk tables written by the suite
 # (tests/test_lemmas.py checks those in a temporary folder).
-os.environ.setdefault("KB_LEMMA_CACHE", "off")
+os.environ.setdefault("KB_CACHE_DIR", "off")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
