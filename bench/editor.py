@@ -124,6 +124,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "editor")
     parser.add_argument("--source", type=Path, help="run the kb code of another checkout (e.g. main) for comparison")
     args = parser.parse_args()
+    args.out = args.out.resolve()
 
     content, index = args.out / "content", args.out / "index"
     args.out.mkdir(parents=True, exist_ok=True)

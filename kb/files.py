@@ -20,8 +20,10 @@ bp = Blueprint("files", __name__)
 @bp.route("/doc/<path:doc_id>/files/<path:name>")
 def attachment(doc_id: str, name: str):
     doc = service().document(doc_id)
-    if doc is None:
-        abort(404)
+    if doc is None:  # not an attachment URL after all: a document in a folder named "files"
+        from kb.site import document
+
+        return document(f"{doc_id}/files/{name}")
     suffix = posixpath.splitext(name)[1].lower()
     mimetype = ATTACHMENT_TYPES.get(suffix)
     path = file_path(current_app.config["KB"].content_dir, doc.get("path") or f"{doc_id}.md", name)

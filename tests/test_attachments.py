@@ -29,6 +29,8 @@ def site(tmp_path_factory):
     )
     (content / "cs").mkdir()
     (content / "cs" / "b.md").write_text("---\ntitle: B\ntype: protocol\nlang: cs\n---\n\nSociální služby.\n", "utf-8")
+    (content / "hu" / "files").mkdir()
+    (content / "hu" / "files" / "lista.md").write_text("---\ntitle: Lista\ntype: guidance\n---\n\nSzöveg.\n", "utf-8")
     secret = tmp_path / "secret.pdf"
     secret.write_bytes(b"%PDF secret outside the content directory")
     (content / "hu" / "kifele.pdf").symlink_to(secret)
@@ -46,6 +48,11 @@ def test_attachments_are_listed_with_type_and_size(site):
         in html
     )
     assert '<a href="/doc/hu/a/files/dia.pptx" download>dia.pptx</a>' in html
+
+
+def test_a_document_in_a_folder_named_files_is_still_a_page(site):
+    response = site.get("/doc/hu/files/lista")
+    assert response.status_code == 200 and "<h1>Lista</h1>" in response.get_data(as_text=True)
 
 
 def test_body_links_point_at_site_urls(site):

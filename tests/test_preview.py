@@ -146,3 +146,31 @@ def test_browser_reloads_by_itself_under_a_strict_csp(preview, browser):
     finally:
         context.close()
         server.shutdown()
+
+
+def test_kb_serve_watch_wires_the_watcher_and_preview(tmp_path, monkeypatch):
+    """``kb serve --watch`` end to end, with the blocking ``app.run`` replaced by a visit."""
+    import flask
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    content = tmp_path / "content"
+    write(content / "hu" / "a.md", "Első", HU)
+    seen = {}
+
+    def visit(app, host, port, **kwargs):
+        client = app.test_client()
+        version = client.get("/_changes?since=&timeout=0").get_json()["version"]
+        write(content / "hu" / "a.md", "Második", HU)
+        seen["version"] = wait_until(client, version, lambda: "<h1>Második</h1>" in client.get("/doc/hu/a").text)
+        seen["script"] = "live-reload.js" in client.get("/").text
+
+    monkeypatch.setattr(flask.Flask, "run", visit)
+    result = CliRunner().invoke(
+        main, ["serve", "--watch", "--content", str(content), "--index", str(tmp_path / "ix")], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "Watching" in result.output and "full rebuild: 1 added" in result.output
+    assert "incremental: 0 added, 1 updated" in result.output
+    assert seen["script"] is True
