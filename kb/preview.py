@@ -83,6 +83,12 @@ def preview_problems(doc: dict) -> list[dict]:
     ]
 
 
+@bp.app_template_global()
+def preview_failed(doc: dict) -> bool:
+    """Whether the document's file failed the last re-index (the page shows its last good version)."""
+    return bool(state().errors.get(doc.get("path") or f"{doc['id']}.md"))
+
+
 def file_problems(rel: str, stored_warnings: list[str] = ()) -> list[Problem | str]:
     """The errors of the last re-index, or, for a file that indexed, its warnings and broken links."""
     errors = state().errors.get(rel)

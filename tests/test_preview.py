@@ -91,6 +91,12 @@ def test_a_broken_document_shows_its_errors_on_its_page(preview):
     assert "hu/a.md:5: warning: unknown field &#39;tittle&#39; (did you mean &#39;title&#39;?)" in html
     assert "last version that indexed" not in html
 
+    write(content / "hu" / "a.md", "Link", HU + "\n\n[hiányzik](nincs.md)")
+    wait_until(client, version, lambda: "<h1>Link</h1>" in page())
+    html = page()
+    assert "hu/a.md:9: error: broken link &#39;nincs.md&#39;: no document &#39;hu/nincs&#39;" in html
+    assert "last version that indexed" not in html
+
 
 def test_pages_load_the_reload_script_and_no_inline_script(preview):
     app, _, _ = preview
