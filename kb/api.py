@@ -32,6 +32,8 @@ def search():
         type=request.args.get("type") or None,
         tag=request.args.get("tag") or None,
         year=request.args.get("year") or None,
+        organisation=request.args.get("organisation") or None,
+        region=request.args.get("region") or None,
         page=int_arg("page", 1),
         limit=int_arg("limit", 10),
     )

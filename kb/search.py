@@ -25,7 +25,9 @@ from kb import query as kbquery
 
 MAX_LIMIT = 100
 MAX_PAGE = 1000
-FACET_FIELDS = ("lang", "type", "year", "tags")
+FACET_FIELDS = ("lang", "type", "year", "tags", "organisation", "region")
+#: What /browse counts, in the order it shows them.
+BROWSE_FIELDS = ("type", "tags", "lang", "organisation", "region", "year")
 
 
 @dataclass
@@ -167,6 +169,8 @@ class SearchService:
         year: str | None = None,
         page: int = 1,
         limit: int = 10,
+        organisation: str | None = None,
+        region: str | None = None,
     ) -> SearchResult:
         started = time.perf_counter()
         page = min(max(1, page), MAX_PAGE)
@@ -179,7 +183,7 @@ class SearchService:
             Q.Term(name, value)
             for name, value in (("lang", lang), ("type", type), ("tags", tag.lower() if tag else None), ("year", year))
             if value
-        ]
+        ] + [Q.Term(name, value) for name, value in (("organisation", organisation), ("region", region)) if value]
         filter_q = Q.And(filters) if filters else None
         if parsed.empty and not filters:
             result.message = "Type a word to search." if not parsed.text else "Nothing searchable in that query."
@@ -309,6 +313,106 @@ class SearchService:
         searcher = self.searcher()
         results = searcher.search(Q.Every(), limit=limit, sortedby="date", reverse=True)
         return [decode_stored(hit.fields()) for hit in results]
+
+    # -- browsing, families and related documents (additive: the site's multilingual browsing) --
+
+    def browse_counts(self, fields: tuple[str, ...] = BROWSE_FIELDS) -> dict[str, dict[str, int]]:
+        """How many documents have each value of each browsable field, most frequent first."""
+        searcher = self.searcher()
+        facets = sorting.Facets()
+        for name in fields:
+            facets.add_field(name, allow_overlap=(name == "tags"))
+        results = searcher.search(Q.Every(), limit=1, groupedby=facets, maptype=sorting.Count)
+        counts: dict[str, dict[str, int]] = {}
+        for name in fields:
+            try:
+                groups = results.groups(name)
+            except KeyError:
+                groups = {}
+            values = {str(k): int(v) for k, v in groups.items() if k not in (None, "")}
+            if name == "year":  # newest first
+                counts[name] = dict(sorted(values.items(), reverse=True))
+            else:
+                counts[name] = dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0].lower())))
+        return counts
+
+    def languages(self) -> list[str]:
+        """The document languages present in the knowledge base."""
+        searcher = self.searcher()
+        return sorted(_text(lang) for lang in searcher.lexicon("lang"))
+
+    def family_keys(self, ids: list[str]) -> dict[str, str | None]:
+        """Each document's translation key (None when it has no translations declared)."""
+        searcher = self.searcher()
+        keys: dict[str, str | None] = {}
+        for doc_id in ids:
+            stored = searcher.document(id=doc_id)
+            keys[doc_id] = (stored or {}).get("translation_key") or None
+        return keys
+
+    def family(self, key: str | None) -> list[dict]:
+        """Every document sharing a translation key, in language order (metadata only, no HTML)."""
+        if not key:
+            return []
+        searcher = self.searcher()
+        members = [_family_member(d) for d in searcher.documents(translation_key=key)]
+        return sorted(members, key=lambda d: d["lang"])
+
+    def related(self, doc_id: str, langs: list[str] | None = None, limit: int = 5) -> list[dict]:
+        """Documents like this one (Whoosh ``more_like``), one per translation family.
+
+        Each translation of the document is compared within its own language's field and
+        the rankings are fused; each related family is then shown in the first of
+        ``langs`` it exists in, else in the language that matched best.
+        """
+        searcher = self.searcher()
+        stored = searcher.document(id=doc_id)
+        if not stored:
+            return []
+        key = stored.get("translation_key")
+        members = [stored] + [d for d in (searcher.documents(translation_key=key) if key else []) if d["id"] != doc_id]
+        own = {m["id"] for m in members} | ({key} if key else set())
+        fused: dict[str, float] = {}
+        best: dict[str, dict] = {}
+        for member in members:
+            docnum = searcher.document_number(id=member["id"])
+            text = member.get("text") or ""
+            if docnum is None or not text.strip():
+                continue
+            fieldname = f"body_{field_language(member.get('lang'))}"
+            hits = searcher.more_like(docnum, fieldname, text=text, top=limit * 3, numterms=20)
+            for rank, hit in enumerate(hits):
+                other = hit.fields()
+                group = other.get("translation_key") or other["id"]
+                if other["id"] in own or group in own:
+                    continue
+                fused[group] = fused.get(group, 0.0) + 1.0 / (10 + rank)
+                best.setdefault(group, other)
+        chosen = []
+        for group in sorted(fused, key=lambda g: -fused[g])[:limit]:
+            candidates = [_family_member(d) for d in searcher.documents(translation_key=group)] or [
+                _family_member(best[group])
+            ]
+            chosen.append(_prefer(candidates, langs or [], fallback=best[group]["id"]))
+        return chosen
+
+
+def _family_member(stored: dict) -> dict:
+    """The light part of a stored document: enough to list and link it."""
+    keep = ("id", "title", "lang", "type", "date", "year", "summary", "translation_key", "organisation", "region")
+    member = {k: stored.get(k) for k in keep}
+    member["tags"] = split_tags(stored.get("tags", ""))
+    member["url"] = doc_url(stored["id"])
+    return member
+
+
+def _prefer(candidates: list[dict], langs: list[str], fallback: str) -> dict:
+    """The candidate in the most preferred language, else the one with id ``fallback``."""
+    for lang in langs:
+        for candidate in candidates:
+            if candidate["lang"] == lang:
+                return candidate
+    return next((c for c in candidates if c["id"] == fallback), candidates[0])
 
 
 def _text(value: str | bytes) -> str:
