@@ -24,6 +24,11 @@ class Slide:
     title: str  # plain text, for the navigator
     html: Markup  # the heading and everything up to the next slide
 
+    @property
+    def label(self) -> str:
+        """The navigator's entry: the title, numbered unless the editor already numbered it."""
+        return self.title if re.match(rf"{self.number}\b", self.title) else f"{self.number}. {self.title}"
+
 
 def split_slides(fragment: str) -> tuple[Markup, list[Slide]]:
     """The HTML before the first slide, and the slides in order (no slides: the whole fragment, [])."""
