@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 from indexer import storage
 from indexer.analysis import FIELD_LANGUAGES, field_language, language_analyzer, warm_up
 from kb import query as kbquery
+from kb.ranking import RecencyBM25F
 
 MAX_LIMIT = 100
 MAX_PAGE = 1000
@@ -110,27 +111,37 @@ class SearchService:
     # -- index lifecycle -------------------------------------------------
 
     def searcher(self) -> Searcher:
-        """The shared searcher, reopened when the index changed (raises IndexUnavailable)."""
+        """The shared searcher, replaced when the index changed (raises IndexUnavailable).
+
+        A replaced searcher is not closed here: other threads may still be reading
+        with it; it closes its files when the last of them lets go of it.
+        """
         with self._lock:
             generation = storage.current_generation(self.index_dir)
             if generation is None:
-                self._close()
+                self._drop()
                 raise storage.IndexUnavailable(f"no index in {self.index_dir}: run 'kb index' to build it")
             if self._searcher is None or generation != self._generation:
-                self._close()
+                self._drop()
                 self._ix = storage.open_index(self.index_dir)
                 self._generation = generation
-                self._searcher = self._ix.searcher()
-                self._langs = self._present_languages(self._searcher)
+                self._open_searcher()
                 warm_up(self._langs)
-            elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-                self._langs = self._present_languages(self._searcher)
+            elif self._ix.latest_generation() != self._searcher.reader().generation():
+                self._open_searcher()
             return self._searcher
 
-    def _close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
+    def _open_searcher(self) -> None:
+        try:
+            self._searcher = self._ix.searcher(weighting=RecencyBM25F())
+        except Exception as exc:  # damaged segment files
+            self._drop()
+            raise storage.IndexUnavailable(
+                f"the index in {self.index_dir} cannot be read ({exc}): run 'kb index --full'"
+            ) from None
+        self._langs = self._present_languages(self._searcher)
+
+    def _drop(self) -> None:
         self._searcher = None
         self._ix = None
         self._generation = None
@@ -143,7 +154,9 @@ class SearchService:
 
     def close(self) -> None:
         with self._lock:
-            self._close()
+            if self._searcher is not None:
+                self._searcher.close()
+            self._drop()
 
     def stats(self) -> dict:
         searcher = self.searcher()
