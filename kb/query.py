@@ -94,9 +94,18 @@ def phrase_query(words: list[str], langs: list[str]) -> Q.Query | None:
     return Q.Or(per_field) if per_field else None
 
 
-def build(parsed: ParsedQuery, langs: list[str], *, conjunction: bool = True) -> Q.Query | None:
-    """The whole query: AND (or OR) of its words and phrases; None when nothing is searchable."""
-    clauses = [q for q in (word_query(w, langs) for w in parsed.words) if q is not None]
+def build(
+    parsed: ParsedQuery, langs: list[str], *, conjunction: bool = True, misspelled: frozenset[str] = frozenset()
+) -> Q.Query | None:
+    """The whole query: AND (or OR) of its words and phrases; None when nothing is searchable.
+
+    Words in ``misspelled`` (not in the index in any form) match near spellings instead.
+    """
+    clauses = []
+    for word in parsed.words:
+        clause = fuzzy_word_query(word, langs) if word in misspelled else word_query(word, langs)
+        if clause is not None:
+            clauses.append(clause)
     clauses += [q for q in (phrase_query(p, langs) for p in parsed.phrases) if q is not None]
     if not clauses:
         return None
@@ -105,23 +114,25 @@ def build(parsed: ParsedQuery, langs: list[str], *, conjunction: bool = True) ->
     return Q.And(clauses) if conjunction else Q.Or(clauses)
 
 
-def fuzzy(parsed: ParsedQuery, langs: list[str]) -> Q.Query | None:
-    """Typo tolerance: each word within one or two edits of an indexed surface form."""
-    clauses = []
-    for word in parsed.all_words():
-        folded = fold(word)
-        if len(folded) < 4:
-            continue
-        maxdist = 1 if len(folded) < 8 else 2
-        clauses.append(
-            Q.Or(
-                [
-                    Q.FuzzyTerm(text_field(kind, lang), folded, maxdist=maxdist, prefixlength=1)
-                    for lang in langs
-                    for kind in ("title", "body")
-                ]
-            )
-        )
-    if not clauses:
+def fuzzy_word_query(word: str, langs: list[str]) -> Q.Query | None:
+    """Typo tolerance: the word within one (short words) or two edits of an indexed form."""
+    folded = fold(word)
+    if len(folded) < 4:
         return None
-    return Q.Or(clauses)
+    maxdist = 1 if len(folded) < 8 else 2
+    return Q.Or(
+        [
+            Q.FuzzyTerm(text_field(kind, lang), folded, maxdist=maxdist, prefixlength=1)
+            for lang in langs
+            for kind in ("title", "body")
+        ]
+    )
+
+
+def word_forms_by_field(word: str, langs: list[str]) -> list[tuple[str, str]]:
+    """Every (field, term) a word could match: to tell a known word from a misspelling."""
+    pairs = [("exact", word)]
+    for lang in langs:
+        for form in query_forms(word, lang):
+            pairs.extend((text_field(kind, lang), form) for kind in FIELD_BOOSTS)
+    return pairs

@@ -198,23 +198,23 @@ class SearchService:
             result.message = "Type a word to search." if not parsed.text else "Nothing searchable in that query."
             return result
 
-        q = kbquery.build(parsed, langs, conjunction=True) if not parsed.empty else Q.Every()
+        misspelled = self._misspelled(searcher, parsed, langs)
+        if parsed.empty:
+            q = Q.Every()
+        else:
+            q = kbquery.build(parsed, langs, misspelled=misspelled)
         if q is None:
             result.message = "Only very common words in that query: add a more specific word."
             return result
+        result.fuzzy = bool(misspelled)
+        if misspelled:
+            result.suggestion = self._suggest(searcher, parsed, misspelled)
         results = self._run(searcher, q, filter_q, page, limit)
-        if results.scored_length() == 0 and len(parsed.all_words()) + len(parsed.phrases) > 1:
-            relaxed = kbquery.build(parsed, langs, conjunction=False)
+        if results.scored_length() == 0 and len(parsed.words) + len(parsed.phrases) > 1:
+            relaxed = kbquery.build(parsed, langs, conjunction=False, misspelled=misspelled)
             results = self._run(searcher, relaxed, filter_q, page, limit)
             result.relaxed = results.scored_length() > 0
-        if results.scored_length() == 0:
-            suggestion = self._suggest(searcher, parsed)
-            if suggestion and suggestion != parsed.text.lower():
-                result.suggestion = suggestion
-            fuzzy_q = kbquery.fuzzy(parsed, langs)
-            if fuzzy_q is not None:
-                results = self._run(searcher, fuzzy_q, filter_q, page, limit)
-                result.fuzzy = results.scored_length() > 0
+            q = relaxed
         result.total = len(results)
         result.facets = self._facets(results)
         terms = {t for t in (q.all_terms() if q else ())}
@@ -254,22 +254,29 @@ class SearchService:
         except Exception:
             return set()
 
-    def _suggest(self, searcher: Searcher, parsed: kbquery.ParsedQuery) -> str | None:
-        """A corrected query from the title and tag vocabulary, word by word."""
-        corrector = searcher.corrector("suggest")
-        changed = False
-        words = []
-        for word in parsed.all_words():
-            folded = kbquery.fold(word)
-            if searcher.doc_frequency("suggest", folded) or len(folded) < 4:
-                words.append(word)
-                continue
-            candidates = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
-            if candidates:
-                words.append(candidates[0])
-                changed = True
-            else:
-                words.append(word)
+    @staticmethod
+    def _misspelled(searcher: Searcher, parsed: kbquery.ParsedQuery, langs: list[str]) -> frozenset[str]:
+        """Words that are in the index in none of their forms (likely typos)."""
+        return frozenset(
+            word
+            for word in parsed.words
+            if not any(searcher.doc_frequency(f, t) for f, t in kbquery.word_forms_by_field(word, langs))
+        )
+
+    @staticmethod
+    def _suggest(searcher: Searcher, parsed: kbquery.ParsedQuery, misspelled: frozenset[str]) -> str | None:
+        """The query with each misspelled word replaced by the closest indexed word."""
+        corrector = searcher.corrector("spell")
+        words, changed = [], False
+        for word in parsed.words:
+            if word in misspelled:
+                candidates = corrector.suggest(kbquery.fold(word), limit=1, maxdist=2, prefix=1)
+                if candidates:
+                    words.append(candidates[0])
+                    changed = True
+                    continue
+            words.append(word)
+        words += [f'"{" ".join(p)}"' for p in parsed.phrases]
         return " ".join(words) if changed else None
 
     # -- hits and snippets -------------------------------------------------
