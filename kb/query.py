@@ -65,17 +65,27 @@ def parse(text: str) -> ParsedQuery:
 
 
 def word_query(word: str, langs: list[str]) -> Q.Query | None:
-    """Any form of ``word`` in any of ``langs``' fields, or an exact match; None for a stop word."""
-    alternatives: list[Q.Query] = []
-    for lang in langs:
-        forms = query_forms(word, lang)
-        for kind in FIELD_BOOSTS:
-            fieldname = text_field(kind, lang)
-            alternatives.extend(Q.Term(fieldname, form) for form in forms)
-    if not alternatives:
+    """Any form of ``word`` in any of ``langs``' fields, or an exact match; None for a stop word.
+
+    The forms of every language are tried in every field: a Hungarian query
+    ``Kecskeméten`` should find the English text that says ``Kecskemét``.
+    """
+    forms = all_forms(word, langs)
+    if not forms:
         return None
+    alternatives: list[Q.Query] = [
+        Q.Term(text_field(kind, lang), form) for lang in langs for kind in FIELD_BOOSTS for form in forms
+    ]
     alternatives.append(Q.Term("exact", word))
     return Q.Or(alternatives)
+
+
+def all_forms(word: str, langs: list[str]) -> list[str]:
+    """The union of the word's query forms under each language's rules (empty for a stop word)."""
+    per_lang = [query_forms(word, lang) for lang in langs]
+    if any(not forms for forms in per_lang):
+        return []  # a stop word in one of the languages searched is noise in all of them
+    return list(dict.fromkeys(form for forms in per_lang for form in forms))
 
 
 def phrase_query(words: list[str], langs: list[str]) -> Q.Query | None:
@@ -131,8 +141,5 @@ def fuzzy_word_query(word: str, langs: list[str]) -> Q.Query | None:
 
 def word_forms_by_field(word: str, langs: list[str]) -> list[tuple[str, str]]:
     """Every (field, term) a word could match: to tell a known word from a misspelling."""
-    pairs = [("exact", word)]
-    for lang in langs:
-        for form in query_forms(word, lang):
-            pairs.extend((text_field(kind, lang), form) for kind in FIELD_BOOSTS)
-    return pairs
+    forms = all_forms(word, langs) or [word]
+    return [("exact", word)] + [(text_field(kind, lang), f) for lang in langs for kind in FIELD_BOOSTS for f in forms]
