@@ -35,6 +35,7 @@ def index_fields(doc: Document) -> dict:
         "exact": f"{doc.title}\n{meta_text}\n{doc.text}",
         "suggest": f"{doc.title}\n{', '.join(doc.tags)}",
         "spell": f"{doc.title}\n{meta_text}\n{doc.text}",
+        "accents": f"{doc.title}\n{meta_text}\n{doc.text}",
         text_field("title", lang): doc.title,
         text_field("meta", lang): meta_text,
         text_field("body", lang): doc.text,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from whoosh import query as Q
 from whoosh.query import spans
 
-from indexer.analysis import WORD_PATTERN, fold, query_forms
+from indexer.analysis import WORD_PATTERN, fold, query_form_weights
 from indexer.schema import FIELD_BOOSTS, text_field
 
 MAX_QUERY_CHARS = 500
@@ -64,35 +64,45 @@ def parse(text: str) -> ParsedQuery:
     return parsed
 
 
-def word_query(word: str, langs: list[str]) -> Q.Query | None:
+def word_query(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> Q.Query | None:
     """Any form of ``word`` in any of ``langs``' fields, or an exact match; None for a stop word.
 
     The forms of every language are tried in every field: a Hungarian query
     ``Kecskeméten`` should find the English text that says ``Kecskemét``.
+    ``spellings`` are the accented words of the index an unaccented word folds
+    from (``ules`` -> ``ülés``): their lemmas are what an unaccented query lacks.
     """
-    forms = all_forms(word, langs)
+    forms = all_forms(word, langs, spellings)
     if not forms:
         return None
     alternatives: list[Q.Query] = [
-        Q.Term(text_field(kind, lang), form) for lang in langs for kind in FIELD_BOOSTS for form in forms
+        Q.Term(text_field(kind, lang), form, boost=weight)
+        for lang in langs
+        for kind in FIELD_BOOSTS
+        for form, weight in forms.items()
     ]
     alternatives.append(Q.Term("exact", word))
     return Q.Or(alternatives)
 
 
-def all_forms(word: str, langs: list[str]) -> list[str]:
-    """The union of the word's query forms under each language's rules (empty for a stop word)."""
-    per_lang = [query_forms(word, lang) for lang in langs]
+def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> dict[str, float]:
+    """The union of the word's weighted query forms under each language's rules (empty for a stop word)."""
+    per_lang = [query_form_weights(word, lang) for lang in langs]
     if any(not forms for forms in per_lang):
-        return []  # a stop word in one of the languages searched is noise in all of them
-    return list(dict.fromkeys(form for forms in per_lang for form in forms))
+        return {}  # a stop word in one of the languages searched is noise in all of them
+    per_lang += [query_form_weights(spelling, lang) for spelling in spellings for lang in langs]
+    merged: dict[str, float] = {}
+    for forms in per_lang:
+        for form, weight in forms.items():
+            merged[form] = max(merged.get(form, 0.0), weight)
+    return merged
 
 
-def phrase_query(words: list[str], langs: list[str]) -> Q.Query | None:
+def phrase_query(words: list[str], langs: list[str], spellings: dict[str, tuple[str, ...]]) -> Q.Query | None:
     """The words in order, each in any of its forms, within one field."""
     per_field: list[Q.Query] = []
     for lang in langs:
-        forms = [query_forms(w, lang) for w in words]
+        forms = [list(all_forms(w, [lang], spellings.get(w, ()))) for w in words]
         kept = [f for f in forms if f]
         if len(kept) < 2:
             continue
@@ -105,18 +115,27 @@ def phrase_query(words: list[str], langs: list[str]) -> Q.Query | None:
 
 
 def build(
-    parsed: ParsedQuery, langs: list[str], *, conjunction: bool = True, misspelled: frozenset[str] = frozenset()
+    parsed: ParsedQuery,
+    langs: list[str],
+    *,
+    conjunction: bool = True,
+    misspelled: frozenset[str] = frozenset(),
+    spellings: dict[str, tuple[str, ...]] | None = None,
 ) -> Q.Query | None:
     """The whole query: AND (or OR) of its words and phrases; None when nothing is searchable.
 
     Words in ``misspelled`` (not in the index in any form) match near spellings instead.
     """
+    spellings = spellings or {}
     clauses = []
     for word in parsed.words:
-        clause = fuzzy_word_query(word, langs) if word in misspelled else word_query(word, langs)
+        if word in misspelled:
+            clause = fuzzy_word_query(word, langs)
+        else:
+            clause = word_query(word, langs, spellings.get(word, ()))
         if clause is not None:
             clauses.append(clause)
-    clauses += [q for q in (phrase_query(p, langs) for p in parsed.phrases) if q is not None]
+    clauses += [q for q in (phrase_query(p, langs, spellings) for p in parsed.phrases) if q is not None]
     if not clauses:
         return None
     if len(clauses) == 1:

@@ -7,6 +7,7 @@ and never pays for opening the index per request.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
@@ -20,7 +21,7 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from indexer import storage
-from indexer.analysis import FIELD_LANGUAGES, field_language, language_analyzer, warm_up
+from indexer.analysis import ACCENT_SEPARATOR, FIELD_LANGUAGES, field_language, language_analyzer, warm_up
 from kb import query as kbquery
 from kb.ranking import RecencyBM25F
 
@@ -198,11 +199,12 @@ class SearchService:
             result.message = "Type a word to search." if not parsed.text else "Nothing searchable in that query."
             return result
 
-        misspelled = self._misspelled(searcher, parsed, langs)
+        spellings = self._accented_spellings(searcher, parsed)
+        misspelled = self._misspelled(searcher, parsed, langs) - spellings.keys()
         if parsed.empty:
             q = Q.Every()
         else:
-            q = kbquery.build(parsed, langs, misspelled=misspelled)
+            q = kbquery.build(parsed, langs, misspelled=misspelled, spellings=spellings)
         if q is None:
             result.message = "Only very common words in that query: add a more specific word."
             return result
@@ -211,7 +213,7 @@ class SearchService:
             result.suggestion = self._suggest(searcher, parsed, misspelled)
         results = self._run(searcher, q, filter_q, page, limit)
         if results.scored_length() == 0 and len(parsed.words) + len(parsed.phrases) > 1:
-            relaxed = kbquery.build(parsed, langs, conjunction=False, misspelled=misspelled)
+            relaxed = kbquery.build(parsed, langs, conjunction=False, misspelled=misspelled, spellings=spellings)
             results = self._run(searcher, relaxed, filter_q, page, limit)
             result.relaxed = results.scored_length() > 0
             q = relaxed
@@ -253,6 +255,21 @@ class SearchService:
             return {(f, _text(t)) for f, t in results.matched_terms()}
         except Exception:
             return set()
+
+    @staticmethod
+    def _accented_spellings(searcher: Searcher, parsed: kbquery.ParsedQuery) -> dict[str, tuple[str, ...]]:
+        """For each unaccented word, the most frequent accented words of the index that fold to it."""
+        found: dict[str, tuple[str, ...]] = {}
+        reader = searcher.reader()
+        for word in parsed.all_words():
+            if kbquery.fold(word) != word or not word.isalpha():
+                continue
+            prefix = word + ACCENT_SEPARATOR
+            keys = list(itertools.islice(reader.expand_prefix("accents", prefix), 20))
+            if keys:
+                keys.sort(key=lambda k: -reader.doc_frequency("accents", k))
+                found[word] = tuple(_text(k)[len(prefix) :] for k in keys[:3])
+        return found
 
     @staticmethod
     def _misspelled(searcher: Searcher, parsed: kbquery.ParsedQuery, langs: list[str]) -> frozenset[str]:
