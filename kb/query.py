@@ -98,6 +98,13 @@ def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> d
     return merged
 
 
+class _SpanOr(spans.SpanOr):
+    """Whoosh's SpanOr cannot estimate its size, which a SpanNear inside an And needs."""
+
+    def estimate_size(self, ixreader) -> int:
+        return self.q.estimate_size(ixreader)
+
+
 def phrase_query(words: list[str], langs: list[str], spellings: dict[str, tuple[str, ...]]) -> Q.Query | None:
     """The words in order, each in any of its forms, within one field."""
     per_field: list[Q.Query] = []
@@ -109,7 +116,7 @@ def phrase_query(words: list[str], langs: list[str], spellings: dict[str, tuple[
         slop = 1 + (len(forms) - len(kept))  # room for dropped stop words
         for kind in ("title", "body"):
             fieldname = text_field(kind, lang)
-            parts = [spans.SpanOr([Q.Term(fieldname, f) for f in alts]) for alts in kept]
+            parts = [_SpanOr([Q.Term(fieldname, f) for f in alts]) for alts in kept]
             per_field.append(spans.SpanNear2(parts, slop=slop, ordered=True))
     return Q.Or(per_field) if per_field else None
 

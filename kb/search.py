@@ -296,6 +296,31 @@ class SearchService:
         words += [f'"{" ".join(p)}"' for p in parsed.phrases]
         return " ".join(words) if changed else None
 
+    # -- autocomplete ----------------------------------------------------------
+
+    def suggest(self, text: str, limit: int = 8) -> list[dict]:
+        """Completions of the last word typed (frequent index words, accented) and matching titles."""
+        typed = kbquery.WORD_PATTERN.findall(kbquery.clean(text).lower())
+        if not typed or len(typed[-1]) < 2:
+            return []
+        searcher = self.searcher()
+        reader = searcher.reader()
+        head = [kbquery.fold(w) for w in typed[:-1]]
+        last = kbquery.fold(typed[-1])
+        lead = text[: text.lower().rfind(typed[-1])] if typed[-1] in text.lower() else " ".join(typed[:-1]) + " "
+        candidates = list(itertools.islice(reader.expand_prefix("spell", last), 500))
+        candidates.sort(key=lambda t: -reader.doc_frequency("spell", t))
+        suggestions = []
+        for term in candidates[: max(1, limit // 2)]:
+            word = _text(term)
+            spelled = self._accented_spellings(searcher, kbquery.ParsedQuery(word, [word])).get(word, (word,))[0]
+            suggestions.append({"text": f"{lead}{spelled}".strip(), "kind": "term"})
+        room = limit - len(suggestions)
+        title_query = Q.And([Q.Term("suggest", w) for w in head] + [Q.Prefix("suggest", last)])
+        for hit in searcher.search(title_query, limit=room) if room > 0 else ():
+            suggestions.append({"text": hit["title"], "kind": "document", "url": doc_url(hit["id"])})
+        return suggestions
+
     # -- hits and snippets -------------------------------------------------
 
     def _hit(self, hit, terms: set) -> Hit:
