@@ -163,6 +163,7 @@ PAGE_HTML = """<!doctype html>
 <main><article>
 <h1>Hogyan szervezzünk szolgáltatási gyűrűt?</h1>
 <p>Vissza a teljes oldalra</p>
+<p>Szeged<br>Kecskemét  <span> és </span>  Pécs</p>
 <p>Az <strong>FSZK</strong> TÁRS Projektje 2018 szeptemberétől <em>tovább folytatja</em> a fórumsorozatot.
  Jelentkezés: <a href="mailto:tlprotokoll@fszk.hu">tlprotokoll@fszk.hu</a></p>
 <p>HU_TEXT</p>

@@ -171,6 +171,8 @@ def test_html_keeps_the_article_and_drops_chrome(tmp_path):
     assert "[tlprotokoll@fszk.hu](mailto:tlprotokoll@fszk.hu)" in body
     assert HU_TEXT in body
     assert "## Helyszínek" in body
+    assert "Szeged  \nKecskemét és Pécs" in body  # <br> is a hard line break, spaces collapsed
+    assert "<p>Szeged<br>\nKecskemét és Pécs</p>" in doc.html
     assert "- szeptember 4. – Esztergom\n- szeptember 18. – Fülpösdaróc\n    - jelentkezés nyitva" in body
     assert "| Helyszín | Dátum |" in body
     assert "*A szolgáltatási gyűrű.*" in body

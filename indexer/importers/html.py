@@ -47,6 +47,7 @@ INLINE_TAGS = set(
     "wbr br del ins".split()
 )
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BREAK = "\x00"  # stands for <br> until the spaces around it are tidied
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -156,7 +157,7 @@ class _Converter:
         plain: list[str] = []
 
         def flush() -> None:
-            text = " ".join("".join(inline).split(" ")).strip()
+            text = _squash("".join(inline))
             if text.strip():
                 out.append((" ".join("".join(plain).split()), _paragraph(text)))
             inline.clear()
@@ -224,7 +225,7 @@ class _Converter:
         return "\n".join(lines)
 
     def inline_children(self, tag: Tag) -> str:
-        return " ".join("".join(self.inline(child) for child in tag.children).split(" ")).strip()
+        return _squash("".join(self.inline(child) for child in tag.children)).replace(_BREAK, " ")
 
     def inline(self, node: Tag | NavigableString) -> str:
         if isinstance(node, Comment):
@@ -233,7 +234,7 @@ class _Converter:
             return escape_inline(re.sub(r"\s+", " ", chrome.strip_inline(str(node))))
         name = node.name
         if name == "br":
-            return "  \n"
+            return _BREAK
         inner = "".join(self.inline(child) for child in node.children)
         if name in ("strong", "b"):
             return emphasis(inner, bold=True)
@@ -248,6 +249,13 @@ class _Converter:
         if name in INLINE_TAGS or not isinstance(node, Tag):
             return inner
         return f" {inner} "
+
+
+def _squash(text: str) -> str:
+    """Collapse the spaces left between inline pieces; a <br> becomes a Markdown hard line break."""
+    text = re.sub(r" +", " ", text)
+    text = re.sub(rf" ?{_BREAK} ?", _BREAK, text).strip(" " + _BREAK)
+    return text.replace(_BREAK, "  \n")
 
 
 def _paragraph(text: str) -> str:
