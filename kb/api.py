@@ -38,6 +38,13 @@ def search():
     return result.as_json()
 
 
+@bp.route("/suggest")
+def suggest():
+    """Autocomplete for the search box: word completions and matching document titles."""
+    q = request.args.get("q", "")
+    return {"query": q, "suggestions": service().suggest(q, limit=min(max(1, int_arg("limit", 8)), 20))}
+
+
 def _translations(doc: dict) -> list[dict]:
     return [
         {"id": t["id"], "lang": t["lang"], "title": t["title"], "url": t["url"]}

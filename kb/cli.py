@@ -137,6 +137,38 @@ def search(
         click.echo(f"    {hit.url}  score {hit.score:.2f}")
 
 
+@main.command("eval")
+@index_option
+@click.option("-v", "--verbose", is_flag=True, help="List the queries whose first result is not relevant.")
+@click.argument("golden", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def eval_command(index_dir: Path | None, verbose: bool, golden: Path) -> None:
+    """Score search against golden queries: recall@10, MRR@10, nDCG@10 per language.
+
+    Exit 1 when an overall figure is below a threshold the file sets.
+    """
+    from kb.evaluation import GoldenFileError, evaluate, format_report, load_golden
+    from kb.search import SearchService
+
+    config = load_config(index_dir=index_dir)
+    try:
+        queries, thresholds = load_golden(golden)
+    except GoldenFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    service = SearchService(config.index_dir)
+    try:
+        report = evaluate(service, queries, thresholds)
+    except IndexUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        service.close()
+    click.echo(format_report(report, verbose=verbose))
+    failures = report.failures()
+    for failure in failures:
+        click.echo(f"FAIL: {failure}", err=True)
+    if failures:
+        sys.exit(1)
+
+
 @main.command()
 @content_option
 def check(content_dir: Path | None) -> None:
