@@ -310,3 +310,15 @@ def test_slugify_is_ascii():
     assert slugify("Támogatott Lakhatás — protokoll (2019)") == "tamogatott-lakhatas-protokoll-2019"
     long = slugify("Transformace pobytových sociálních služeb v Moravskoslezském kraji a spolupráce")
     assert long == "transformace-pobytovych-socialnich-sluzeb-v"  # at most 60 characters, cut at a word
+
+
+def test_office_files_without_text_are_refused(tmp_path):
+    import docx
+    import pptx
+
+    docx.Document().save(tmp_path / "blank.docx")
+    pptx.Presentation().save(tmp_path / "blank.pptx")
+    with pytest.raises(ImportFailure, match="no text"):
+        extract(tmp_path / "blank.docx")
+    with pytest.raises(ImportFailure, match="no slides"):
+        extract(tmp_path / "blank.pptx")
