@@ -251,7 +251,8 @@ def main() -> int:
         return 2
 
     out = ["# Search quality: product vs SQLite FTS5", ""]
-    out.append(f"Corpus: `{args.corpus}` (read in place). Queries derived with seed {SEED}; see bench/quality.py.")
+    shown = args.corpus if args.corpus != DEFAULT_CORPUS else "../shared/eval/corpus"
+    out.append(f"Corpus: `{shown}` (read in place). Queries derived with seed {SEED}; see bench/quality.py.")
     with tempfile.TemporaryDirectory() as tmp:
         content = Path(tmp) / "content"
         content.mkdir()
