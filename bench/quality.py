@@ -136,8 +136,22 @@ def strategy_forms(word: str, lang: str, strategy: str) -> set[str]:
 STRATEGIES = ("surface", "stem", "lemma", "stem+lemma")
 
 
-def word_level(queries: list[Query], lang: str) -> dict[str, dict[str, float]]:
-    pairs = {p for q in queries for p in q.pairs}
+def read_gold_pairs(path: Path) -> set[tuple[str, str]]:
+    """(form, lemma) pairs from a TSV (form<TAB>lemma...) or a CoNLL-U file (columns 2 and 3)."""
+    pairs = set()
+    for line in path.read_text("utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        form, lem = (cols[1], cols[2]) if path.suffix == ".conllu" and len(cols) >= 3 else (cols[0], cols[1])
+        form, lem = form.lower(), lem.replace("+", "").lower()
+        if form != lem and any(c.isalpha() for c in form):
+            pairs.add((form, lem))
+    return pairs
+
+
+def word_level(queries: list[Query], lang: str, gold: set | None = None) -> dict[str, dict[str, float]]:
+    pairs = gold or {p for q in queries for p in q.pairs}
     figures: dict[str, dict[str, float]] = {}
     for strategy in STRATEGIES:
         row = {}
@@ -222,13 +236,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "quality-results.md")
+    parser.add_argument(
+        "--gold",
+        nargs=2,
+        action="append",
+        metavar=("LANG", "FILE"),
+        default=[],
+        help="human-annotated (form, lemma) pairs for the word-level table: a CoNLL-U treebank file "
+        "or a TSV form<TAB>lemma; e.g. --gold hu hu_szeged-ud-dev.conllu (not shipped: licences differ)",
+    )
     args = parser.parse_args()
     if not (args.corpus / "hu").is_dir():
         print(f"evaluation corpus not found at {args.corpus} (pass --corpus)", file=sys.stderr)
         return 2
 
     out = ["# Search quality: product vs SQLite FTS5", ""]
-    out.append(f"Corpus: `{args.corpus}` (read in place). Queries derived with seed {SEED}; see bench/quality.py.")
+    shown = args.corpus if args.corpus != DEFAULT_CORPUS else "../shared/eval/corpus"
+    out.append(f"Corpus: `{shown}` (read in place). Queries derived with seed {SEED}; see bench/quality.py.")
     with tempfile.TemporaryDirectory() as tmp:
         content = Path(tmp) / "content"
         content.mkdir()
@@ -250,8 +274,11 @@ def main() -> int:
                 "FTS5 + prefix": lambda text, lang, fts=fts: fts.search(text, prefix=True),
             }
             out += ["", f"## {lang}: {len(docs)} documents, {len(queries)} queries", ""]
-            wl = word_level(queries, lang)
-            out += [f"Word level: does the typed lemma meet the inflected word? ({wl['_pairs']['accented']} pairs)", ""]
+            gold = {g_lang: Path(g_file) for g_lang, g_file in args.gold}
+            source = f"human-annotated pairs from {gold[lang].name}" if lang in gold else "pairs derived as above"
+            wl = word_level(queries, lang, read_gold_pairs(gold[lang]) if lang in gold else None)
+            count = wl["_pairs"]["accented"]
+            out += [f"Word level: does the typed lemma meet the inflected word? ({count} {source})", ""]
             out += ["| analysis | accented | unaccented |", "|---|---|---|"]
             for name, row in wl.items():
                 if not name.startswith("_"):

@@ -81,7 +81,7 @@ def word_query(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> 
         for kind in FIELD_BOOSTS
         for form, weight in forms.items()
     ]
-    alternatives.append(Q.Term("exact", word))
+    alternatives += [Q.Term("exact", spelled) for spelled in (word, *spellings)]
     return Q.Or(alternatives)
 
 
@@ -90,7 +90,11 @@ def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> d
     per_lang = [query_form_weights(word, lang) for lang in langs]
     if any(not forms for forms in per_lang):
         return {}  # a stop word in one of the languages searched is noise in all of them
-    per_lang += [query_form_weights(spelling, lang) for spelling in spellings for lang in langs]
+    if spellings:
+        # The accented spellings know the word better than the unaccented letters do:
+        # stemming or lemmatizing "bejelentes" guesses wrong, "bejelentés" does not.
+        per_lang = [{fold(word): 1.0}]
+        per_lang += [query_form_weights(spelling, lang) for spelling in spellings for lang in langs]
     merged: dict[str, float] = {}
     for forms in per_lang:
         for form, weight in forms.items():
