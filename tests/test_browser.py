@@ -38,6 +38,7 @@ def test_autocomplete_suggests_and_keyboard_selects(page, live_server):
     page.goto(live_server + "/")
     box = page.get_by_label("Search documents")
     box.press_sequentially("támog", delay=30)
+    page.locator('#q-suggestions[data-for="támog"]').wait_for(state="attached")
     options = page.locator("#q-suggestions [role=option]")
     options.first.wait_for(state="visible")
     assert box.get_attribute("aria-expanded") == "true"

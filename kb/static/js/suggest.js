@@ -89,7 +89,12 @@
         headers: { "Accept": "application/json" }
       })
         .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
-        .then(function (data) { if (input.value === q) { render(data.suggestions || []); } })
+        .then(function (data) {
+          if (input.value === q) {
+            render(data.suggestions || []);
+            list.setAttribute("data-for", q);  /* which query the list answers */
+          }
+        })
         .catch(function () { render([]); });
     }
 
