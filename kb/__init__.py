@@ -30,11 +30,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config["KB"] = config
     app.extensions["kb_search"] = SearchService(config.index_dir)
 
-    from kb import api, feeds, files, site
+    from kb import api, browse, feeds, files, i18n, site
     from kb.updates import UpdatesService
 
+    i18n.init_app(app)
     app.extensions["kb_updates"] = UpdatesService(app.extensions["kb_search"])
     app.register_blueprint(site.bp)
+    app.register_blueprint(browse.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(files.bp)
@@ -59,6 +61,7 @@ def select_filters(filters: dict, drop: str | None = None, add: tuple[str, str] 
 def _register_error_pages(app: Flask) -> None:
     """Friendly pages (or JSON for the API) instead of stack traces."""
     from flask import render_template, request
+    from flask_babel import gettext as _
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")
@@ -67,13 +70,13 @@ def _register_error_pages(app: Flask) -> None:
     def not_found(error):
         if wants_json():
             return {"error": "not found", "path": request.path}, 404
-        return render_template("error.html", status=404, message="This page does not exist."), 404
+        return render_template("error.html", status=404, message=_("This page does not exist.")), 404
 
     @app.errorhandler(405)
     def not_allowed(error):
         if wants_json():
             return {"error": "method not allowed"}, 405
-        return render_template("error.html", status=405, message="That method is not allowed here."), 405
+        return render_template("error.html", status=405, message=_("That method is not allowed here.")), 405
 
     @app.errorhandler(Exception)
     def unexpected(error):
@@ -86,4 +89,4 @@ def _register_error_pages(app: Flask) -> None:
         logging.getLogger("kb").exception("unhandled error on %s", request.path)
         if wants_json():
             return {"error": "internal error"}, 500
-        return render_template("error.html", status=500, message="Something went wrong on our side."), 500
+        return render_template("error.html", status=500, message=_("Something went wrong on our side.")), 500

@@ -122,7 +122,7 @@ def client(repo, tmp_path, monkeypatch):
 def test_document_page_shows_last_update_and_authors(client):
     html = client.get("/doc/hu/regi").get_data(as_text=True)
     assert (
-        '<dt>Last updated</dt><dd class="doc-history"><time datetime="2024-05-02T10:30:00Z">2024-05-02</time></dd>'
+        '<dt>Last updated</dt><dd class="doc-history"><time datetime="2024-05-02T10:30:00Z">May 2, 2024</time></dd>'
         in html
     )
     assert '<dd class="doc-authors">Novák Jan, Kiss Éva</dd>' in html
