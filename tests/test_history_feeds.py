@@ -94,6 +94,14 @@ def test_history_is_stored_at_index_time_with_mtime_fallback(repo, tmp_path, mon
     }
 
 
+def test_one_git_log_for_the_whole_tree_not_one_per_file(repo, tmp_path, monkeypatch):
+    calls = []
+    real = history._git
+    monkeypatch.setattr(history, "_git", lambda d, *args: calls.append(args[0]) or real(d, *args))
+    pipeline.build(repo, tmp_path / "ix")
+    assert calls == ["rev-parse", "log"]  # 3 documents, still one log
+
+
 def test_outside_git_every_document_falls_back_to_its_mtime(tmp_path):
     content = tmp_path / "plain"
     write(content / "a.md", "A", "hu", HU)
