@@ -71,6 +71,28 @@ def _stemmer(lang: str):
     return snowballstemmer.stemmer(_SNOWBALL[lang])
 
 
+_lemmatizer = None  # None: simplemma's default in-memory dictionaries (fastest look-ups)
+
+
+def use_compact_dictionaries() -> None:
+    """Look lemmas up in simplemma's front-coded streams instead of Python dicts.
+
+    Same answers, roughly a fifth of the memory (hu+cs: ~50 MB instead of ~290 MB),
+    slower look-ups; right for a serving worker, which analyses only query words.
+    """
+    global _lemmatizer
+    from simplemma import Lemmatizer
+    from simplemma.strategies import DefaultStrategy
+    from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
+
+    _lemmatizer = Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=StreamDictionaryFactory()))
+    word_forms.cache_clear()
+
+
+def _lemmatize(word: str, lang: str) -> str:
+    return (_lemmatizer or simplemma).lemmatize(word, lang=lang)
+
+
 @functools.lru_cache(maxsize=200_000)
 def word_forms(word: str, lang: str) -> tuple[str, ...]:
     """All folded index forms of one lower-cased word in ``lang`` (cached: corpora repeat words)."""
@@ -82,7 +104,7 @@ def word_forms(word: str, lang: str) -> tuple[str, ...]:
             forms.append(fold(stemmer.stemWord(word)))
             forms.append(stemmer.stemWord(folded))
         if lang in LANGUAGES:
-            forms.append(fold(simplemma.lemmatize(word, lang=lang).lower()))
+            forms.append(fold(_lemmatize(word, lang).lower()))
     # Deduplicate, keep order (first = surface form, used for highlighting).
     return tuple(dict.fromkeys(f for f in forms if f))
 
@@ -91,7 +113,7 @@ def warm_up(langs: Iterable[str]) -> None:
     """Load the lemma dictionaries now (seconds each), not in the first visitor's request."""
     for lang in langs:
         if lang in LANGUAGES:
-            simplemma.lemmatize("warmup", lang=lang)
+            _lemmatize("warmup", lang)
 
 
 class MorphologyFilter(Filter):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 
+from kb import assets, http
 from kb.config import Config
 from kb.search import SearchService
 
@@ -27,6 +28,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(site.bp)
     app.register_blueprint(api.bp)
     _register_error_pages(app)
+    http.install(app, max_query_chars=config.max_query_chars)
+    assets.install(app)
     app.add_template_filter(select_filters)
     return app
 
