@@ -7,6 +7,7 @@ and never pays for opening the index per request.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import threading
@@ -96,12 +97,35 @@ def doc_url(doc_id: str, anchor: str = "") -> str:
     return f"/doc/{doc_id}" + (f"#{anchor}" if anchor else "")
 
 
+def serialized(method):
+    """Run a public method under the service's lock.
+
+    Whoosh readers share seek-and-read file objects, so two threads using one searcher
+    at once can read each other's bytes (seen as corrupt postings under load). A
+    gunicorn sync worker has one thread, so the lock costs nothing there.
+    """
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            try:
+                return method(self, *args, **kwargs)
+            except storage.IndexUnavailable:
+                raise
+            except Exception:
+                self._close()
+                self.check()  # a damaged index becomes IndexUnavailable (503), a bug stays a 500
+                raise
+
+    return locked
+
+
 class SearchService:
-    """Search over the index in ``index_dir``; safe to share between threads."""
+    """Search over the index in ``index_dir``; safe to share between threads (one at a time)."""
 
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._generation: Path | None = None
         self._ix: FileIndex | None = None
         self._searcher: Searcher | None = None
@@ -141,10 +165,19 @@ class SearchService:
         present = {field_language(_text(lang)) for lang in searcher.lexicon("lang")}
         return [lang for lang in FIELD_LANGUAGES if lang in present] or [FIELD_LANGUAGES[0]]
 
+    def check(self) -> None:
+        """Open the index afresh and read a little of every segment (raises IndexUnavailable)."""
+        try:
+            storage.verify(storage.open_index(self.index_dir))
+        except storage.IndexUnavailable:
+            self.close()  # pages show the maintenance message too, not what open files still hold
+            raise
+
     def close(self) -> None:
         with self._lock:
             self._close()
 
+    @serialized
     def stats(self) -> dict:
         searcher = self.searcher()
         langs = {_text(lang): searcher.doc_frequency("lang", lang) for lang in searcher.lexicon("lang")}
@@ -157,6 +190,7 @@ class SearchService:
 
     # -- search ----------------------------------------------------------
 
+    @serialized
     def search(
         self,
         text: str,
@@ -285,10 +319,12 @@ class SearchService:
 
     # -- documents -----------------------------------------------------------
 
+    @serialized
     def document(self, doc_id: str) -> dict | None:
         stored = self.searcher().document(id=doc_id)
         return decode_stored(stored) if stored else None
 
+    @serialized
     def translations(self, key: str | None, exclude: str | None = None) -> list[dict]:
         if not key:
             return []
@@ -296,6 +332,7 @@ class SearchService:
         docs = [decode_stored(d) for d in searcher.documents(translation_key=key)]
         return sorted((d for d in docs if d["id"] != exclude), key=lambda d: d["lang"])
 
+    @serialized
     def documents(self, page: int = 1, limit: int = 50) -> tuple[int, list[dict]]:
         searcher = self.searcher()
         page = min(max(1, page), MAX_PAGE)
@@ -305,6 +342,7 @@ class SearchService:
         chosen = [decode_stored(hit.fields()) for hit in list(results)[(page - 1) * limit : page * limit]]
         return total, chosen
 
+    @serialized
     def recent(self, limit: int = 5) -> list[dict]:
         searcher = self.searcher()
         results = searcher.search(Q.Every(), limit=limit, sortedby="date", reverse=True)
