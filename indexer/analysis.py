@@ -86,27 +86,44 @@ def use_compact_dictionaries() -> None:
     from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
 
     _lemmatizer = Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=StreamDictionaryFactory()))
-    word_forms.cache_clear()
+    weighted_forms.cache_clear()
 
 
 def _lemmatize(word: str, lang: str) -> str:
     return (_lemmatizer or simplemma).lemmatize(word, lang=lang)
 
 
+#: How much a match on each kind of form counts: the same word or the same lemma is
+#: stronger evidence than a shared stem (Snowball over-stems Hungarian: Szeged -> szeg).
+SURFACE_WEIGHT = 1.0
+LEMMA_WEIGHT = 1.0
+STEM_WEIGHT = 0.5
+
+
 @functools.lru_cache(maxsize=200_000)
-def word_forms(word: str, lang: str) -> tuple[str, ...]:
-    """All folded index forms of one lower-cased word in ``lang`` (cached: corpora repeat words)."""
+def weighted_forms(word: str, lang: str) -> tuple[tuple[str, float], ...]:
+    """The folded forms of one lower-cased word with their weights; the surface form first."""
     folded = fold(word)
-    forms = [folded]
+    forms: dict[str, float] = {folded: SURFACE_WEIGHT}
     if len(word) <= _MAX_WORD and not word.isdigit():
         if lang in _SNOWBALL:
             stemmer = _stemmer(lang)
-            forms.append(fold(stemmer.stemWord(word)))
-            forms.append(stemmer.stemWord(folded))
+            for stem in (fold(stemmer.stemWord(word)), stemmer.stemWord(folded)):
+                if stem:
+                    forms.setdefault(stem, STEM_WEIGHT)
         if lang in LANGUAGES:
-            forms.append(fold(_lemmatize(word, lang).lower()))
-    # Deduplicate, keep order (first = surface form, used for highlighting).
-    return tuple(dict.fromkeys(f for f in forms if f))
+            # simplemma sometimes stops at a possessive form (ülésének -> ülése): one more pass.
+            first = _lemmatize(word, lang).lower()
+            second = _lemmatize(first, lang).lower() if first != word else first
+            for lemma in {fold(first), fold(second)}:
+                if lemma:
+                    forms[lemma] = max(forms.get(lemma, 0.0), LEMMA_WEIGHT)
+    return tuple(forms.items())
+
+
+def word_forms(word: str, lang: str) -> tuple[str, ...]:
+    """All folded index forms of one lower-cased word in ``lang``."""
+    return tuple(form for form, _ in weighted_forms(word, lang))
 
 
 def warm_up(langs: Iterable[str]) -> None:
@@ -168,6 +185,27 @@ def language_analyzer(lang: str) -> Analyzer:
     return chain | MorphologyFilter(lang)
 
 
+class AccentKeyFilter(Filter):
+    """``támogatott`` -> ``tamogatott|támogatott``: lets an unaccented query find its accented words."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AccentKeyFilter)
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for t in tokens:
+            folded = fold(t.text)
+            if folded != t.text:
+                t.text = f"{folded}{ACCENT_SEPARATOR}{t.text}"
+                yield t
+
+
+ACCENT_SEPARATOR = "|"
+
+
+def accent_analyzer() -> Analyzer:
+    return tokenizer() | LowercaseFilter() | AccentKeyFilter()
+
+
 def exact_analyzer() -> Analyzer:
     """Lower-cased words as written: an exact, accented match ranks above a folded one."""
     return tokenizer() | LowercaseFilter()
@@ -186,3 +224,13 @@ def field_language(lang: str | None) -> str:
 def query_forms(word: str, lang: str) -> list[str]:
     """The tokens a single query word turns into for ``lang``'s fields (empty for a stop word)."""
     return [t.text for t in language_analyzer(lang)(word, mode="query")]
+
+
+def query_form_weights(word: str, lang: str) -> dict[str, float]:
+    """Like :func:`query_forms`, with how much a match on each form counts."""
+    lowered = word.lower()
+    if lowered in STOP_WORDS.get(lang, ()):
+        return {}
+    if lang == OTHER:
+        return {fold(lowered): SURFACE_WEIGHT}
+    return dict(weighted_forms(lowered, lang))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from indexer.analysis import FIELD_LANGUAGES, exact_analyzer, folded_analyzer, language_analyzer
+from indexer.analysis import FIELD_LANGUAGES, accent_analyzer, exact_analyzer, folded_analyzer, language_analyzer
 
 #: Bump when analysis or schema change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 #: How much a match in each part of a document weighs (BM25F field boosts).
 FIELD_BOOSTS = {"title": 3.0, "meta": 2.0, "body": 1.0}
@@ -49,8 +49,12 @@ def build_schema() -> Schema:
         "warnings": STORED(),
         # Lower-cased words as written: rewards an exact, accented match.
         "exact": TEXT(analyzer=exact_analyzer(), field_boost=0.5),
-        # Folded title and tag words: autocomplete and "did you mean".
-        "suggest": TEXT(analyzer=folded_analyzer(), spelling=True),
+        # "folded|accented" keys: an unaccented query word learns its accented spellings.
+        "accents": TEXT(analyzer=accent_analyzer(), phrase=False),
+        # Folded title and tag words: autocomplete.
+        "suggest": TEXT(analyzer=folded_analyzer()),
+        # Folded words of the whole document: "did you mean".
+        "spell": TEXT(analyzer=folded_analyzer()),
     }
     for lang in FIELD_LANGUAGES:
         analyzer = language_analyzer(lang)

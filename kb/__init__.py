@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
 
 from kb import assets, http
 from kb.config import Config
@@ -23,9 +24,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config["KB"] = config
     app.extensions["kb_search"] = SearchService(config.index_dir)
 
-    from kb import api, site
+    from kb import api, browse, i18n, site
 
+    i18n.init_app(app)
     app.register_blueprint(site.bp)
+    app.register_blueprint(browse.bp)
     app.register_blueprint(api.bp)
     _register_error_pages(app)
     http.install(app, max_query_chars=config.max_query_chars)
@@ -52,13 +55,13 @@ def _register_error_pages(app: Flask) -> None:
     def not_found(error):
         if wants_json():
             return {"error": "not found", "path": request.path}, 404
-        return render_template("error.html", status=404, message="This page does not exist."), 404
+        return render_template("error.html", status=404, message=_("This page does not exist.")), 404
 
     @app.errorhandler(405)
     def not_allowed(error):
         if wants_json():
             return {"error": "method not allowed"}, 405
-        return render_template("error.html", status=405, message="That method is not allowed here."), 405
+        return render_template("error.html", status=405, message=_("That method is not allowed here.")), 405
 
     @app.errorhandler(Exception)
     def unexpected(error):
@@ -71,4 +74,4 @@ def _register_error_pages(app: Flask) -> None:
         logging.getLogger("kb").exception("unhandled error on %s", request.path)
         if wants_json():
             return {"error": "internal error"}, 500
-        return render_template("error.html", status=500, message="Something went wrong on our side."), 500
+        return render_template("error.html", status=500, message=_("Something went wrong on our side.")), 500

@@ -32,10 +32,19 @@ def search():
         type=request.args.get("type") or None,
         tag=request.args.get("tag") or None,
         year=request.args.get("year") or None,
+        organisation=request.args.get("organisation") or None,
+        region=request.args.get("region") or None,
         page=int_arg("page", 1),
         limit=int_arg("limit", 10),
     )
     return result.as_json()
+
+
+@bp.route("/suggest")
+def suggest():
+    """Autocomplete for the search box: word completions and matching document titles."""
+    q = request.args.get("q", "")
+    return {"query": q, "suggestions": service().suggest(q, limit=min(max(1, int_arg("limit", 8)), 20))}
 
 
 def _translations(doc: dict) -> list[dict]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from indexer import pipeline
+from indexer.document import DOC_TYPES
 from indexer.language import assign_language
 from indexer.load import DocumentError, discover, parse
 from indexer.render import render
@@ -136,6 +137,38 @@ def search(
         click.echo(f"    {hit.url}  score {hit.score:.2f}")
 
 
+@main.command("eval")
+@index_option
+@click.option("-v", "--verbose", is_flag=True, help="List the queries whose first result is not relevant.")
+@click.argument("golden", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def eval_command(index_dir: Path | None, verbose: bool, golden: Path) -> None:
+    """Score search against golden queries: recall@10, MRR@10, nDCG@10 per language.
+
+    Exit 1 when an overall figure is below a threshold the file sets.
+    """
+    from kb.evaluation import GoldenFileError, evaluate, format_report, load_golden
+    from kb.search import SearchService
+
+    config = load_config(index_dir=index_dir)
+    try:
+        queries, thresholds = load_golden(golden)
+    except GoldenFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    service = SearchService(config.index_dir)
+    try:
+        report = evaluate(service, queries, thresholds)
+    except IndexUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        service.close()
+    click.echo(format_report(report, verbose=verbose))
+    failures = report.failures()
+    for failure in failures:
+        click.echo(f"FAIL: {failure}", err=True)
+    if failures:
+        sys.exit(1)
+
+
 @main.command()
 @content_option
 def check(content_dir: Path | None) -> None:
@@ -158,3 +191,54 @@ def check(content_dir: Path | None) -> None:
     click.echo(f"{count} documents checked: {errors} error(s), {warnings} warning(s)", err=True)
     if errors:
         sys.exit(1)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--type", "doc_type", type=click.Choice(DOC_TYPES), help="Document type (default: guessed).")
+@click.option("--lang", help="Language code, e.g. hu or cs (default: detected from the text).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write (default: <content dir>/<lang>/).",
+)
+@click.option("--force", is_flag=True, help="Replace existing Markdown files and attachments.")
+def import_command(
+    files: tuple[Path, ...], doc_type: str | None, lang: str | None, out_dir: Path | None, force: bool
+) -> None:
+    """Convert docx, pptx, pdf, html and txt files into Markdown documents for review.
+
+    Each FILE becomes <slug>.md with front matter, and the original is copied beside it
+    as an attachment. A folder imports the supported files in it. Exit 2 when some failed.
+    """
+    from indexer.importers import EXTRACTORS, ImportFailure, import_file
+
+    if lang is not None and not (len(lang.strip()) == 2 and lang.strip().isalpha()):
+        raise click.BadParameter(f"'{lang}' is not a two-letter language code such as hu or cs", param_hint="--lang")
+    config = load_config()
+    inputs: list[Path] = []
+    for path in files:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in EXTRACTORS)
+            inputs.extend(found)
+            if not found:
+                click.echo(f"{path}: warning: no files to import in this folder", err=True)
+        else:
+            inputs.append(path)
+    claimed: set[Path] = set()
+    done = failed = 0
+    for path in inputs:
+        try:
+            result = import_file(path, config.content_dir, out_dir, doc_type, lang, force, claimed)
+        except ImportFailure as exc:
+            failed += 1
+            click.echo(f"{path}: error: {exc}", err=True)
+            continue
+        done += 1
+        how = "detected" if result.lang_detected else "given"
+        click.echo(f"{path} -> {result.markdown}  [{result.type}, {result.lang} ({how}), {result.title!r}]")
+    hint = "; review the new files, then run 'kb check' and 'kb index'" if done else ""
+    click.echo(f"{done} imported, {failed} failed{hint}", err=True)
+    if failed:
+        sys.exit(2)

@@ -110,7 +110,9 @@ def _validators() -> tuple[str, datetime | None] | None:
     except OSError:
         return None
     code_stamp, code_mtime = _code_stamp(current_app)
-    key = f"{generation.name}:{index_mtime}:{code_stamp}:{request.full_path}"
+    # Pages also vary by the interface language (cookie, Accept-Language): part of the key.
+    varies = f"{request.headers.get('Cookie', '')}|{request.headers.get('Accept-Language', '')}"
+    key = f"{generation.name}:{index_mtime}:{code_stamp}:{request.full_path}:{varies}"
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]
     modified = datetime.fromtimestamp(max(index_mtime / 1e9, code_mtime), tz=UTC).replace(microsecond=0)
     return etag, modified

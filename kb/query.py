@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from whoosh import query as Q
 from whoosh.query import spans
 
-from indexer.analysis import WORD_PATTERN, fold, query_forms
+from indexer.analysis import WORD_PATTERN, fold, query_form_weights
 from indexer.schema import FIELD_BOOSTS, text_field
 
 MAX_QUERY_CHARS = 500
@@ -64,40 +64,89 @@ def parse(text: str) -> ParsedQuery:
     return parsed
 
 
-def word_query(word: str, langs: list[str]) -> Q.Query | None:
-    """Any form of ``word`` in any of ``langs``' fields, or an exact match; None for a stop word."""
-    alternatives: list[Q.Query] = []
-    for lang in langs:
-        forms = query_forms(word, lang)
-        for kind in FIELD_BOOSTS:
-            fieldname = text_field(kind, lang)
-            alternatives.extend(Q.Term(fieldname, form) for form in forms)
-    if not alternatives:
+def word_query(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> Q.Query | None:
+    """Any form of ``word`` in any of ``langs``' fields, or an exact match; None for a stop word.
+
+    The forms of every language are tried in every field: a Hungarian query
+    ``Kecskeméten`` should find the English text that says ``Kecskemét``.
+    ``spellings`` are the accented words of the index an unaccented word folds
+    from (``ules`` -> ``ülés``): their lemmas are what an unaccented query lacks.
+    """
+    forms = all_forms(word, langs, spellings)
+    if not forms:
         return None
-    alternatives.append(Q.Term("exact", word))
+    alternatives: list[Q.Query] = [
+        Q.Term(text_field(kind, lang), form, boost=weight)
+        for lang in langs
+        for kind in FIELD_BOOSTS
+        for form, weight in forms.items()
+    ]
+    alternatives += [Q.Term("exact", spelled) for spelled in (word, *spellings)]
     return Q.Or(alternatives)
 
 
-def phrase_query(words: list[str], langs: list[str]) -> Q.Query | None:
+def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> dict[str, float]:
+    """The union of the word's weighted query forms under each language's rules (empty for a stop word)."""
+    per_lang = [query_form_weights(word, lang) for lang in langs]
+    if any(not forms for forms in per_lang):
+        return {}  # a stop word in one of the languages searched is noise in all of them
+    if spellings:
+        # The accented spellings know the word better than the unaccented letters do:
+        # stemming or lemmatizing "bejelentes" guesses wrong, "bejelentés" does not.
+        per_lang = [{fold(word): 1.0}]
+        per_lang += [query_form_weights(spelling, lang) for spelling in spellings for lang in langs]
+    merged: dict[str, float] = {}
+    for forms in per_lang:
+        for form, weight in forms.items():
+            merged[form] = max(merged.get(form, 0.0), weight)
+    return merged
+
+
+class _SpanOr(spans.SpanOr):
+    """Whoosh's SpanOr cannot estimate its size, which a SpanNear inside an And needs."""
+
+    def estimate_size(self, ixreader) -> int:
+        return self.q.estimate_size(ixreader)
+
+
+def phrase_query(words: list[str], langs: list[str], spellings: dict[str, tuple[str, ...]]) -> Q.Query | None:
     """The words in order, each in any of its forms, within one field."""
     per_field: list[Q.Query] = []
     for lang in langs:
-        forms = [query_forms(w, lang) for w in words]
+        forms = [list(all_forms(w, [lang], spellings.get(w, ()))) for w in words]
         kept = [f for f in forms if f]
         if len(kept) < 2:
             continue
         slop = 1 + (len(forms) - len(kept))  # room for dropped stop words
         for kind in ("title", "body"):
             fieldname = text_field(kind, lang)
-            parts = [spans.SpanOr([Q.Term(fieldname, f) for f in alts]) for alts in kept]
+            parts = [_SpanOr([Q.Term(fieldname, f) for f in alts]) for alts in kept]
             per_field.append(spans.SpanNear2(parts, slop=slop, ordered=True))
     return Q.Or(per_field) if per_field else None
 
 
-def build(parsed: ParsedQuery, langs: list[str], *, conjunction: bool = True) -> Q.Query | None:
-    """The whole query: AND (or OR) of its words and phrases; None when nothing is searchable."""
-    clauses = [q for q in (word_query(w, langs) for w in parsed.words) if q is not None]
-    clauses += [q for q in (phrase_query(p, langs) for p in parsed.phrases) if q is not None]
+def build(
+    parsed: ParsedQuery,
+    langs: list[str],
+    *,
+    conjunction: bool = True,
+    misspelled: frozenset[str] = frozenset(),
+    spellings: dict[str, tuple[str, ...]] | None = None,
+) -> Q.Query | None:
+    """The whole query: AND (or OR) of its words and phrases; None when nothing is searchable.
+
+    Words in ``misspelled`` (not in the index in any form) match near spellings instead.
+    """
+    spellings = spellings or {}
+    clauses = []
+    for word in parsed.words:
+        if word in misspelled:
+            clause = fuzzy_word_query(word, langs)
+        else:
+            clause = word_query(word, langs, spellings.get(word, ()))
+        if clause is not None:
+            clauses.append(clause)
+    clauses += [q for q in (phrase_query(p, langs, spellings) for p in parsed.phrases) if q is not None]
     if not clauses:
         return None
     if len(clauses) == 1:
@@ -105,23 +154,22 @@ def build(parsed: ParsedQuery, langs: list[str], *, conjunction: bool = True) ->
     return Q.And(clauses) if conjunction else Q.Or(clauses)
 
 
-def fuzzy(parsed: ParsedQuery, langs: list[str]) -> Q.Query | None:
-    """Typo tolerance: each word within one or two edits of an indexed surface form."""
-    clauses = []
-    for word in parsed.all_words():
-        folded = fold(word)
-        if len(folded) < 4:
-            continue
-        maxdist = 1 if len(folded) < 8 else 2
-        clauses.append(
-            Q.Or(
-                [
-                    Q.FuzzyTerm(text_field(kind, lang), folded, maxdist=maxdist, prefixlength=1)
-                    for lang in langs
-                    for kind in ("title", "body")
-                ]
-            )
-        )
-    if not clauses:
+def fuzzy_word_query(word: str, langs: list[str]) -> Q.Query | None:
+    """Typo tolerance: the word within one (short words) or two edits of an indexed form."""
+    folded = fold(word)
+    if len(folded) < 4:
         return None
-    return Q.Or(clauses)
+    maxdist = 1 if len(folded) < 8 else 2
+    return Q.Or(
+        [
+            Q.FuzzyTerm(text_field(kind, lang), folded, maxdist=maxdist, prefixlength=1)
+            for lang in langs
+            for kind in ("title", "body")
+        ]
+    )
+
+
+def word_forms_by_field(word: str, langs: list[str]) -> list[tuple[str, str]]:
+    """Every (field, term) a word could match: to tell a known word from a misspelling."""
+    forms = all_forms(word, langs) or [word]
+    return [("exact", word)] + [(text_field(kind, lang), f) for lang in langs for kind in FIELD_BOOSTS for f in forms]

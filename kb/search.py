@@ -8,6 +8,7 @@ and never pays for opening the index per request.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import threading
@@ -21,12 +22,15 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from indexer import storage
-from indexer.analysis import FIELD_LANGUAGES, field_language, language_analyzer, warm_up
+from indexer.analysis import ACCENT_SEPARATOR, FIELD_LANGUAGES, field_language, language_analyzer, warm_up
 from kb import query as kbquery
+from kb.ranking import RecencyBM25F
 
 MAX_LIMIT = 100
 MAX_PAGE = 1000
-FACET_FIELDS = ("lang", "type", "year", "tags")
+FACET_FIELDS = ("lang", "type", "year", "tags", "organisation", "region")
+#: What /browse counts, in the order it shows them.
+BROWSE_FIELDS = ("type", "tags", "lang", "organisation", "region", "year")
 
 
 @dataclass
@@ -134,27 +138,37 @@ class SearchService:
     # -- index lifecycle -------------------------------------------------
 
     def searcher(self) -> Searcher:
-        """The shared searcher, reopened when the index changed (raises IndexUnavailable)."""
+        """The shared searcher, replaced when the index changed (raises IndexUnavailable).
+
+        A replaced searcher is not closed here: other threads may still be reading
+        with it; it closes its files when the last of them lets go of it.
+        """
         with self._lock:
             generation = storage.current_generation(self.index_dir)
             if generation is None:
-                self._close()
+                self._drop()
                 raise storage.IndexUnavailable(f"no index in {self.index_dir}: run 'kb index' to build it")
             if self._searcher is None or generation != self._generation:
-                self._close()
+                self._drop()
                 self._ix = storage.open_index(self.index_dir)
                 self._generation = generation
-                self._searcher = self._ix.searcher()
-                self._langs = self._present_languages(self._searcher)
+                self._open_searcher()
                 warm_up(self._langs)
-            elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-                self._langs = self._present_languages(self._searcher)
+            elif self._ix.latest_generation() != self._searcher.reader().generation():
+                self._open_searcher()
             return self._searcher
 
-    def _close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
+    def _open_searcher(self) -> None:
+        try:
+            self._searcher = self._ix.searcher(weighting=RecencyBM25F())
+        except Exception as exc:  # damaged segment files
+            self._drop()
+            raise storage.IndexUnavailable(
+                f"the index in {self.index_dir} cannot be read ({exc}): run 'kb index --full'"
+            ) from None
+        self._langs = self._present_languages(self._searcher)
+
+    def _drop(self) -> None:
         self._searcher = None
         self._ix = None
         self._generation = None
@@ -175,7 +189,9 @@ class SearchService:
 
     def close(self) -> None:
         with self._lock:
-            self._close()
+            if self._searcher is not None:
+                self._searcher.close()
+            self._drop()
 
     @serialized
     def stats(self) -> dict:
@@ -201,6 +217,8 @@ class SearchService:
         year: str | None = None,
         page: int = 1,
         limit: int = 10,
+        organisation: str | None = None,
+        region: str | None = None,
     ) -> SearchResult:
         started = time.perf_counter()
         page = min(max(1, page), MAX_PAGE)
@@ -213,29 +231,30 @@ class SearchService:
             Q.Term(name, value)
             for name, value in (("lang", lang), ("type", type), ("tags", tag.lower() if tag else None), ("year", year))
             if value
-        ]
+        ] + [Q.Term(name, value) for name, value in (("organisation", organisation), ("region", region)) if value]
         filter_q = Q.And(filters) if filters else None
         if parsed.empty and not filters:
             result.message = "Type a word to search." if not parsed.text else "Nothing searchable in that query."
             return result
 
-        q = kbquery.build(parsed, langs, conjunction=True) if not parsed.empty else Q.Every()
+        spellings = self._accented_spellings(searcher, parsed)
+        misspelled = self._misspelled(searcher, parsed, langs) - spellings.keys()
+        if parsed.empty:
+            q = Q.Every()
+        else:
+            q = kbquery.build(parsed, langs, misspelled=misspelled, spellings=spellings)
         if q is None:
             result.message = "Only very common words in that query: add a more specific word."
             return result
+        result.fuzzy = bool(misspelled)
+        if misspelled:
+            result.suggestion = self._suggest(searcher, parsed, misspelled)
         results = self._run(searcher, q, filter_q, page, limit)
-        if results.scored_length() == 0 and len(parsed.all_words()) + len(parsed.phrases) > 1:
-            relaxed = kbquery.build(parsed, langs, conjunction=False)
+        if results.scored_length() == 0 and len(parsed.words) + len(parsed.phrases) > 1:
+            relaxed = kbquery.build(parsed, langs, conjunction=False, misspelled=misspelled, spellings=spellings)
             results = self._run(searcher, relaxed, filter_q, page, limit)
             result.relaxed = results.scored_length() > 0
-        if results.scored_length() == 0:
-            suggestion = self._suggest(searcher, parsed)
-            if suggestion and suggestion != parsed.text.lower():
-                result.suggestion = suggestion
-            fuzzy_q = kbquery.fuzzy(parsed, langs)
-            if fuzzy_q is not None:
-                results = self._run(searcher, fuzzy_q, filter_q, page, limit)
-                result.fuzzy = results.scored_length() > 0
+            q = relaxed
         result.total = len(results)
         result.facets = self._facets(results)
         terms = {t for t in (q.all_terms() if q else ())}
@@ -275,23 +294,71 @@ class SearchService:
         except Exception:
             return set()
 
-    def _suggest(self, searcher: Searcher, parsed: kbquery.ParsedQuery) -> str | None:
-        """A corrected query from the title and tag vocabulary, word by word."""
-        corrector = searcher.corrector("suggest")
-        changed = False
-        words = []
+    @staticmethod
+    def _accented_spellings(searcher: Searcher, parsed: kbquery.ParsedQuery) -> dict[str, tuple[str, ...]]:
+        """For each unaccented word, the most frequent accented words of the index that fold to it."""
+        found: dict[str, tuple[str, ...]] = {}
+        reader = searcher.reader()
         for word in parsed.all_words():
-            folded = kbquery.fold(word)
-            if searcher.doc_frequency("suggest", folded) or len(folded) < 4:
-                words.append(word)
+            if kbquery.fold(word) != word or not word.isalpha():
                 continue
-            candidates = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
-            if candidates:
-                words.append(candidates[0])
-                changed = True
-            else:
-                words.append(word)
+            prefix = word + ACCENT_SEPARATOR
+            keys = list(itertools.islice(reader.expand_prefix("accents", prefix), 20))
+            if keys:
+                keys.sort(key=lambda k: -reader.doc_frequency("accents", k))
+                found[word] = tuple(_text(k)[len(prefix) :] for k in keys[:3])
+        return found
+
+    @staticmethod
+    def _misspelled(searcher: Searcher, parsed: kbquery.ParsedQuery, langs: list[str]) -> frozenset[str]:
+        """Words that are in the index in none of their forms (likely typos)."""
+        return frozenset(
+            word
+            for word in parsed.words
+            if not any(searcher.doc_frequency(f, t) for f, t in kbquery.word_forms_by_field(word, langs))
+        )
+
+    @staticmethod
+    def _suggest(searcher: Searcher, parsed: kbquery.ParsedQuery, misspelled: frozenset[str]) -> str | None:
+        """The query with each misspelled word replaced by the closest indexed word."""
+        corrector = searcher.corrector("spell")
+        words, changed = [], False
+        for word in parsed.words:
+            if word in misspelled:
+                candidates = corrector.suggest(kbquery.fold(word), limit=1, maxdist=2, prefix=1)
+                if candidates:
+                    words.append(candidates[0])
+                    changed = True
+                    continue
+            words.append(word)
+        words += [f'"{" ".join(p)}"' for p in parsed.phrases]
         return " ".join(words) if changed else None
+
+    # -- autocomplete ----------------------------------------------------------
+
+    @serialized
+    def suggest(self, text: str, limit: int = 8) -> list[dict]:
+        """Completions of the last word typed (frequent index words, accented) and matching titles."""
+        typed = kbquery.WORD_PATTERN.findall(kbquery.clean(text).lower())
+        if not typed or len(typed[-1]) < 2:
+            return []
+        searcher = self.searcher()
+        reader = searcher.reader()
+        head = [kbquery.fold(w) for w in typed[:-1]]
+        last = kbquery.fold(typed[-1])
+        lead = text[: text.lower().rfind(typed[-1])] if typed[-1] in text.lower() else " ".join(typed[:-1]) + " "
+        candidates = list(itertools.islice(reader.expand_prefix("spell", last), 500))
+        candidates.sort(key=lambda t: -reader.doc_frequency("spell", t))
+        suggestions = []
+        for term in candidates[: max(1, limit // 2)]:
+            word = _text(term)
+            spelled = self._accented_spellings(searcher, kbquery.ParsedQuery(word, [word])).get(word, (word,))[0]
+            suggestions.append({"text": f"{lead}{spelled}".strip(), "kind": "term"})
+        room = limit - len(suggestions)
+        title_query = Q.And([Q.Term("suggest", w) for w in head] + [Q.Prefix("suggest", last)])
+        for hit in searcher.search(title_query, limit=room) if room > 0 else ():
+            suggestions.append({"text": hit["title"], "kind": "document", "url": doc_url(hit["id"])})
+        return suggestions
 
     # -- hits and snippets -------------------------------------------------
 
@@ -347,6 +414,111 @@ class SearchService:
         searcher = self.searcher()
         results = searcher.search(Q.Every(), limit=limit, sortedby="date", reverse=True)
         return [decode_stored(hit.fields()) for hit in results]
+
+    # -- browsing, families and related documents (additive: the site's multilingual browsing) --
+
+    @serialized
+    def browse_counts(self, fields: tuple[str, ...] = BROWSE_FIELDS) -> dict[str, dict[str, int]]:
+        """How many documents have each value of each browsable field, most frequent first."""
+        searcher = self.searcher()
+        facets = sorting.Facets()
+        for name in fields:
+            facets.add_field(name, allow_overlap=(name == "tags"))
+        results = searcher.search(Q.Every(), limit=1, groupedby=facets, maptype=sorting.Count)
+        counts: dict[str, dict[str, int]] = {}
+        for name in fields:
+            try:
+                groups = results.groups(name)
+            except KeyError:
+                groups = {}
+            values = {str(k): int(v) for k, v in groups.items() if k not in (None, "")}
+            if name == "year":  # newest first
+                counts[name] = dict(sorted(values.items(), reverse=True))
+            else:
+                counts[name] = dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0].lower())))
+        return counts
+
+    @serialized
+    def languages(self) -> list[str]:
+        """The document languages present in the knowledge base."""
+        searcher = self.searcher()
+        return sorted(_text(lang) for lang in searcher.lexicon("lang"))
+
+    @serialized
+    def family_keys(self, ids: list[str]) -> dict[str, str | None]:
+        """Each document's translation key (None when it has no translations declared)."""
+        searcher = self.searcher()
+        keys: dict[str, str | None] = {}
+        for doc_id in ids:
+            stored = searcher.document(id=doc_id)
+            keys[doc_id] = (stored or {}).get("translation_key") or None
+        return keys
+
+    @serialized
+    def family(self, key: str | None) -> list[dict]:
+        """Every document sharing a translation key, in language order (metadata only, no HTML)."""
+        if not key:
+            return []
+        searcher = self.searcher()
+        members = [_family_member(d) for d in searcher.documents(translation_key=key)]
+        return sorted(members, key=lambda d: d["lang"])
+
+    @serialized
+    def related(self, doc_id: str, langs: list[str] | None = None, limit: int = 5) -> list[dict]:
+        """Documents like this one (Whoosh ``more_like``), one per translation family.
+
+        Each translation of the document is compared within its own language's field and
+        the rankings are fused; each related family is then shown in the first of
+        ``langs`` it exists in, else in the language that matched best.
+        """
+        searcher = self.searcher()
+        stored = searcher.document(id=doc_id)
+        if not stored:
+            return []
+        key = stored.get("translation_key")
+        members = [stored] + [d for d in (searcher.documents(translation_key=key) if key else []) if d["id"] != doc_id]
+        own = {m["id"] for m in members} | ({key} if key else set())
+        fused: dict[str, float] = {}
+        best: dict[str, dict] = {}
+        for member in members:
+            docnum = searcher.document_number(id=member["id"])
+            text = member.get("text") or ""
+            if docnum is None or not text.strip():
+                continue
+            fieldname = f"body_{field_language(member.get('lang'))}"
+            hits = searcher.more_like(docnum, fieldname, text=text, top=limit * 3, numterms=20)
+            for rank, hit in enumerate(hits):
+                other = hit.fields()
+                group = other.get("translation_key") or other["id"]
+                if other["id"] in own or group in own:
+                    continue
+                fused[group] = fused.get(group, 0.0) + 1.0 / (10 + rank)
+                best.setdefault(group, other)
+        chosen = []
+        for group in sorted(fused, key=lambda g: -fused[g])[:limit]:
+            candidates = [_family_member(d) for d in searcher.documents(translation_key=group)] or [
+                _family_member(best[group])
+            ]
+            chosen.append(_prefer(candidates, langs or [], fallback=best[group]["id"]))
+        return chosen
+
+
+def _family_member(stored: dict) -> dict:
+    """The light part of a stored document: enough to list and link it."""
+    keep = ("id", "title", "lang", "type", "date", "year", "summary", "translation_key", "organisation", "region")
+    member = {k: stored.get(k) for k in keep}
+    member["tags"] = split_tags(stored.get("tags", ""))
+    member["url"] = doc_url(stored["id"])
+    return member
+
+
+def _prefer(candidates: list[dict], langs: list[str], fallback: str) -> dict:
+    """The candidate in the most preferred language, else the one with id ``fallback``."""
+    for lang in langs:
+        for candidate in candidates:
+            if candidate["lang"] == lang:
+                return candidate
+    return next((c for c in candidates if c["id"] == fallback), candidates[0])
 
 
 def _text(value: str | bytes) -> str:

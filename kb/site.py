@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import math
+import time
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, current_app, render_template, request
 
 from indexer.storage import IndexUnavailable
-from kb.search import SearchService
+from kb import families
+from kb.facets import FACETS, FILTER_ARGS
+from kb.i18n import reader_languages, ui_language
+from kb.search import MAX_LIMIT, SearchService
+from kb.slides import split_slides
 
 bp = Blueprint("site", __name__)
+
+#: How many hits the results page groups into translation families (beyond it, pages are approximate).
+GROUP_WINDOW = 300
+PAGE_SIZE = 10
 
 
 def service() -> SearchService:
@@ -21,6 +33,21 @@ def int_arg(name: str, default: int) -> int:
         return default
 
 
+@dataclass
+class Pager:
+    page: int
+    limit: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.limit))
+
+    @property
+    def start(self) -> int:
+        return (self.page - 1) * self.limit
+
+
 @bp.app_errorhandler(IndexUnavailable)
 def index_unavailable(error: IndexUnavailable):
     current_app.logger.warning("index unavailable: %s", error)
@@ -32,15 +59,47 @@ def index_unavailable(error: IndexUnavailable):
 @bp.route("/")
 def home():
     svc = service()
-    return render_template("home.html", recent=svc.recent(limit=6), stats=svc.stats())
+    langs = reader_languages()
+    recent = svc.recent(limit=24)
+    entries = families.group(recent, {d["id"]: d.get("translation_key") for d in recent}, langs)[:6]
+    families.add_translations(entries, svc.family, langs)
+    return render_template(
+        "home.html", recent=entries, stats=svc.stats(), counts=svc.browse_counts(), reader_langs=langs
+    )
 
 
 @bp.route("/search")
 def search():
+    started = time.perf_counter()
     q = request.args.get("q", "")
-    filters = {name: request.args.get(name) or None for name in ("lang", "type", "tag", "year")}
-    result = service().search(q, page=int_arg("page", 1), limit=int_arg("limit", 10), **filters)
-    return render_template("search.html", result=result, filters=filters)
+    filters = {name: request.args.get(name) or None for name in FILTER_ARGS}
+    svc = service()
+    result = svc.search(q, page=1, limit=MAX_LIMIT, **filters)
+    hits = list(result.hits)
+    batch = 1
+    while len(hits) < min(result.total, GROUP_WINDOW):
+        batch += 1
+        more = svc.search(q, page=batch, limit=MAX_LIMIT, **filters).hits
+        if not more:
+            break
+        hits.extend(more)
+    langs = reader_languages()
+    entries = families.group(hits, svc.family_keys([h.id for h in hits]), langs)
+    limit = min(max(1, int_arg("limit", PAGE_SIZE)), 50)
+    pager = Pager(page=1, limit=limit, total=len(entries))
+    pager.page = min(max(1, int_arg("page", 1)), pager.pages)
+    shown = entries[pager.start : pager.start + limit]
+    families.add_translations(shown, svc.family, langs)
+    took_ms = (time.perf_counter() - started) * 1000
+    return render_template(
+        "search.html",
+        result=result,
+        filters=filters,
+        entries=shown,
+        pager=pager,
+        took_ms=took_ms,
+        facets=[f for f in FACETS if result.facets.get(f.field)],
+    )
 
 
 @bp.route("/doc/<path:doc_id>")
@@ -49,8 +108,22 @@ def document(doc_id: str):
     doc = svc.document(doc_id)
     if doc is None:
         abort(404)
-    translations = svc.translations(doc.get("translation_key"), exclude=doc["id"])
-    return render_template("document.html", doc=doc, translations=translations)
+    translations = [m for m in svc.family(doc.get("translation_key")) if m["id"] != doc["id"]]
+    have = {doc["lang"]} | {t["lang"] for t in translations}
+    missing = [lang for lang in svc.languages() if lang not in have]
+    ui = ui_language()
+    in_ui = next((t for t in translations if t["lang"] == ui), None) if doc["lang"] != ui else None
+    preamble, slides = split_slides(doc.get("html", "")) if doc.get("type") == "presentation" else ("", [])
+    return render_template(
+        "document.html",
+        doc=doc,
+        translations=translations,
+        missing=missing,
+        in_ui=in_ui,
+        related=svc.related(doc["id"], reader_languages()),
+        preamble=preamble,
+        slides=slides,
+    )
 
 
 @bp.route("/healthz")

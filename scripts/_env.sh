@@ -19,3 +19,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   python -m pip install --quiet --disable-pip-version-check -e "$spec"
   touch "$stamp"
 fi
+# The interface catalogues: .po files are committed, .mo files are built here (and by the app when stale).
+pybabel compile --use-fuzzy -d kb/translations >/dev/null 2>&1 || echo "note: could not compile kb/translations; the interface falls back to English" >&2

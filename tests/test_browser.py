@@ -32,3 +32,20 @@ def test_narrow_screen_has_no_horizontal_scroll(browser, live_server):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, (path, width)
     context.close()
+
+
+def test_autocomplete_suggests_and_keyboard_selects(page, live_server):
+    page.goto(live_server + "/")
+    box = page.get_by_label("Search documents")
+    box.press_sequentially("támog", delay=30)
+    page.locator('#q-suggestions[data-for="támog"]').wait_for(state="attached")
+    options = page.locator("#q-suggestions [role=option]")
+    options.first.wait_for(state="visible")
+    assert box.get_attribute("aria-expanded") == "true"
+    texts = options.all_inner_texts()
+    assert any(t.startswith("támogat") for t in texts), texts
+    box.press("ArrowDown")
+    chosen = options.first.inner_text()
+    box.press("Enter")
+    page.wait_for_url("**/search?q=*")
+    assert page.locator("#q-header").input_value() == chosen

@@ -136,13 +136,13 @@ def compact_dictionaries():
     analysis.use_compact_dictionaries()
     yield
     analysis._lemmatizer = None
-    analysis.word_forms.cache_clear()
+    analysis.weighted_forms.cache_clear()
 
 
 def test_compact_dictionaries_give_the_same_forms(compact_dictionaries):
     words = [("szolgáltatásokhoz", "hu"), ("szegeden", "hu"), ("služeb", "cs"), ("sociálních", "cs"), ("houses", "en")]
     compact = [analysis.word_forms(w, lang) for w, lang in words]
     analysis._lemmatizer = None
-    analysis.word_forms.cache_clear()
+    analysis.weighted_forms.cache_clear()
     assert compact == [analysis.word_forms(w, lang) for w, lang in words]
     assert "sluzba" in compact[2]

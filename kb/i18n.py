@@ -1,0 +1,191 @@
+"""The interface language: Flask-Babel set-up, the language switcher and locale-aware formatting.
+
+The interface speaks Hungarian, Czech and English. A reader's choice is kept in a
+cookie; without one, the browser's ``Accept-Language`` decides. Catalogues are
+committed as ``.po`` files and compiled to ``.mo`` when the app starts if they are
+missing or older than their ``.po`` (so a fresh clone works with no build step).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Blueprint, Flask, redirect, request
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+
+UI_LANGUAGES: tuple[str, ...] = ("hu", "cs", "en")
+DEFAULT_LANGUAGE = "en"
+COOKIE = "kb_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+#: Labels for the document-type vocabulary (indexer.document.DOC_TYPES), in the interface language.
+TYPE_LABELS = {
+    "protocol": _l("Protocol"),
+    "forum": _l("Forum"),
+    "presentation": _l("Presentation"),
+    "guidance": _l("Guidance"),
+    "article": _l("Article"),
+    "news": _l("News"),
+}
+
+#: The search service's notices (kb/search.py), so that they are in the catalogues too.
+SERVICE_MESSAGES = (
+    _l("Type a word to search."),
+    _l("Nothing searchable in that query."),
+    _l("Only very common words in that query: add a more specific word."),
+)
+
+log = logging.getLogger("kb")
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    """The cookie if it names a known language, else the best ``Accept-Language`` match, else English."""
+    chosen = request.cookies.get(COOKIE)
+    if chosen in UI_LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(UI_LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def ui_language() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def reader_languages() -> list[str]:
+    """The languages a reader can read, most preferred first: the interface language, then Accept-Language."""
+    langs = [ui_language()]
+    for value, _quality in request.accept_languages:
+        code = value.split("-")[0].lower()
+        if code and code != "*" and code not in langs:
+            langs.append(code)
+    return langs
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after switching language (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+@bp.route("/language/<code>")
+def switch_language(code: str):
+    """Remember the chosen interface language and go back to the page the reader was on."""
+    response = redirect(safe_next(request.args.get("next")), code=303)
+    if code in UI_LANGUAGES:
+        response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+    return response
+
+
+# -- formatting --------------------------------------------------------------------
+
+
+def language_name(code: str | None, in_language: str | None = None) -> str:
+    """A language's name in the interface language (``cs`` -> "Czech", "čeština", "cseh")."""
+    if not code:
+        return ""
+    try:
+        name = Locale.parse(in_language or ui_language()).languages.get(code)
+    except (ValueError, TypeError):
+        name = None
+    return name or code.upper()
+
+
+def native_name(code: str) -> str:
+    """A language's name in itself, capitalised for a menu ("Magyar", "Čeština", "English")."""
+    name = language_name(code, in_language=code)
+    return name[:1].upper() + name[1:]
+
+
+def local_date(value: str | date | None, style: str = "long") -> str:
+    """An ISO date in the interface language's format; anything unparseable is shown as given."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_date(value, format=style)
+
+
+def local_timestamp(value: float | None) -> str:
+    """A file modification time (seconds since the epoch) as a local date and time."""
+    if not value:
+        return ""
+    return format_datetime(datetime.fromtimestamp(value), format="medium")
+
+
+def local_number(value: float | int | None, pattern: str | None = None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, format=pattern) if pattern else format_decimal(value)
+
+
+def type_label(value: str | None) -> str:
+    return str(TYPE_LABELS.get(value or "", value or ""))
+
+
+# -- catalogues ------------------------------------------------------------------
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
+    """Compile every ``.po`` under ``directory`` whose ``.mo`` is missing or older; returns what was written."""
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        try:
+            with po_path.open("rb") as handle:
+                catalog = read_po(handle, locale=po_path.parent.parent.name)
+            fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+            with os.fdopen(fd, "wb") as out:
+                write_mo(out, catalog)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, mo_path)
+            written.append(mo_path)
+        except OSError as error:  # a read-only install: the interface falls back to English
+            log.warning("could not compile %s: %s", po_path, error)
+    return written
+
+
+def init_app(app: Flask) -> None:
+    compile_catalogues()
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+    app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(local_number, "number")
+    app.add_template_filter(local_timestamp, "local_timestamp")
+    app.add_template_filter(language_name, "language_name")
+    app.add_template_filter(type_label, "type_label")
+
+    @app.context_processor
+    def interface_language() -> dict:
+        return {
+            "ui_lang": ui_language(),
+            "ui_languages": [(code, native_name(code)) for code in UI_LANGUAGES],
+        }
+
+    @app.after_request
+    def vary_on_language(response):
+        """Pages differ by cookie and Accept-Language: caches must not mix them up."""
+        if response.mimetype == "text/html":
+            response.vary.add("Cookie")
+            response.vary.add("Accept-Language")
+        return response

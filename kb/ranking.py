@@ -1,0 +1,52 @@
+"""BM25F with a mild recency tie-break.
+
+Field boosts (title, tags and summary above the body) live in the schema; here a
+dated document gets up to ``RECENCY_WEIGHT`` more score the more recent it is, so
+of two equally good matches the newer guidance comes first, while an old document
+that matches much better still wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+RECENCY_WEIGHT = 0.05
+RECENCY_HORIZON_DAYS = 20 * 365
+
+
+class RecencyBM25F(BM25F):
+    use_final = True
+
+    def __init__(self, *args, today: dt.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._today = (today or dt.date.today()).toordinal()
+        self._lock = threading.Lock()
+        self._reader = None
+        self._dates: list[int] = []
+
+    def _date_ordinals(self, searcher: Searcher) -> list[int]:
+        reader = searcher.reader()
+        if reader is not self._reader:
+            with self._lock:
+                if reader is not self._reader:
+                    if reader.has_column("date_ordinal"):
+                        self._dates = list(reader.column_reader("date_ordinal"))
+                    else:
+                        self._dates = []
+                    self._reader = reader
+        return self._dates
+
+    def boost(self, ordinal: int) -> float:
+        """1.0 for an undated document, up to 1 + RECENCY_WEIGHT for one dated today."""
+        if not ordinal or ordinal <= 0:
+            return 1.0
+        age = max(0, self._today - ordinal)
+        return 1.0 + RECENCY_WEIGHT * max(0.0, 1.0 - age / RECENCY_HORIZON_DAYS)
+
+    def final(self, searcher: Searcher, docnum: int, score: float) -> float:
+        dates = self._date_ordinals(searcher)
+        return score * self.boost(dates[docnum]) if docnum < len(dates) else score
