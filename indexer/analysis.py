@@ -71,6 +71,30 @@ def _stemmer(lang: str):
     return snowballstemmer.stemmer(_SNOWBALL[lang])
 
 
+_lemmatizer = None  # None: indexer.lemmas (simplemma's dictionaries, from disk for a few words, else in memory)
+
+
+def use_compact_dictionaries() -> None:
+    """Look lemmas up in simplemma's front-coded streams instead of Python dicts.
+
+    Same answers, roughly a fifth of the memory (hu+cs: ~50 MB instead of ~290 MB),
+    slower look-ups; right for a serving worker, which analyses only query words.
+    """
+    global _lemmatizer
+    from simplemma import Lemmatizer
+    from simplemma.strategies import DefaultStrategy
+    from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
+
+    _lemmatizer = Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=StreamDictionaryFactory()))
+    weighted_forms.cache_clear()
+
+
+def _lemmatize(word: str, lang: str) -> str:
+    if _lemmatizer is not None:
+        return _lemmatizer.lemmatize(word, lang=lang)
+    return lemmas.lemmatize(word, lang)  # an on-disk table for a few words, memory for many
+
+
 #: How much a match on each kind of form counts: the same word or the same lemma is
 #: stronger evidence than a shared stem (Snowball over-stems Hungarian: Szeged -> szeg).
 SURFACE_WEIGHT = 1.0
@@ -91,8 +115,8 @@ def weighted_forms(word: str, lang: str) -> tuple[tuple[str, float], ...]:
                     forms.setdefault(stem, STEM_WEIGHT)
         if lang in LANGUAGES:
             # simplemma sometimes stops at a possessive form (ülésének -> ülése): one more pass.
-            first = lemmas.lemmatize(word, lang).lower()
-            second = lemmas.lemmatize(first, lang).lower() if first != word else first
+            first = _lemmatize(word, lang).lower()
+            second = _lemmatize(first, lang).lower() if first != word else first
             for lemma in {fold(first), fold(second)}:
                 if lemma:
                     forms[lemma] = max(forms.get(lemma, 0.0), LEMMA_WEIGHT)
@@ -108,7 +132,10 @@ def warm_up(langs: Iterable[str]) -> None:
     """Load the lemma dictionaries now (seconds each), not in the first visitor's request."""
     for lang in langs:
         if lang in LANGUAGES:
-            lemmas.load(lang)
+            if _lemmatizer is None:
+                lemmas.load(lang)  # the whole in-memory dictionary: a site answers many queries
+            else:
+                _lemmatize("warmup", lang)
 
 
 class MorphologyFilter(Filter):

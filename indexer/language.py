@@ -21,6 +21,9 @@ DetectorFactory.seed = 0
 CONFIDENT = 0.90
 #: Languages this knowledge base expects; near-ties are resolved towards them.
 EXPECTED = ("hu", "cs", "en", "sk", "de", "pl")
+#: Characters of a document that detection reads: langdetect's cost grows with the
+#: sample, and 2,000 characters agree with 5,000 on every document of the benchmark corpus.
+SAMPLE_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Detection:
 
 def detect(text: str) -> Detection:
     """The most likely language of ``text`` (None when there is nothing to go on)."""
-    sample = " ".join(text.split())[:5000]
+    sample = " ".join(text.split())[:SAMPLE_CHARS]
     if sum(c.isalpha() for c in sample) < 3:
         return Detection(None, 0.0)
     langprofiles.install()  # profiles from the on-disk cache: no half-second parse per process

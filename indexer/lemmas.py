@@ -56,15 +56,22 @@ def store_path(lang: str, folder: Path) -> Path:
 class SqliteDictionary(DecodedStrMapping):
     """A read-only simplemma dictionary answered by one indexed SQLite look-up per word."""
 
-    __slots__ = ("_conn", "_lock", "lookups")
+    __slots__ = ("_conn", "_lock", "_path", "_pid", "lookups")
 
     def __init__(self, path: Path):
-        self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._path = path
         self._lock = threading.Lock()
+        self._connect()
         self.lookups = 0
+
+    def _connect(self) -> None:
+        self._conn = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, check_same_thread=False)
+        self._pid = os.getpid()
 
     def _lookup(self, key: str) -> str | None:
         with self._lock:
+            if self._pid != os.getpid():  # a forked worker (the indexing pool): never share a connection
+                self._connect()
             self.lookups += 1
             row = self._conn.execute("SELECT v FROM lemma WHERE k = ?", (key.encode(),)).fetchone()
         return row[0].decode() if row else None

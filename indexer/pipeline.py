@@ -14,14 +14,15 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import history, storage
+from indexer import history, parallel, storage
 from indexer.document import Document, Problem, doc_id
 from indexer.language import assign_language
-from indexer.load import DocumentError, content_hash, discover, parse
+from indexer.load import content_hash, discover, parse
 from indexer.render import render
-from indexer.write import index_fields
 
 Progress = Callable[[int, int], None]
+#: Memory for the writer's in-memory posting pool before it spills sorted runs to disk.
+WRITER_MB = 256
 
 
 @dataclass
@@ -90,45 +91,57 @@ def build(
         generation = storage.current_generation(index_dir)
         known = _indexed(ix)
 
-    writer = ix.writer(limitmb=256)
-    try:
-        seen: set[str] = set()
-        languages: dict[str, str] = {}
-        for number, path in enumerate(paths, start=1):
-            ident = doc_id(path, content_dir)
-            seen.add(ident)
-            previous = known.get(ident)
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                summary.failed += 1
-                summary.problems.append(
-                    Problem(path.relative_to(content_dir).as_posix(), 1, f"cannot read file: {exc.strerror}")
-                )
-                if previous:
-                    languages[ident] = previous[1]
-                continue
-            if previous and previous[0] == content_hash(data):
-                summary.unchanged += 1
+    seen: set[str] = set()
+    languages: dict[str, str] = {}
+    todo: list[Path] = []
+    done = 0
+    for path in paths:
+        ident = doc_id(path, content_dir)
+        seen.add(ident)
+        previous = known.get(ident)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            summary.failed += 1
+            summary.problems.append(
+                Problem(path.relative_to(content_dir).as_posix(), 1, f"cannot read file: {exc.strerror}")
+            )
+            if previous:
                 languages[ident] = previous[1]
+        else:
+            if not (previous and previous[0] == content_hash(data)):
+                todo.append(path)
+                continue
+            summary.unchanged += 1
+            languages[ident] = previous[1]
+        done += 1
+        if progress:
+            progress(done, len(paths))
+
+    # One writer in this process; the pool prepares documents for it meanwhile. (Whoosh's
+    # multi-process writer measured slower on two cores: it competes with the pool.)
+    writer = ix.writer(limitmb=WRITER_MB)
+    try:
+        for item in parallel.prepare_all(todo, content_dir):
+            ident = doc_id(item.path, content_dir)
+            previous = known.get(ident)
+            if item.problem is not None:
+                summary.failed += 1
+                summary.problems.append(item.problem)
+                if previous:  # keep the last good version serving
+                    languages[ident] = previous[1]
             else:
-                try:
-                    doc = prepare(path, content_dir)
-                except DocumentError as exc:
-                    summary.failed += 1
-                    summary.problems.append(exc.problem)
-                    if previous:  # keep the last good version serving
-                        languages[ident] = previous[1]
+                summary.warnings.extend(item.warnings)
+                if previous:
+                    writer.update_document(**item.fields)
+                    summary.updated += 1
                 else:
-                    summary.warnings.extend(doc.warnings)
-                    writer.update_document(**index_fields(doc))
-                    languages[ident] = doc.lang or "xx"
-                    if previous:
-                        summary.updated += 1
-                    else:
-                        summary.added += 1
+                    writer.add_document(**item.fields)
+                    summary.added += 1
+                languages[ident] = item.lang
+            done += 1
             if progress:
-                progress(number, len(paths))
+                progress(done, len(paths))
         for ident in known.keys() - seen:
             writer.delete_by_term("id", ident)
             summary.removed += 1

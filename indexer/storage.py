@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from indexer.schema import SCHEMA_VERSION, build_schema
@@ -61,11 +62,29 @@ def open_index(index_dir: Path) -> FileIndex:
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise IndexUnavailable(f"the index in {index_dir} was built by another version: run 'kb index --full'")
     try:
-        return whoosh_index.open_dir(str(generation))
+        # No mmap: a segment file cut short under a running server then fails a read
+        # (an error we can answer with 503) instead of killing the process with SIGBUS.
+        return FileStorage(str(generation), supports_mmap=False).open_index()
     except Exception as exc:  # Whoosh raises several kinds for damaged files
         raise IndexUnavailable(
             f"the index in {index_dir} is damaged ({exc.__class__.__name__}): run 'kb index --full'"
         ) from None
+
+
+def verify(ix: FileIndex) -> None:
+    """Read a little of every segment (stored fields, terms, postings); IndexUnavailable if that fails."""
+    try:
+        with ix.searcher() as searcher:
+            for reader, _ in searcher.ixreader.leaf_readers():
+                if reader.doc_count_all():
+                    reader.stored_fields(0)
+                    reader.stored_fields(reader.doc_count_all() - 1)
+                for fieldname, text in reader.all_terms():
+                    list(reader.postings(fieldname, text).all_ids())
+                    break
+                reader.doc_field_length(0, "title_hu", 0)
+    except Exception as exc:
+        raise IndexUnavailable(f"the index is damaged ({exc.__class__.__name__}): run 'kb index --full'") from None
 
 
 def new_generation(index_dir: Path) -> tuple[Path, FileIndex]:

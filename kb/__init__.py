@@ -21,6 +21,7 @@ TEMPLATES = ROOT / "templates"
 def create_app(config: Config | dict | None = None) -> Flask:
     from flask import Flask
 
+    from kb import assets, http
     from kb.search import SearchService
 
     if not isinstance(config, Config):
@@ -46,6 +47,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
         app.extensions["kb_preview"] = preview.PreviewState()
         app.register_blueprint(preview.bp)
     _register_error_pages(app)
+    http.install(app, max_query_chars=config.max_query_chars)
+    assets.install(app)
     app.add_template_filter(select_filters)
     return app
 

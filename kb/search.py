@@ -7,6 +7,7 @@ and never pays for opening the index per request.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -100,12 +101,35 @@ def doc_url(doc_id: str, anchor: str = "") -> str:
     return f"/doc/{doc_id}" + (f"#{anchor}" if anchor else "")
 
 
+def serialized(method):
+    """Run a public method under the service's lock.
+
+    Whoosh readers share seek-and-read file objects, so two threads using one searcher
+    at once can read each other's bytes (seen as corrupt postings under load). A
+    gunicorn sync worker has one thread, so the lock costs nothing there.
+    """
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            try:
+                return method(self, *args, **kwargs)
+            except storage.IndexUnavailable:
+                raise
+            except Exception:
+                self._close()
+                self.check()  # a damaged index becomes IndexUnavailable (503), a bug stays a 500
+                raise
+
+    return locked
+
+
 class SearchService:
-    """Search over the index in ``index_dir``; safe to share between threads."""
+    """Search over the index in ``index_dir``; safe to share between threads (one at a time)."""
 
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._generation: Path | None = None
         self._ix: FileIndex | None = None
         self._searcher: Searcher | None = None
@@ -155,12 +179,21 @@ class SearchService:
         present = {field_language(_text(lang)) for lang in searcher.lexicon("lang")}
         return [lang for lang in FIELD_LANGUAGES if lang in present] or [FIELD_LANGUAGES[0]]
 
+    def check(self) -> None:
+        """Open the index afresh and read a little of every segment (raises IndexUnavailable)."""
+        try:
+            storage.verify(storage.open_index(self.index_dir))
+        except storage.IndexUnavailable:
+            self.close()  # pages show the maintenance message too, not what open files still hold
+            raise
+
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:
                 self._searcher.close()
             self._drop()
 
+    @serialized
     def stats(self) -> dict:
         searcher = self.searcher()
         langs = {_text(lang): searcher.doc_frequency("lang", lang) for lang in searcher.lexicon("lang")}
@@ -173,6 +206,7 @@ class SearchService:
 
     # -- search ----------------------------------------------------------
 
+    @serialized
     def search(
         self,
         text: str,
@@ -302,6 +336,7 @@ class SearchService:
 
     # -- autocomplete ----------------------------------------------------------
 
+    @serialized
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         """Completions of the last word typed (frequent index words, accented) and matching titles."""
         typed = kbquery.WORD_PATTERN.findall(kbquery.clean(text).lower())
@@ -351,10 +386,12 @@ class SearchService:
 
     # -- documents -----------------------------------------------------------
 
+    @serialized
     def document(self, doc_id: str) -> dict | None:
         stored = self.searcher().document(id=doc_id)
         return decode_stored(stored) if stored else None
 
+    @serialized
     def translations(self, key: str | None, exclude: str | None = None) -> list[dict]:
         if not key:
             return []
@@ -362,6 +399,7 @@ class SearchService:
         docs = [decode_stored(d) for d in searcher.documents(translation_key=key)]
         return sorted((d for d in docs if d["id"] != exclude), key=lambda d: d["lang"])
 
+    @serialized
     def documents(self, page: int = 1, limit: int = 50) -> tuple[int, list[dict]]:
         searcher = self.searcher()
         page = min(max(1, page), MAX_PAGE)
@@ -371,6 +409,7 @@ class SearchService:
         chosen = [decode_stored(hit.fields()) for hit in list(results)[(page - 1) * limit : page * limit]]
         return total, chosen
 
+    @serialized
     def recent(self, limit: int = 5) -> list[dict]:
         searcher = self.searcher()
         results = searcher.search(Q.Every(), limit=limit, sortedby="date", reverse=True)
@@ -378,6 +417,7 @@ class SearchService:
 
     # -- browsing, families and related documents (additive: the site's multilingual browsing) --
 
+    @serialized
     def browse_counts(self, fields: tuple[str, ...] = BROWSE_FIELDS) -> dict[str, dict[str, int]]:
         """How many documents have each value of each browsable field, most frequent first."""
         searcher = self.searcher()
@@ -398,11 +438,13 @@ class SearchService:
                 counts[name] = dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0].lower())))
         return counts
 
+    @serialized
     def languages(self) -> list[str]:
         """The document languages present in the knowledge base."""
         searcher = self.searcher()
         return sorted(_text(lang) for lang in searcher.lexicon("lang"))
 
+    @serialized
     def family_keys(self, ids: list[str]) -> dict[str, str | None]:
         """Each document's translation key (None when it has no translations declared)."""
         searcher = self.searcher()
@@ -412,6 +454,7 @@ class SearchService:
             keys[doc_id] = (stored or {}).get("translation_key") or None
         return keys
 
+    @serialized
     def family(self, key: str | None) -> list[dict]:
         """Every document sharing a translation key, in language order (metadata only, no HTML)."""
         if not key:
@@ -420,6 +463,7 @@ class SearchService:
         members = [_family_member(d) for d in searcher.documents(translation_key=key)]
         return sorted(members, key=lambda d: d["lang"])
 
+    @serialized
     def related(self, doc_id: str, langs: list[str] | None = None, limit: int = 5) -> list[dict]:
         """Documents like this one (Whoosh ``more_like``), one per translation family.
 

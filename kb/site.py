@@ -129,6 +129,7 @@ def document(doc_id: str):
 @bp.route("/healthz")
 def healthz():
     try:
+        service().check()
         stats = service().stats()
     except IndexUnavailable as error:
         return {"status": "unavailable", "reason": str(error)}, 503

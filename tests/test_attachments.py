@@ -110,3 +110,18 @@ def test_nothing_outside_the_content_directory_is_reachable(site, url):
     response = site.get(url)
     assert response.status_code == 404, url
     assert b"%PDF" not in response.data  # neither file's content leaks (the path may be echoed in links)
+
+
+def test_a_replaced_file_is_not_answered_from_the_old_validators(tmp_path):
+    """Attachments are validated by the file (send_file's ETag), not by the index's state."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text("---\ntitle: A\ntype: guidance\nattachments: [x.pdf]\n---\n\nText.\n", "utf-8")
+    (content / "x.pdf").write_bytes(b"%PDF first")
+    pipeline.build(content, tmp_path / "ix")
+    client = create_app({"content_dir": content, "index_dir": tmp_path / "ix", "testing": True}).test_client()
+    first = client.get("/doc/a/files/x.pdf")
+    assert first.status_code == 200 and first.headers.get("ETag")
+    (content / "x.pdf").write_bytes(b"%PDF second, longer")
+    again = client.get("/doc/a/files/x.pdf", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.data == b"%PDF second, longer"

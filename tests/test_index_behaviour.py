@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer import pipeline, storage
+from indexer import pipeline, storage, write
 from kb.cli import main
 from kb.search import SearchService
 
@@ -60,7 +60,7 @@ def test_a_failed_full_build_leaves_the_previous_index_serving(content_copy, tmp
     assert service.search("Szeged").total >= 1
 
     calls = 0
-    real = pipeline.index_fields
+    real = write.index_fields
 
     def crash_midway(doc):
         nonlocal calls
@@ -69,7 +69,7 @@ def test_a_failed_full_build_leaves_the_previous_index_serving(content_copy, tmp
             raise OSError(28, "No space left on device")
         return real(doc)
 
-    monkeypatch.setattr(pipeline, "index_fields", crash_midway)
+    monkeypatch.setattr(write, "index_fields", crash_midway)
     with pytest.raises(OSError):
         pipeline.build(content_copy, index, full=True)
     assert storage.current_generation(index) == before

@@ -1,0 +1,83 @@
+"""Prepare many documents at once: load, render and detect language in a process pool.
+
+Why: Markdown rendering and language detection are pure Python and cost several
+milliseconds per document; the index writer is the other half of the work. On a
+full build the pool keeps every core busy. A handful of files (an editor's
+incremental update) is prepared in the calling process, where a pool's start-up
+would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.document import Problem
+
+#: Below this many files a pool is not worth starting.
+POOL_THRESHOLD = 200
+_CHUNK = 16
+
+
+@dataclass
+class Prepared:
+    """One file's outcome: the index fields of a document, or the problem that stopped it."""
+
+    path: Path
+    fields: dict | None = None
+    lang: str = "xx"
+    warnings: list[Problem] = field(default_factory=list)
+    problem: Problem | None = None
+
+
+def prepare_one(path: Path, content_dir: Path) -> Prepared:
+    """Load, render, detect and turn into index fields; never raises for a bad file."""
+    from indexer.load import DocumentError
+    from indexer.pipeline import prepare
+    from indexer.write import index_fields
+
+    try:
+        doc = prepare(path, content_dir)
+    except DocumentError as exc:
+        return Prepared(path, problem=exc.problem)
+    except OSError as exc:
+        rel = path.relative_to(content_dir).as_posix()
+        return Prepared(path, problem=Problem(rel, 1, f"cannot read file: {exc.strerror}"))
+    return Prepared(path, fields=index_fields(doc), lang=doc.lang or "xx", warnings=list(doc.warnings))
+
+
+def _prepare_chunk(args: tuple[list[Path], Path]) -> list[Prepared]:
+    paths, content_dir = args
+    return [prepare_one(path, content_dir) for path in paths]
+
+
+def default_workers() -> int:
+    """How many processes to use: ``KB_INDEX_WORKERS`` or one per core."""
+    value = os.environ.get("KB_INDEX_WORKERS")
+    if value and value.isdigit() and int(value) > 0:
+        return int(value)
+    return os.cpu_count() or 1
+
+
+def prepare_all(
+    paths: Iterable[Path],
+    content_dir: Path,
+    *,
+    processes: int | None = None,
+    threshold: int | None = None,
+) -> Iterator[Prepared]:
+    """Every path's :class:`Prepared`, in the given order."""
+    paths = list(paths)
+    threshold = POOL_THRESHOLD if threshold is None else threshold
+    processes = processes or default_workers()
+    if processes <= 1 or len(paths) < threshold:
+        for path in paths:
+            yield prepare_one(path, content_dir)
+        return
+    chunks = [(paths[i : i + _CHUNK], content_dir) for i in range(0, len(paths), _CHUNK)]
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        for batch in pool.map(_prepare_chunk, chunks):
+            yield from batch

@@ -1,0 +1,19 @@
+"""The WSGI entry point for production servers: ``gunicorn 'kb.wsgi:app'``.
+
+Configuration comes from the environment (``KB_INDEX_DIR``, ``KB_CONTENT_DIR``,
+``KB_SECRET_KEY``); the index is built by ``kb index``, never by a web worker.
+Lemma dictionaries are read in their compact form: a worker analyses only query
+words, and the in-memory dictionaries would cost ~250 MB in every worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from indexer.analysis import use_compact_dictionaries
+from kb import create_app
+
+logging.basicConfig(level=os.environ.get("KB_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(message)s")
+use_compact_dictionaries()
+app = create_app()
