@@ -17,8 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from whoosh import collectors, sorting
 from whoosh import query as Q
-from whoosh import sorting
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
@@ -119,11 +119,26 @@ def serialized(method):
             except storage.IndexUnavailable:
                 raise
             except Exception:
-                self._close()
+                self._drop()
                 self.check()  # a damaged index becomes IndexUnavailable (503), a bug stays a 500
                 raise
 
     return locked
+
+
+class _MatchesTopCollector(collectors.TopCollector):
+    """The top N by score, also keeping every matching document number (for facet counts)."""
+
+    def prepare(self, top_searcher, q, context) -> None:
+        super().prepare(top_searcher, q, context)
+        self.matched: list[int] = []
+
+    def _use_block_quality(self) -> bool:
+        return False  # skipping low-scoring blocks would leave documents out of the facet counts
+
+    def _collect(self, global_docnum: int, score: float):
+        self.matched.append(global_docnum)
+        return super()._collect(global_docnum, score)
 
 
 class SearchService:
@@ -260,7 +275,7 @@ class SearchService:
             result.relaxed = results.scored_length() > 0
             q = relaxed
         result.total = len(results)
-        result.facets = self._facets(searcher, q, filter_q) if result.total else {name: {} for name in FACET_FIELDS}
+        result.facets = self._facets(searcher, results)
         terms = {t for t in (q.all_terms() if q else ())}
         if result.fuzzy:
             terms |= {(fieldname, text) for fieldname, text in self._expanded_terms(searcher, results)}
@@ -271,24 +286,30 @@ class SearchService:
         return result
 
     def _run(self, searcher: Searcher, q: Q.Query, filter_q: Q.Query | None, page: int, limit: int, terms: bool):
-        """The top hits; facets are counted separately over every match (see :meth:`_facets`)."""
-        return searcher.search(q, filter=filter_q, limit=page * limit, terms=terms)
+        """The top hits, and every matching document number for the facet counts, in one pass."""
+        top = _MatchesTopCollector(limit=page * limit)
+        collector = top
+        if filter_q is not None:
+            collector = collectors.FilterCollector(collector, allow=filter_q)
+        if terms:
+            collector = collectors.TermsCollector(collector)
+        searcher.search_with_collector(q, collector)
+        results = collector.results()
+        results.matched_docnums = top.matched
+        return results
 
-    def _facets(self, searcher: Searcher, q: Q.Query, filter_q: Q.Query | None) -> dict[str, dict[str, int]]:
+    def _facets(self, searcher: Searcher, results) -> dict[str, dict[str, int]]:
         """Counts per facet value over all matching documents, from per-document tables kept per searcher.
 
         Whoosh's grouping builds its column readers again for every query; the values of the
         few facet fields for all documents are small enough to keep and count in plain Python.
         """
-        matched = set(searcher.docs_for_query(q))
-        if filter_q is not None:
-            matched &= set(searcher.docs_for_query(filter_q))
         tables = self._facet_tables(searcher)
         facets: dict[str, dict[str, int]] = {}
         for name in FACET_FIELDS:
             values = tables.get(name, [])
             counts: Counter = Counter()
-            for docnum in matched:
+            for docnum in results.matched_docnums:
                 value = values[docnum] if docnum < len(values) else None
                 if not value:
                     continue
