@@ -123,6 +123,7 @@ def weighted_forms(word: str, lang: str) -> tuple[tuple[str, float], ...]:
     return tuple(forms.items())
 
 
+@functools.lru_cache(maxsize=200_000)
 def word_forms(word: str, lang: str) -> tuple[str, ...]:
     """All folded index forms of one lower-cased word in ``lang``."""
     return tuple(form for form, _ in weighted_forms(word, lang))
@@ -190,30 +191,38 @@ def language_analyzer(lang: str) -> Analyzer:
     return chain | MorphologyFilter(lang)
 
 
-class AccentKeyFilter(Filter):
-    """``támogatott`` -> ``tamogatott|támogatott``: lets an unaccented query find its accented words."""
+class WordsFilter(Filter):
+    """Each word folded (``tamogatott``), plus ``tamogatott|támogatott`` when it has accents.
+
+    One field serves three needs: "did you mean" and autocomplete (folded words),
+    an unaccented query word learning its accented spellings (``expand_prefix`` on
+    ``word|``), and rewarding an exact, accented match (the ``folded|accented`` key).
+    """
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, AccentKeyFilter)
+        return isinstance(other, WordsFilter)
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for t in tokens:
-            folded = fold(t.text)
-            if folded != t.text:
-                t.text = f"{folded}{ACCENT_SEPARATOR}{t.text}"
+            word = t.text
+            folded = fold(word)
+            t.text = folded
+            yield t
+            if folded != word:
+                t.text = accent_key(word)
                 yield t
 
 
 ACCENT_SEPARATOR = "|"
 
 
-def accent_analyzer() -> Analyzer:
-    return tokenizer() | LowercaseFilter() | AccentKeyFilter()
+def accent_key(word: str) -> str:
+    """The ``words`` term of an accented, lower-cased word."""
+    return f"{fold(word)}{ACCENT_SEPARATOR}{word}"
 
 
-def exact_analyzer() -> Analyzer:
-    """Lower-cased words as written: an exact, accented match ranks above a folded one."""
-    return tokenizer() | LowercaseFilter()
+def words_analyzer() -> Analyzer:
+    return tokenizer() | LowercaseFilter() | WordsFilter()
 
 
 def folded_analyzer() -> Analyzer:

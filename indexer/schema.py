@@ -1,21 +1,24 @@
 """The Whoosh schema: per-language text fields plus stored metadata and facets.
 
-Every document fills only its own language's ``title_<lang>``, ``meta_<lang>`` and
-``body_<lang>`` fields, analysed with that language's rules; a query is analysed
-once per language and searched across all of them (or one, with a filter).
+Every document fills only its own language's ``head_<lang>`` (title, tags, summary)
+and ``body_<lang>`` fields, analysed with that language's rules; a query is analysed
+once per language and searched across all of them (or one, with a filter). Few
+fields keep both the index writer and the query fast: each field multiplies the
+terms of every query word.
 """
 
 from __future__ import annotations
 
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from indexer.analysis import FIELD_LANGUAGES, accent_analyzer, exact_analyzer, folded_analyzer, language_analyzer
+from indexer.analysis import FIELD_LANGUAGES, folded_analyzer, language_analyzer, words_analyzer
 
 #: Bump when analysis or schema change: an index of another version is rebuilt in full.
 SCHEMA_VERSION = 4
 
-#: How much a match in each part of a document weighs (BM25F field boosts).
-FIELD_BOOSTS = {"title": 3.0, "meta": 2.0, "body": 1.0}
+#: How much a match in each part of a document weighs (BM25F field boosts). The title
+#: is written twice into ``head``, so it weighs more than the tags and summary beside it.
+FIELD_BOOSTS = {"head": 2.5, "body": 1.0}
 
 
 def text_field(kind: str, lang: str) -> str:
@@ -47,14 +50,10 @@ def build_schema() -> Schema:
         "content_hash": ID(stored=True, sortable=True),  # a column: kb index reads all hashes fast
         "mtime": STORED(),
         "warnings": STORED(),
-        # Lower-cased words as written: rewards an exact, accented match.
-        "exact": TEXT(analyzer=exact_analyzer(), field_boost=0.5),
-        # "folded|accented" keys: an unaccented query word learns its accented spellings.
-        "accents": TEXT(analyzer=accent_analyzer(), phrase=False),
-        # Folded title and tag words: autocomplete.
-        "suggest": TEXT(analyzer=folded_analyzer()),
-        # Folded words of the whole document: "did you mean".
-        "spell": TEXT(analyzer=folded_analyzer()),
+        # Folded words and folded|accented keys: spelling, autocomplete, accents (see WordsFilter).
+        "words": TEXT(analyzer=words_analyzer(), phrase=False),
+        # Folded title and tag words: title autocomplete.
+        "suggest": TEXT(analyzer=folded_analyzer(), phrase=False),
     }
     for lang in FIELD_LANGUAGES:
         analyzer = language_analyzer(lang)

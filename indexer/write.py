@@ -32,12 +32,9 @@ def index_fields(doc: Document) -> dict:
         "content_hash": doc.content_hash,
         "mtime": doc.mtime,
         "warnings": json.dumps([str(w) for w in doc.warnings], ensure_ascii=False),
-        "exact": f"{doc.title}\n{meta_text}\n{doc.text}",
+        "words": f"{doc.title}\n{meta_text}\n{doc.text}",
         "suggest": f"{doc.title}\n{', '.join(doc.tags)}",
-        "spell": f"{doc.title}\n{meta_text}\n{doc.text}",
-        "accents": f"{doc.title}\n{meta_text}\n{doc.text}",
-        text_field("title", lang): doc.title,
-        text_field("meta", lang): meta_text,
+        text_field("head", lang): f"{doc.title}\n{doc.title}\n{meta_text}",
         text_field("body", lang): doc.text,
     }
     if doc.date:

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from whoosh import query as Q
 from whoosh.query import spans
 
-from indexer.analysis import WORD_PATTERN, fold, query_form_weights
+from indexer.analysis import WORD_PATTERN, accent_key, fold, query_form_weights
 from indexer.schema import FIELD_BOOSTS, text_field
 
 MAX_QUERY_CHARS = 500
+EXACT_BOOST = 0.5
 MAX_WORDS = 32
 
 _PHRASE = re.compile(r'"([^"]+)"')
@@ -81,8 +82,13 @@ def word_query(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> 
         for kind in FIELD_BOOSTS
         for form, weight in forms.items()
     ]
-    alternatives += [Q.Term("exact", spelled) for spelled in (word, *spellings)]
-    return Q.Or(alternatives)
+    # An exact, accented match earns a little more (the typed word, or the spellings it stands for).
+    alternatives += [
+        Q.Term("words", accent_key(spelled), boost=EXACT_BOOST)
+        for spelled in (word, *spellings)
+        if fold(spelled) != spelled
+    ]
+    return _preloaded_or(alternatives)
 
 
 def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> dict[str, float]:
@@ -102,6 +108,14 @@ def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> d
     return merged
 
 
+def _preloaded_or(alternatives: list[Q.Query]) -> Q.Or:
+    """An Or that reads its terms' matches into one array instead of a deep tree of union
+    matchers: a word expands to dozens of terms, and walking that tree dominated query time."""
+    disjunction = Q.Or(alternatives)
+    disjunction.matcher_type = Q.Or.ARRAY_MATCHER
+    return disjunction
+
+
 class _SpanOr(spans.SpanOr):
     """Whoosh's SpanOr cannot estimate its size, which a SpanNear inside an And needs."""
 
@@ -118,7 +132,7 @@ def phrase_query(words: list[str], langs: list[str], spellings: dict[str, tuple[
         if len(kept) < 2:
             continue
         slop = 1 + (len(forms) - len(kept))  # room for dropped stop words
-        for kind in ("title", "body"):
+        for kind in FIELD_BOOSTS:
             fieldname = text_field(kind, lang)
             parts = [_SpanOr([Q.Term(fieldname, f) for f in alts]) for alts in kept]
             per_field.append(spans.SpanNear2(parts, slop=slop, ordered=True))
@@ -164,7 +178,7 @@ def fuzzy_word_query(word: str, langs: list[str]) -> Q.Query | None:
         [
             Q.FuzzyTerm(text_field(kind, lang), folded, maxdist=maxdist, prefixlength=1)
             for lang in langs
-            for kind in ("title", "body")
+            for kind in FIELD_BOOSTS
         ]
     )
 
@@ -172,4 +186,6 @@ def fuzzy_word_query(word: str, langs: list[str]) -> Q.Query | None:
 def word_forms_by_field(word: str, langs: list[str]) -> list[tuple[str, str]]:
     """Every (field, term) a word could match: to tell a known word from a misspelling."""
     forms = all_forms(word, langs) or [word]
-    return [("exact", word)] + [(text_field(kind, lang), f) for lang in langs for kind in FIELD_BOOSTS for f in forms]
+    return [("words", fold(word))] + [
+        (text_field(kind, lang), f) for lang in langs for kind in FIELD_BOOSTS for f in forms
+    ]

@@ -13,18 +13,20 @@ import json
 import math
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import highlight, sorting
+from whoosh import collectors, sorting
 from whoosh import query as Q
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from indexer import storage
-from indexer.analysis import ACCENT_SEPARATOR, FIELD_LANGUAGES, field_language, language_analyzer, warm_up
+from indexer.analysis import ACCENT_SEPARATOR, FIELD_LANGUAGES, field_language, warm_up
 from kb import query as kbquery
 from kb.ranking import RecencyBM25F
+from kb.snippets import best_section
 
 MAX_LIMIT = 100
 MAX_PAGE = 1000
@@ -117,11 +119,26 @@ def serialized(method):
             except storage.IndexUnavailable:
                 raise
             except Exception:
-                self._close()
+                self._drop()
                 self.check()  # a damaged index becomes IndexUnavailable (503), a bug stays a 500
                 raise
 
     return locked
+
+
+class _MatchesTopCollector(collectors.TopCollector):
+    """The top N by score, also keeping every matching document number (for facet counts)."""
+
+    def prepare(self, top_searcher, q, context) -> None:
+        super().prepare(top_searcher, q, context)
+        self.matched: list[int] = []
+
+    def _use_block_quality(self) -> bool:
+        return False  # skipping low-scoring blocks would leave documents out of the facet counts
+
+    def _collect(self, global_docnum: int, score: float):
+        self.matched.append(global_docnum)
+        return super()._collect(global_docnum, score)
 
 
 class SearchService:
@@ -134,6 +151,8 @@ class SearchService:
         self._ix: FileIndex | None = None
         self._searcher: Searcher | None = None
         self._langs: list[str] = list(FIELD_LANGUAGES)
+        self._facet_reader = None
+        self._facet_cache: dict[str, list] = {}
 
     # -- index lifecycle -------------------------------------------------
 
@@ -249,14 +268,14 @@ class SearchService:
         result.fuzzy = bool(misspelled)
         if misspelled:
             result.suggestion = self._suggest(searcher, parsed, misspelled)
-        results = self._run(searcher, q, filter_q, page, limit)
+        results = self._run(searcher, q, filter_q, page, limit, terms=result.fuzzy)
         if results.scored_length() == 0 and len(parsed.words) + len(parsed.phrases) > 1:
             relaxed = kbquery.build(parsed, langs, conjunction=False, misspelled=misspelled, spellings=spellings)
-            results = self._run(searcher, relaxed, filter_q, page, limit)
+            results = self._run(searcher, relaxed, filter_q, page, limit, terms=result.fuzzy)
             result.relaxed = results.scored_length() > 0
             q = relaxed
         result.total = len(results)
-        result.facets = self._facets(results)
+        result.facets = self._facets(searcher, results)
         terms = {t for t in (q.all_terms() if q else ())}
         if result.fuzzy:
             terms |= {(fieldname, text) for fieldname, text in self._expanded_terms(searcher, results)}
@@ -266,25 +285,51 @@ class SearchService:
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def _run(self, searcher: Searcher, q: Q.Query, filter_q: Q.Query | None, page: int, limit: int):
-        facets = sorting.Facets()
-        for name in FACET_FIELDS:
-            facets.add_field(name, allow_overlap=(name == "tags"))
-        return searcher.search(
-            q, filter=filter_q, limit=page * limit, groupedby=facets, maptype=sorting.Count, terms=True
-        )
+    def _run(self, searcher: Searcher, q: Q.Query, filter_q: Q.Query | None, page: int, limit: int, terms: bool):
+        """The top hits, and every matching document number for the facet counts, in one pass."""
+        top = _MatchesTopCollector(limit=page * limit)
+        collector = top
+        if filter_q is not None:
+            collector = collectors.FilterCollector(collector, allow=filter_q)
+        if terms:
+            collector = collectors.TermsCollector(collector)
+        searcher.search_with_collector(q, collector)
+        results = collector.results()
+        results.matched_docnums = top.matched
+        return results
 
-    @staticmethod
-    def _facets(results) -> dict[str, dict[str, int]]:
+    def _facets(self, searcher: Searcher, results) -> dict[str, dict[str, int]]:
+        """Counts per facet value over all matching documents, from per-document tables kept per searcher.
+
+        Whoosh's grouping builds its column readers again for every query; the values of the
+        few facet fields for all documents are small enough to keep and count in plain Python.
+        """
+        tables = self._facet_tables(searcher)
         facets: dict[str, dict[str, int]] = {}
         for name in FACET_FIELDS:
-            try:
-                groups = results.groups(name)
-            except KeyError:
-                groups = {}
-            counts = {str(k): int(v) for k, v in groups.items() if k not in (None, "")}
+            values = tables.get(name, [])
+            counts: Counter = Counter()
+            for docnum in results.matched_docnums:
+                value = values[docnum] if docnum < len(values) else None
+                if not value:
+                    continue
+                if name == "tags":
+                    counts.update(t.strip().lower() for t in value.split(",") if t.strip())
+                else:
+                    counts[value] += 1
             facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         return facets
+
+    def _facet_tables(self, searcher: Searcher) -> dict[str, list]:
+        reader = searcher.reader()
+        if self._facet_reader is not reader:
+            self._facet_cache = {
+                name: [_text(v) if v else None for v in reader.column_reader(name)]
+                for name in FACET_FIELDS
+                if reader.has_column(name)
+            }
+            self._facet_reader = reader
+        return self._facet_cache
 
     @staticmethod
     def _expanded_terms(searcher: Searcher, results) -> set[tuple[str, str]]:
@@ -303,9 +348,9 @@ class SearchService:
             if kbquery.fold(word) != word or not word.isalpha():
                 continue
             prefix = word + ACCENT_SEPARATOR
-            keys = list(itertools.islice(reader.expand_prefix("accents", prefix), 20))
+            keys = list(itertools.islice(reader.expand_prefix("words", prefix), 20))
             if keys:
-                keys.sort(key=lambda k: -reader.doc_frequency("accents", k))
+                keys.sort(key=lambda k: -reader.doc_frequency("words", k))
                 found[word] = tuple(_text(k)[len(prefix) :] for k in keys[:3])
         return found
 
@@ -321,11 +366,15 @@ class SearchService:
     @staticmethod
     def _suggest(searcher: Searcher, parsed: kbquery.ParsedQuery, misspelled: frozenset[str]) -> str | None:
         """The query with each misspelled word replaced by the closest indexed word."""
-        corrector = searcher.corrector("spell")
+        corrector = searcher.corrector("words")
         words, changed = [], False
         for word in parsed.words:
             if word in misspelled:
-                candidates = corrector.suggest(kbquery.fold(word), limit=1, maxdist=2, prefix=1)
+                candidates = [
+                    c
+                    for c in corrector.suggest(kbquery.fold(word), limit=5, maxdist=2, prefix=1)
+                    if ACCENT_SEPARATOR not in c
+                ]
                 if candidates:
                     words.append(candidates[0])
                     changed = True
@@ -347,8 +396,10 @@ class SearchService:
         head = [kbquery.fold(w) for w in typed[:-1]]
         last = kbquery.fold(typed[-1])
         lead = text[: text.lower().rfind(typed[-1])] if typed[-1] in text.lower() else " ".join(typed[:-1]) + " "
-        candidates = list(itertools.islice(reader.expand_prefix("spell", last), 500))
-        candidates.sort(key=lambda t: -reader.doc_frequency("spell", t))
+        candidates = [
+            t for t in itertools.islice(reader.expand_prefix("words", last), 1000) if ACCENT_SEPARATOR not in _text(t)
+        ]
+        candidates.sort(key=lambda t: -reader.doc_frequency("words", t))
         suggestions = []
         for term in candidates[: max(1, limit // 2)]:
             word = _text(term)
@@ -367,7 +418,7 @@ class SearchService:
         lang = stored.get("lang", "xx")
         field_lang = field_language(lang)
         body_field = f"body_{field_lang}"
-        words = {_text(text) for fieldname, text in terms if fieldname in (body_field, f"title_{field_lang}")}
+        words = {_text(text) for fieldname, text in terms if fieldname in (body_field, f"head_{field_lang}")}
         anchor, heading, snippet = best_section(stored, field_lang, words)
         return Hit(
             id=stored["id"],
@@ -541,38 +592,3 @@ def decode_stored(stored: dict) -> dict:
     doc.setdefault("date", None)
     doc["url"] = doc_url(doc["id"])
     return doc
-
-
-_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
-_FORMATTER.template = "<%(tag)s>%(t)s</%(tag)s>"
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=240, surround=60)
-
-
-def best_section(stored: dict, field_lang: str, words: set[str]) -> tuple[str, str, str]:
-    """The section with the most matches: its anchor, heading and a highlighted snippet."""
-    try:
-        sections = json.loads(stored.get("sections") or "[]")
-    except ValueError:
-        sections = []
-    analyzer = language_analyzer(field_lang)
-    best = ("", "", "", 0)
-    for section in sections:
-        text = f"{section['heading']}\n{section['text']}" if section.get("heading") else section.get("text", "")
-        count = sum(1 for t in analyzer(text, mode="query") if t.text in words) if words else 0
-        if count > best[3]:
-            best = (section.get("anchor", ""), section.get("heading", ""), text, count)
-    anchor, heading, text, count = best
-    if not count:
-        text = stored.get("summary") or stored.get("text", "")
-        return "", "", _plain_snippet(text)
-    snippet = highlight.highlight(text, words, analyzer, _FRAGMENTER, _FORMATTER, top=2)
-    return anchor, heading, snippet or _plain_snippet(text)
-
-
-def _plain_snippet(text: str, length: int = 240) -> str:
-    from markupsafe import escape
-
-    text = " ".join(text.split())
-    if len(text) > length:
-        text = text[:length].rsplit(" ", 1)[0] + " …"
-    return str(escape(text))

@@ -116,3 +116,20 @@ def test_unknown_setting_is_named():
 
     with pytest.raises(ConfigError, match="unknown setting 'index_dri'"):
         create_app({"index_dri": "x"})
+
+
+def test_unexpected_error_is_a_clean_500_and_the_service_recovers(client, monkeypatch):
+    from kb import query as kbquery
+
+    real_build = kbquery.build
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(kbquery, "build", broken)
+    response = client.get("/api/search?q=Szeged")
+    assert response.status_code == 500 and response.get_json() == {"error": "internal error"}
+    page = client.get("/search?q=Szeged")
+    assert page.status_code == 500 and "Traceback" not in page.get_data(as_text=True)
+    monkeypatch.setattr(kbquery, "build", real_build)
+    assert client.get("/api/search?q=Szeged").get_json()["total"] >= 1

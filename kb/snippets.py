@@ -1,0 +1,103 @@
+"""Snippets: the section with the most matches and a highlighted excerpt of it.
+
+A document word matches when one of its forms (folded surface, stem, lemma) is a
+form the query asked for, so inflected words light up as the document writes them.
+The forms of each distinct word are looked up once (they are cached), which keeps
+this cheap enough to run for every result shown.
+"""
+
+from __future__ import annotations
+
+import json
+
+from markupsafe import escape
+
+from indexer.analysis import WORD_PATTERN, word_forms
+
+SNIPPET_CHARS = 240
+_BEFORE = 60  # context shown before the first match of a fragment
+FRAGMENTS = 2
+
+
+def matching_words(text: str, lang: str, wanted: set[str]) -> set[str]:
+    """The lower-cased words of ``text`` that have a form in ``wanted``."""
+    return {
+        word
+        for word in {w.lower() for w in WORD_PATTERN.findall(text)}
+        if any(form in wanted for form in word_forms(word, lang))
+    }
+
+
+def best_section(stored: dict, lang: str, wanted: set[str]) -> tuple[str, str, str]:
+    """(anchor, heading, snippet HTML) of the section with the most matching words."""
+    try:
+        sections = json.loads(stored.get("sections") or "[]")
+    except ValueError:
+        sections = []
+    best = ("", "", "", 0, set())
+    if wanted:
+        for section in sections:
+            heading = section.get("heading", "")
+            text = f"{heading}\n{section.get('text', '')}" if heading else section.get("text", "")
+            matched = matching_words(text, lang, wanted)
+            if not matched:
+                continue
+            count = sum(1 for w in WORD_PATTERN.findall(text) if w.lower() in matched)
+            if count > best[3]:
+                best = (section.get("anchor", ""), heading, text, count, matched)
+    anchor, heading, text, count, matched = best
+    if not count:
+        return "", "", plain(stored.get("summary") or stored.get("text", ""))
+    return anchor, heading, highlight(text, matched)
+
+
+def highlight(text: str, matched: set[str], fragments: int = FRAGMENTS) -> str:
+    """Up to ``fragments`` excerpts around matches, the matched words in ``<mark>``, all else escaped."""
+    text = " ".join(text.split())
+    spans = [m.span() for m in WORD_PATTERN.finditer(text) if m.group().lower() in matched]
+    if not spans:
+        return plain(text)
+    parts: list[str] = []
+    budget = SNIPPET_CHARS
+    i = 0
+    while i < len(spans) and len(parts) < fragments and budget > 40:
+        start = _word_start(text, max(0, spans[i][0] - _BEFORE))
+        end = min(len(text), start + budget)
+        end = _word_end(text, end)
+        inside = [s for s in spans if start <= s[0] and s[1] <= end]
+        parts.append(_mark(text, start, end, inside))
+        budget -= end - start
+        i = next((k for k, s in enumerate(spans) if s[0] >= end), len(spans))
+    return " … ".join(parts)
+
+
+def plain(text: str, length: int = SNIPPET_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) > length:
+        text = text[:length].rsplit(" ", 1)[0] + " …"
+    return str(escape(text))
+
+
+def _mark(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    out, pos = [], start
+    for s, e in spans:
+        out.append(str(escape(text[pos:s])))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        pos = e
+    out.append(str(escape(text[pos:end])))
+    return "".join(out).strip()
+
+
+def _word_start(text: str, pos: int) -> int:
+    """Move back to the start of the word ``pos`` falls in."""
+    while pos > 0 and not text[pos - 1].isspace():
+        pos -= 1
+    return pos
+
+
+def _word_end(text: str, pos: int) -> int:
+    """Move back to the end of the last whole word before ``pos``."""
+    if pos >= len(text):
+        return len(text)
+    cut = text.rfind(" ", 0, pos)
+    return cut if cut > 0 else pos
