@@ -129,6 +129,39 @@ def word_forms(word: str, lang: str) -> tuple[str, ...]:
     return tuple(form for form, _ in weighted_forms(word, lang))
 
 
+#: Languages that write compounds as one word: ``gyerekszegénység`` should be found by ``szegénység``.
+COMPOUND_LANGUAGES = frozenset({"hu"})
+_COMPOUND_MIN = 10  # letters; shorter words are rarely compounds worth splitting
+_PART_MIN = 3  # the modifier (gyerek-, olaj-) may be short ...
+_HEAD_MIN = 5  # ... the head carries the meaning and must not be a stray ending
+
+
+@functools.lru_cache(maxsize=100_000)
+def compound_head(word: str, lang: str) -> str | None:
+    """The longest dictionary word ending ``word`` whose remaining front is a dictionary word too.
+
+    ``gyerekszegénységet`` -> ``szegénységet``; ``szolgáltatásfejlesztési`` -> ``fejlesztési``.
+    Both parts must be known words, so an ending such as ``-ottak`` is never taken for a head.
+    """
+    if len(word) < _COMPOUND_MIN or not word.isalpha():
+        return None
+    known = lemmas.FACTORY.get_dictionary(lang)
+    for cut in range(_PART_MIN, len(word) - _HEAD_MIN + 1):
+        head, front = word[cut:], word[:cut]
+        if head in known and front in known:
+            return head
+    return None
+
+
+def compound_forms(word: str, lang: str) -> tuple[str, ...]:
+    """Index forms of a compound's head that the whole word does not already have."""
+    head = compound_head(word, lang)
+    if head is None:
+        return ()
+    own = set(word_forms(word, lang))
+    return tuple(f for f in word_forms(head, lang) if f not in own)
+
+
 def warm_up(langs: Iterable[str]) -> None:
     """Load the lemma dictionaries now (seconds each), not in the first visitor's request."""
     for lang in langs:
@@ -156,12 +189,17 @@ class MorphologyFilter(Filter):
             if t.mode == "query" and getattr(t, "no_morph", False):
                 yield t
                 continue
-            forms = word_forms(t.text, lang)
+            word = t.text
+            forms = word_forms(word, lang)
             t.text = forms[0]
             yield t
             for extra in forms[1:]:
                 t.text = extra
                 yield t
+            if t.mode == "index" and lang in COMPOUND_LANGUAGES:
+                for extra in compound_forms(word, lang):
+                    t.text = extra
+                    yield t
 
 
 class FoldFilter(Filter):

@@ -14,7 +14,7 @@ from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from indexer.analysis import FIELD_LANGUAGES, folded_analyzer, language_analyzer, words_analyzer
 
 #: Bump when analysis or schema change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: How much a match in each part of a document weighs (BM25F field boosts). The title
 #: is written twice into ``head``, so it weighs more than the tags and summary beside it.

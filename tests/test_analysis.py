@@ -75,3 +75,23 @@ def test_absurd_words_do_not_break_analysis():
     long_word = "a" * 5000
     assert tokens("hu", long_word) == [long_word]
     assert tokens("cs", "1234 \u0301\u0301 ") == ["1234"]
+
+
+@pytest.mark.parametrize(
+    "compound, head",
+    [
+        ("gyerekszegénység", "szegenyseg"),
+        ("szolgáltatásfejlesztési", "fejlesztes"),
+        ("megyeszékhely", "szekhely"),
+    ],
+)
+def test_hungarian_compounds_are_found_by_their_head(compound, head):
+    """The head of a compound is indexed too, so the plain word finds the compound."""
+    indexed = {t.text for t in language_analyzer("hu")(compound, mode="index")}
+    assert head in indexed
+    assert set(query_forms(head, "hu")) & indexed
+
+
+@pytest.mark.parametrize("word", ["támogatottak", "kormánypárt", "intézményközi", "lakhatás"])
+def test_words_that_are_not_compounds_are_left_whole(word):
+    assert {t.text for t in language_analyzer("hu")(word, mode="index")} == set(tokens("hu", word))

@@ -39,6 +39,8 @@ TL_EN = "en/tl-service-ring-forum"
         ("szakmaközi hálózat", INTERPROF),
         ("szakmakozi halozatok", INTERPROF),
         ("gyerekszegénység", INTERPROF),
+        ("szegénység", INTERPROF),  # only in the compound gyerekszegénység
+        ("szolgáltatásfejlesztés", TL),
         ("intézményközi együttműködés", INTERPROF),
         ("intezmenykozi egyuttmukodes", INTERPROF),
         ("protokoll", TL),
