@@ -53,8 +53,11 @@ class IndexSummary:
 
 
 def prepare(path: Path, content_dir: Path) -> Document:
-    """Load, render and assign the language of one file (raises DocumentError)."""
-    return assign_language(render(parse(path, content_dir)))
+    """Load, render and assign the language of one file (raises DocumentError).
+
+    A declared ``lang`` is trusted here; ``kb check`` is where it is verified.
+    """
+    return assign_language(render(parse(path, content_dir)), verify=False)
 
 
 def _indexed(ix: FileIndex) -> dict[str, tuple[str, str]]:
