@@ -49,3 +49,14 @@ def test_autocomplete_suggests_and_keyboard_selects(page, live_server):
     box.press("Enter")
     page.wait_for_url("**/search?q=*")
     assert page.locator("#q-header").input_value() == chosen
+
+
+def test_pages_load_without_console_errors(page, live_server):
+    """No missing asset (favicon, script, stylesheet) and no script error on the main pages."""
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    for path in ("/", "/search?q=szolg%C3%A1ltat%C3%A1s", "/doc/cs/transformace-socialnich-sluzeb-msk", "/browse"):
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+    assert errors == []
