@@ -73,6 +73,14 @@ def index_command(content_dir: Path | None, index_dir: Path | None, full: bool) 
         sys.exit(2)
 
 
+def warm_up(app) -> None:
+    """Open the index and load the lemma dictionaries before the first visitor, not during their request."""
+    try:
+        app.extensions["kb_search"].searcher()
+    except IndexUnavailable:
+        pass  # the site shows its maintenance page until an index exists
+
+
 @main.command()
 @content_option
 @index_option
@@ -111,6 +119,7 @@ def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int
 
         watcher = ContentWatcher(config.content_dir, config.index_dir, rebuilt).start()
         click.echo(f"Watching {config.content_dir} for changes (live preview)")
+    warm_up(app)
     click.echo(f"Serving the knowledge base on http://{host}:{port}/  (Ctrl+C to stop)")
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
