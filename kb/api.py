@@ -8,6 +8,8 @@ from kb.site import int_arg, service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+API_MAX_LIMIT = 100  # results per API page
+
 _DOC_LIST_FIELDS = ("id", "title", "lang", "lang_detected", "type", "date", "url")
 _DOC_FIELDS = _DOC_LIST_FIELDS + (
     "lang_probability",
@@ -35,7 +37,7 @@ def search():
         organisation=request.args.get("organisation") or None,
         region=request.args.get("region") or None,
         page=int_arg("page", 1),
-        limit=int_arg("limit", 10),
+        limit=min(int_arg("limit", 10), API_MAX_LIMIT),
     )
     return result.as_json()
 
@@ -56,7 +58,7 @@ def _translations(doc: dict) -> list[dict]:
 
 @bp.route("/documents")
 def documents():
-    total, docs = service().documents(page=int_arg("page", 1), limit=int_arg("limit", 50))
+    total, docs = service().documents(page=int_arg("page", 1), limit=min(int_arg("limit", 50), API_MAX_LIMIT))
     return {
         "total": total,
         "documents": [{**{k: d.get(k) for k in _DOC_LIST_FIELDS}, "translations": _translations(d)} for d in docs],

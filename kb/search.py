@@ -28,7 +28,7 @@ from kb import query as kbquery
 from kb.ranking import RecencyBM25F
 from kb.snippets import best_section
 
-MAX_LIMIT = 100
+MAX_LIMIT = 300  # hits one search returns: the results page groups up to this many into families
 MAX_PAGE = 1000
 FACET_FIELDS = ("lang", "type", "year", "tags", "organisation", "region")
 #: What /browse counts, in the order it shows them.
@@ -49,6 +49,9 @@ class Hit:
     section: str = ""
     summary: str = ""
     tags: list[str] = field(default_factory=list)
+    # What a snippet is made from, until it is made (see fill_snippet).
+    stored: dict | None = field(default=None, repr=False, compare=False)
+    words: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def as_json(self) -> dict:
         return {
@@ -101,6 +104,19 @@ class SearchResult:
 
 def doc_url(doc_id: str, anchor: str = "") -> str:
     return f"/doc/{doc_id}" + (f"#{anchor}" if anchor else "")
+
+
+def fill_snippet(hit: Hit) -> Hit:
+    """Give a hit its snippet and deep link (the best-matching section); done once per hit.
+
+    Separate from the search so a page that fetches many hits to group them into
+    families pays for snippets only on the ones it shows.
+    """
+    if hit.stored is not None:
+        hit.anchor, hit.section, hit.snippet = best_section(hit.stored, field_language(hit.lang), set(hit.words))
+        hit.url = doc_url(hit.id, hit.anchor)
+        hit.stored = None
+    return hit
 
 
 def serialized(method):
@@ -238,6 +254,7 @@ class SearchService:
         limit: int = 10,
         organisation: str | None = None,
         region: str | None = None,
+        snippets: bool = True,
     ) -> SearchResult:
         started = time.perf_counter()
         page = min(max(1, page), MAX_PAGE)
@@ -282,6 +299,9 @@ class SearchService:
         offset = (page - 1) * limit
         for hit in list(results)[offset : offset + limit]:
             result.hits.append(self._hit(hit, terms))
+        if snippets:
+            for hit in result.hits:
+                fill_snippet(hit)
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
@@ -417,22 +437,20 @@ class SearchService:
         stored = hit.fields()
         lang = stored.get("lang", "xx")
         field_lang = field_language(lang)
-        body_field = f"body_{field_lang}"
-        words = {_text(text) for fieldname, text in terms if fieldname in (body_field, f"head_{field_lang}")}
-        anchor, heading, snippet = best_section(stored, field_lang, words)
+        wanted = (f"body_{field_lang}", f"head_{field_lang}")
         return Hit(
             id=stored["id"],
             title=stored.get("title", stored["id"]),
             lang=lang,
             type=stored.get("type", ""),
             date=stored.get("date"),
-            url=doc_url(stored["id"], anchor),
-            snippet=snippet,
+            url=doc_url(stored["id"]),
+            snippet="",
             score=float(hit.score or 0.0),
-            anchor=anchor,
-            section=heading,
             summary=stored.get("summary", ""),
             tags=split_tags(stored.get("tags", "")),
+            stored=stored,
+            words=frozenset(_text(text) for fieldname, text in terms if fieldname in wanted),
         )
 
     # -- documents -----------------------------------------------------------

@@ -12,7 +12,7 @@ from indexer.storage import IndexUnavailable
 from kb import families
 from kb.facets import FACETS, FILTER_ARGS
 from kb.i18n import reader_languages, ui_language
-from kb.search import MAX_LIMIT, SearchService
+from kb.search import SearchService, fill_snippet
 from kb.slides import split_slides
 
 bp = Blueprint("site", __name__)
@@ -74,21 +74,17 @@ def search():
     q = request.args.get("q", "")
     filters = {name: request.args.get(name) or None for name in FILTER_ARGS}
     svc = service()
-    result = svc.search(q, page=1, limit=MAX_LIMIT, **filters)
-    hits = list(result.hits)
-    batch = 1
-    while len(hits) < min(result.total, GROUP_WINDOW):
-        batch += 1
-        more = svc.search(q, page=batch, limit=MAX_LIMIT, **filters).hits
-        if not more:
-            break
-        hits.extend(more)
+    # One search for the whole grouping window; snippets only for the entries shown.
+    result = svc.search(q, page=1, limit=GROUP_WINDOW, snippets=False, **filters)
+    hits = result.hits
     langs = reader_languages()
     entries = families.group(hits, svc.family_keys([h.id for h in hits]), langs)
     limit = min(max(1, int_arg("limit", PAGE_SIZE)), 50)
     pager = Pager(page=1, limit=limit, total=len(entries))
     pager.page = min(max(1, int_arg("page", 1)), pager.pages)
     shown = entries[pager.start : pager.start + limit]
+    for entry in shown:
+        fill_snippet(entry.primary)
     families.add_translations(shown, svc.family, langs)
     took_ms = (time.perf_counter() - started) * 1000
     return render_template(

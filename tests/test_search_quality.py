@@ -142,3 +142,14 @@ def test_any_request_is_never_a_5xx(small_client, text, page, limit):
     for url in ("/search", "/api/search", "/api/suggest"):
         response = small_client.get(url, query_string={"q": text, "page": page, "limit": limit})
         assert response.status_code == 200, (url, text)
+
+
+def test_snippets_can_wait_until_a_hit_is_shown(svc):
+    """The results page fetches many hits to group them; snippets are made only for those shown."""
+    from kb.search import fill_snippet
+
+    hit = svc.search("sociální služby", snippets=False).hits[0]
+    assert hit.snippet == "" and hit.url == "/doc/cs/kraj"
+    fill_snippet(hit)
+    assert hit.url == "/doc/cs/kraj#slide-2" and "<mark>Sociální</mark>" in hit.snippet
+    assert fill_snippet(hit).snippet == hit.snippet  # once only
