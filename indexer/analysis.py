@@ -110,7 +110,10 @@ def weighted_forms(word: str, lang: str) -> tuple[tuple[str, float], ...]:
     if len(word) <= _MAX_WORD and not word.isdigit():
         if lang in _SNOWBALL:
             stemmer = _stemmer(lang)
-            for stem in (fold(stemmer.stemWord(word)), stemmer.stemWord(folded)):
+            stems = [fold(stemmer.stemWord(word))]
+            if folded != word:  # what an unaccented query stems to (the same for a word without accents)
+                stems.append(stemmer.stemWord(folded))
+            for stem in stems:
                 if stem:
                     forms.setdefault(stem, STEM_WEIGHT)
         if lang in LANGUAGES:
@@ -202,6 +205,45 @@ class MorphologyFilter(Filter):
                     yield t
 
 
+def index_forms(word: str, lang: str) -> tuple[str, ...]:
+    """Every term one lower-cased word is indexed as in ``lang``'s fields, at its position."""
+    if lang not in LANGUAGES:
+        return (fold(word),)
+    if lang in COMPOUND_LANGUAGES:
+        return _forms_with_compound(word, lang)
+    return word_forms(word, lang)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _forms_with_compound(word: str, lang: str) -> tuple[str, ...]:
+    return word_forms(word, lang) + compound_forms(word, lang)
+
+
+def index_positions(text: str, lang: str) -> dict[str, list[int]]:
+    """Term -> positions for one field of ``lang``: what :func:`language_analyzer` yields, faster.
+
+    The writer's own path builds a Token per form and runs a filter chain per token;
+    a full build spends most of its analysis time there. This does the same work
+    (tokenise, lower-case, drop stop words and renumber, expand forms) with the
+    per-word result cached. ``tests/test_analysis.py`` holds the two paths equal.
+    """
+    stops = STOP_WORDS.get(lang, frozenset())
+    positions: dict[str, list[int]] = {}
+    pos = None  # Whoosh's StopFilter keeps the first kept word's position, then counts on
+    for index, token in enumerate(WORD_PATTERN.findall(text)):
+        word = token.lower()
+        if word in stops:
+            continue
+        pos = index if pos is None else pos + 1
+        for form in index_forms(word, lang):
+            found = positions.get(form)
+            if found is None:
+                positions[form] = [pos]
+            else:
+                found.append(pos)
+    return positions
+
+
 class FoldFilter(Filter):
     """Diacritic folding alone (for the language-neutral fields)."""
 
@@ -257,6 +299,22 @@ ACCENT_SEPARATOR = "|"
 def accent_key(word: str) -> str:
     """The ``words`` term of an accented, lower-cased word."""
     return f"{fold(word)}{ACCENT_SEPARATOR}{word}"
+
+
+@functools.lru_cache(maxsize=200_000)
+def words_terms(word: str) -> tuple[str, ...]:
+    """The ``words`` terms of one lower-cased word (see :class:`WordsFilter`)."""
+    folded = fold(word)
+    return (folded,) if folded == word else (folded, f"{folded}{ACCENT_SEPARATOR}{word}")
+
+
+def words_frequencies(text: str) -> dict[str, int]:
+    """Term -> count for the ``words`` field: what :func:`words_analyzer` yields, faster."""
+    counts: dict[str, int] = {}
+    for token in WORD_PATTERN.findall(text):
+        for term in words_terms(token.lower()):
+            counts[term] = counts.get(term, 0) + 1
+    return counts
 
 
 def words_analyzer() -> Analyzer:

@@ -31,6 +31,7 @@ class Prepared:
     lang: str = "xx"
     warnings: list[Problem] = field(default_factory=list)
     problem: Problem | None = None
+    indexed: bool = False  # already written to a segment by the worker (indexer.segments)
 
 
 def prepare_one(path: Path, content_dir: Path) -> Prepared:

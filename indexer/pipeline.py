@@ -14,11 +14,12 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import history, parallel, storage
+from indexer import history, parallel, segments, storage
 from indexer.document import Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover, parse
 from indexer.render import render
+from indexer.write import build_codec
 
 Progress = Callable[[int, int], None]
 #: Memory for the writer's in-memory posting pool before it spills sorted runs to disk.
@@ -121,11 +122,20 @@ def build(
         if progress:
             progress(done, len(paths))
 
-    # One writer in this process; the pool prepares documents for it meanwhile. (Whoosh's
-    # multi-process writer measured slower on two cores: it competes with the pool.)
-    writer = ix.writer(limitmb=WRITER_MB)
+    # A full build of many files: every core prepares and writes a segment of its own.
+    # Otherwise one writer here, with a pool preparing documents for it when there are many.
+    processes = parallel.default_workers()
+    in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
+    writer = ix.writer(limitmb=WRITER_MB, codec=build_codec())
+    finished_segments: list = []
     try:
-        for item in parallel.prepare_all(todo, content_dir):
+        if in_segments:
+            items = segments.write_segments(
+                ix, todo, content_dir, processes=processes, limitmb=WRITER_MB, on_segments=finished_segments.extend
+            )
+        else:
+            items = parallel.prepare_all(todo, content_dir, processes=processes)
+        for item in items:
             ident = doc_id(item.path, content_dir)
             previous = known.get(ident)
             if item.problem is not None:
@@ -135,7 +145,9 @@ def build(
                     languages[ident] = previous[1]
             else:
                 summary.warnings.extend(item.warnings)
-                if previous:
+                if item.indexed:
+                    summary.added += 1
+                elif previous:
                     writer.update_document(**item.fields)
                     summary.updated += 1
                 else:
@@ -150,7 +162,9 @@ def build(
             summary.removed += 1
         summary.per_language = Counter(languages.values())
         changed = summary.added or summary.updated or summary.removed
-        if changed or summary.full:
+        if in_segments:
+            segments.commit_segments(writer, finished_segments)
+        elif changed or summary.full:
             writer.commit(optimize=summary.full)
         else:
             writer.cancel()

@@ -95,3 +95,28 @@ def test_hungarian_compounds_are_found_by_their_head(compound, head):
 @pytest.mark.parametrize("word", ["támogatottak", "kormánypárt", "intézményközi", "lakhatás"])
 def test_words_that_are_not_compounds_are_left_whole(word):
     assert {t.text for t in language_analyzer("hu")(word, mode="index")} == set(tokens("hu", word))
+
+
+FAST_PATH_TEXTS = [
+    "A támogatott lakhatás szolgáltatásai: gyerekszegénység és szolgáltatásfejlesztési tervek 2024-ben.",
+    "Za ostatní plnění se považují zejména bezplatná předání k užívání, 12 věcí a služeb.",
+    "The supported housing protocol, Kecskemét, 3rd edition — the the THE.",
+    "",
+    "a az egy",  # only stop words
+    "x" * 200 + " 123 ÁRVÍZTŰRŐ tükörfúrógép",
+]
+
+
+@pytest.mark.parametrize("text", FAST_PATH_TEXTS)
+@pytest.mark.parametrize("lang", ["hu", "cs", "en", "xx"])
+def test_fast_index_path_equals_the_analyzer(lang, text):
+    """The writer's fast path must give exactly the terms, positions and weights the analyzer does."""
+    from whoosh.fields import TEXT
+
+    from indexer.schema import build_schema, text_field
+
+    schema = build_schema()
+    for name in (text_field("head", lang), text_field("body", lang), "words"):
+        field = schema[name]
+        assert type(field) is not TEXT
+        assert sorted(field.index(text)) == sorted(TEXT.index(field, text)), name

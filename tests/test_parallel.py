@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from indexer import parallel, pipeline
+import pytest
+from whoosh import query as Query
+
+from indexer import parallel, pipeline, segments, storage
 
 
 def _corpus(content_factory):
@@ -34,8 +37,39 @@ def test_full_build_through_the_pool(content_factory, tmp_path, monkeypatch):
     root = _corpus(content_factory)
     monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
     monkeypatch.setenv("KB_INDEX_WORKERS", "2")
+    monkeypatch.setattr(segments, "_CHUNK", 4)  # work for both workers
     summary = pipeline.build(root, tmp_path / "index", full=True)
     assert (summary.added, summary.failed) == (13, 1)
     assert summary.per_language == {"hu": 12, "cs": 1}
+    assert [p.path for p in summary.problems] == ["hu/broken.md"]
+    # Each worker wrote a segment of its own; together they hold every good document once.
+    ix = storage.open_index(tmp_path / "index")
+    with ix.searcher() as searcher:
+        assert len(searcher.ixreader.leaf_readers()) == 2
+        assert searcher.doc_count() == 13
+        ids = sorted(fields["id"] for fields in searcher.all_stored_fields())
+        assert ids == sorted(["cs/sluzby"] + [f"hu/doc-{n}" for n in range(12)])
+        found = searcher.search(Query.Term("body_hu", "lakhatas"), limit=None)
+        assert len(found) == 12
     again = pipeline.build(root, tmp_path / "index")
     assert (again.added, again.updated, again.unchanged, again.failed) == (0, 0, 13, 1)
+
+
+def test_a_failing_worker_cancels_the_full_build_and_the_old_keeps_serving(content_factory, tmp_path, monkeypatch):
+    root = _corpus(content_factory)
+    index_dir = tmp_path / "index"
+    pipeline.build(root, index_dir, full=True)  # serial: below the threshold
+    before = storage.current_generation(index_dir)
+    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
+    monkeypatch.setenv("KB_INDEX_WORKERS", "2")
+
+    def explode(path, content_dir):
+        raise MemoryError(f"out of memory on {path.name}")
+
+    monkeypatch.setattr(segments, "prepare_one", explode)  # the forked workers inherit it
+    with pytest.raises(segments.WorkerFailed, match="out of memory on"):
+        pipeline.build(root, index_dir, full=True)
+    assert storage.current_generation(index_dir) == before
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [before.name]
+    with storage.open_index(index_dir).searcher() as searcher:
+        assert searcher.doc_count() == 13
