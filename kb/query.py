@@ -17,6 +17,7 @@ from whoosh.query import spans
 
 from indexer.analysis import WORD_PATTERN, accent_key, fold, query_form_weights
 from indexer.schema import FIELD_BOOSTS, text_field
+from kb.matching import BulkOr
 
 MAX_QUERY_CHARS = 500
 EXACT_BOOST = 0.5
@@ -111,9 +112,7 @@ def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> d
 def _preloaded_or(alternatives: list[Q.Query]) -> Q.Or:
     """An Or that reads its terms' matches into one array instead of a deep tree of union
     matchers: a word expands to dozens of terms, and walking that tree dominated query time."""
-    disjunction = Q.Or(alternatives)
-    disjunction.matcher_type = Q.Or.ARRAY_MATCHER
-    return disjunction
+    return BulkOr(alternatives)
 
 
 class _SpanOr(spans.SpanOr):
