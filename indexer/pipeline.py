@@ -22,8 +22,9 @@ from indexer.render import render
 from indexer.write import build_codec
 
 Progress = Callable[[int, int], None]
-#: Memory for the writer's in-memory posting pool before it spills sorted runs to disk.
-WRITER_MB = 256
+#: Memory for a writer's in-memory posting pool (Whoosh's estimate; a process peaks at
+#: about 1.6 times this). A full build's workers start a new segment before it is full.
+WRITER_MB = 1024
 
 
 @dataclass

@@ -73,3 +73,17 @@ def test_a_failing_worker_cancels_the_full_build_and_the_old_keeps_serving(conte
     assert sorted(p.name for p in index_dir.glob("gen-*")) == [before.name]
     with storage.open_index(index_dir).searcher() as searcher:
         assert searcher.doc_count() == 13
+
+
+def test_workers_start_new_segments_instead_of_spilling(content_factory, tmp_path, monkeypatch):
+    root = _corpus(content_factory)
+    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
+    monkeypatch.setenv("KB_INDEX_WORKERS", "2")
+    monkeypatch.setattr(segments, "_CHUNK", 2)
+    monkeypatch.setattr(segments, "_ROLLOVER", 0)  # every chunk fills the pool
+    summary = pipeline.build(root, tmp_path / "index", full=True)
+    assert (summary.added, summary.failed) == (13, 1)
+    with storage.open_index(tmp_path / "index").searcher() as searcher:
+        assert len(searcher.ixreader.leaf_readers()) == 7  # 14 files in chunks of 2, one bad
+        assert searcher.doc_count() == 13
+        assert len(set(f["id"] for f in searcher.all_stored_fields())) == 13
