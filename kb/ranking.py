@@ -18,6 +18,7 @@ from whoosh.searching import Searcher
 
 RECENCY_WEIGHT = 0.05
 RECENCY_HORIZON_DAYS = 20 * 365
+_LAST_ORDINAL = dt.date.max.toordinal()
 
 
 class RecencyBM25F(BM25F):
@@ -28,20 +29,22 @@ class RecencyBM25F(BM25F):
         self._today = (today or dt.date.today()).toordinal()
         self._lock = threading.Lock()
         self._reader = None
-        self._dates: list[int] = []
+        self._boosts = array("d")
         self._lengths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def _date_ordinals(self, searcher: Searcher) -> list[int]:
+    def boosts(self, searcher: Searcher) -> array:
+        """Every document's recency factor (see :meth:`boost`), computed once per reader."""
         reader = searcher.reader()
         if reader is not self._reader:
             with self._lock:
                 if reader is not self._reader:
-                    if reader.has_column("date_ordinal"):
-                        self._dates = list(reader.column_reader("date_ordinal"))
-                    else:
-                        self._dates = []
+                    count = reader.doc_count_all()
+                    dates = reader.column_reader("date_ordinal") if reader.has_column("date_ordinal") else None
+                    self._boosts = array(
+                        "d", (self.boost(dates[d]) if dates is not None else 1.0 for d in range(count))
+                    )
                     self._reader = reader
-        return self._dates
+        return self._boosts
 
     def scorer(self, searcher: Searcher, fieldname: str, text, qf: int = 1):
         """BM25F's scorer, with field lengths from an array instead of a file read per posting.
@@ -64,11 +67,11 @@ class RecencyBM25F(BM25F):
 
     def boost(self, ordinal: int) -> float:
         """1.0 for an undated document, up to 1 + RECENCY_WEIGHT for one dated today."""
-        if not ordinal or ordinal <= 0:
+        if not ordinal or not 0 < ordinal <= _LAST_ORDINAL:  # the column's fill value for "no date" is huge
             return 1.0
         age = max(0, self._today - ordinal)
         return 1.0 + RECENCY_WEIGHT * max(0.0, 1.0 - age / RECENCY_HORIZON_DAYS)
 
     def final(self, searcher: Searcher, docnum: int, score: float) -> float:
-        dates = self._date_ordinals(searcher)
-        return score * self.boost(dates[docnum]) if docnum < len(dates) else score
+        boosts = self.boosts(searcher)
+        return score * boosts[docnum] if docnum < len(boosts) else score

@@ -8,6 +8,7 @@ and never pays for opening the index per request.
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import json
 import math
@@ -162,6 +163,32 @@ class _MatchesTopCollector(collectors.TopCollector):
     def _collect(self, global_docnum: int, score: float):
         self.matched.append(global_docnum)
         return super()._collect(global_docnum, score)
+
+    def collect_matches(self) -> None:
+        """What ``TopCollector`` does per match, in one loop with the recency boosts from an array.
+
+        A common word matches thousands of documents; Whoosh's four calls per match were
+        a fifth of such a search. (A filtered search goes through ``collect`` as usual.)
+        """
+        weighting = self.top_searcher.weighting
+        if not isinstance(weighting, RecencyBM25F):
+            return super().collect_matches()
+        boosts = weighting.boosts(self.top_searcher)
+        matcher, offset, limit = self.matcher, self.offset, self.limit
+        items, matched = self.items, self.matched
+        count = 0
+        while matcher.is_active():
+            docnum = offset + matcher.id()
+            score = matcher.score() * boosts[docnum]
+            matched.append(docnum)
+            count += 1
+            if len(items) < limit:
+                heapq.heappush(items, (score, -docnum))
+            elif score > items[0][0]:
+                heapq.heapreplace(items, (score, -docnum))
+                self.minscore = items[0][0]
+            matcher.next()
+        self.total += count
 
 
 class SearchService:

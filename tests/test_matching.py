@@ -59,3 +59,23 @@ def test_bulk_or_inside_a_conjunction(searcher):
     assert 0 < len(ours) < searcher.doc_count()
     assert [h.docnum for h in ours] == [h.docnum for h in theirs]
     assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-12)
+
+
+def test_recency_boosts_cover_every_segment(tmp_path):
+    """The per-document recency factors are right for an index of several segments too."""
+    import datetime as dt
+
+    ix = index.create_in(str(tmp_path), build_schema())
+    dates = [dt.date(2010, 5, 1), dt.date(2025, 5, 1), None, dt.date(2019, 1, 1)]
+    for number, date in enumerate(dates):  # one commit, one segment each
+        with ix.writer() as writer:
+            fields = {"id": f"d{number}", "body_hu": "műhely"}
+            if date:
+                fields["date_ordinal"] = date.toordinal()
+            writer.add_document(**fields)
+    weighting = RecencyBM25F(today=dt.date(2026, 1, 1))
+    with ix.searcher(weighting=weighting) as searcher:
+        assert len(searcher.ixreader.leaf_readers()) == 4
+        expected = [weighting.boost(d.toordinal() if d else 0) for d in dates]
+        assert list(weighting.boosts(searcher)) == expected
+        assert expected[1] > expected[3] > expected[0] > 1.0 == expected[2]
