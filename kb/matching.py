@@ -15,6 +15,7 @@ from array import array
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import ArrayUnionMatcher, WrappingMatcher
+from whoosh.matching.combo import CombinationMatcher
 from whoosh.query.compound import PreloadedOr
 from whoosh.scoring import BM25FScorer
 
@@ -42,6 +43,17 @@ def _leaf(matcher) -> tuple[W3LeafMatcher | None, float]:
 
 
 class BulkUnionMatcher(ArrayUnionMatcher):
+    def __init__(self, submatchers, doccount: int, boost: float = 1.0, scored: bool = True):
+        # Whoosh's __init__ fills a 2,048-slot array from a generator, per word and segment;
+        # one part as long as the segment reads each posting list in a single pass.
+        CombinationMatcher.__init__(self, submatchers, boost=boost)
+        self._scored = scored
+        self._doccount = doccount
+        self._partsize = max(1, doccount)
+        self._a = array("d", bytes(8 * self._partsize))
+        self._docnum = self._min_id()
+        self._read_part()
+
     def _read_part(self) -> None:
         if not self._scored:
             return super()._read_part()
