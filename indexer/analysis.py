@@ -192,17 +192,10 @@ class MorphologyFilter(Filter):
             if t.mode == "query" and getattr(t, "no_morph", False):
                 yield t
                 continue
-            word = t.text
-            forms = word_forms(word, lang)
-            t.text = forms[0]
-            yield t
-            for extra in forms[1:]:
-                t.text = extra
+            forms = index_forms(t.text, lang) if t.mode == "index" else word_forms(t.text, lang)
+            for form in forms:
+                t.text = form
                 yield t
-            if t.mode == "index" and lang in COMPOUND_LANGUAGES:
-                for extra in compound_forms(word, lang):
-                    t.text = extra
-                    yield t
 
 
 def index_forms(word: str, lang: str) -> tuple[str, ...]:
@@ -284,12 +277,8 @@ class WordsFilter(Filter):
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for t in tokens:
-            word = t.text
-            folded = fold(word)
-            t.text = folded
-            yield t
-            if folded != word:
-                t.text = accent_key(word)
+            for term in words_terms(t.text):
+                t.text = term
                 yield t
 
 
@@ -305,7 +294,7 @@ def accent_key(word: str) -> str:
 def words_terms(word: str) -> tuple[str, ...]:
     """The ``words`` terms of one lower-cased word (see :class:`WordsFilter`)."""
     folded = fold(word)
-    return (folded,) if folded == word else (folded, f"{folded}{ACCENT_SEPARATOR}{word}")
+    return (folded,) if folded == word else (folded, accent_key(word))
 
 
 def words_frequencies(text: str) -> dict[str, int]:

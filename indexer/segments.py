@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
@@ -36,8 +37,6 @@ class WorkerFailed(RuntimeError):
 
 def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, jobs, results) -> None:
     try:
-        from whoosh.filedb.filestore import FileStorage
-
         ix = FileStorage(index_dir, supports_mmap=False).open_index(indexname)
         writer = _writer(ix, limitmb)
         rollover = limitmb * 1024 * 1024 * _ROLLOVER

@@ -82,7 +82,7 @@ def verify(ix: FileIndex) -> None:
                 for fieldname, text in reader.all_terms():
                     list(reader.postings(fieldname, text).all_ids())
                     break
-                reader.doc_field_length(0, "title_hu", 0)
+                reader.doc_field_length(0, "words", 0)
     except Exception as exc:
         raise IndexUnavailable(f"the index is damaged ({exc.__class__.__name__}): run 'kb index --full'") from None
 

@@ -32,12 +32,17 @@ class BulkOr(PreloadedOr):
 
 
 def _leaf(matcher) -> tuple[W3LeafMatcher | None, float]:
-    """The codec's leaf matcher under boost wrappers, with the product of their boosts."""
+    """The codec's leaf matcher under boost wrappers, with the product of their boosts
+    (None when its postings or scorer are not the kind :func:`_add_scores` reads)."""
     factor = 1.0
     while type(matcher) is WrappingMatcher:
         factor *= matcher.boost
         matcher = matcher.child
-    if type(matcher) is W3LeafMatcher and type(matcher.scorer) is BM25FScorer:
+    if (
+        type(matcher) is W3LeafMatcher
+        and type(matcher.scorer) is BM25FScorer
+        and isinstance(getattr(matcher.scorer.dfl, "__self__", None), array)  # lengths from kb.ranking
+    ):
         return matcher, factor
     return None, factor
 
@@ -62,7 +67,7 @@ class BulkUnionMatcher(ArrayUnionMatcher):
         self._a = scores = array("d", bytes(8 * self._partsize))
         for matcher in self._submatchers:
             leaf, factor = _leaf(matcher)
-            if leaf is None or not hasattr(leaf.scorer.dfl, "__self__"):
+            if leaf is None:
                 boost = self._boost
                 while matcher.is_active() and matcher.id() < limit:
                     scores[matcher.id() - offset] += matcher.score() * boost
