@@ -16,6 +16,7 @@ and goes through Whoosh's matchers as before.
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -55,6 +56,55 @@ class _CountedResults(Results):
         return self._count == 0
 
 
+@dataclass
+class _Term:
+    """One term's decoded postings in one segment, with what its BM25 needs."""
+
+    ids: np.ndarray  # int32 document numbers within the segment
+    weights: np.ndarray  # float32, as stored
+    lengths: np.ndarray  # the field's length of each of those documents
+    idf: float
+    avgfl: float
+    k1: float
+    b: float
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+class PostingsCache:
+    """Decoded postings of recently searched terms, up to ``budget`` postings (12 bytes each).
+
+    Why: decoding posting blocks (unzip and unpickle, positions included) is most of a
+    search, and the words people search for recur. Belongs to one searcher: BM25's
+    statistics are the index's, so a new index generation starts an empty cache.
+    """
+
+    def __init__(self, budget: int = 4_000_000):
+        self.budget = budget
+        self.size = 0
+        self._entries: OrderedDict[tuple, _Term | None] = OrderedDict()
+
+    def get(self, key: tuple):
+        entry = self._entries.get(key, _MISSING)
+        if entry is not _MISSING:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple, entry: _Term | None) -> None:
+        if entry is not None and entry.size > self.budget // 4:
+            return  # one huge list would push out everything else
+        self._entries[key] = entry
+        self.size += entry.size if entry is not None else 0
+        while self.size > self.budget or len(self._entries) > self.budget // 16:
+            _, old = self._entries.popitem(last=False)
+            self.size -= old.size if old is not None else 0
+
+
+_MISSING = object()
+
+
 def supports(q: Q.Query) -> bool:
     """Whether :func:`search` can evaluate ``q``: a word, or an AND / OR of words."""
     if isinstance(q, BulkOr):
@@ -64,10 +114,17 @@ def supports(q: Q.Query) -> bool:
     return False
 
 
-def search(searcher: Searcher, q: Q.Query, top: int, allow: Iterable[int] | None = None) -> DenseResults | None:
+def search(
+    searcher: Searcher,
+    q: Q.Query,
+    top: int,
+    allow: Iterable[int] | None = None,
+    cache: PostingsCache | None = None,
+) -> DenseResults | None:
     """The ``top`` best documents for ``q`` (None when ``q`` is not a kind this module evaluates).
 
     ``allow``: the global document numbers a filter lets through (None: all).
+    ``cache``: decoded postings kept between searches of the same searcher.
     """
     weighting = searcher.weighting
     if not supports(q) or not isinstance(weighting, RecencyBM25F):
@@ -83,7 +140,7 @@ def search(searcher: Searcher, q: Q.Query, top: int, allow: Iterable[int] | None
         count = subsearcher.doc_count_all()
         if not count:
             continue
-        scores, mask = _evaluate(q, subsearcher, context, count)
+        scores, mask = _evaluate(q, subsearcher, context, count, cache)
         if mask is None:
             continue
         reader = subsearcher.reader()
@@ -117,18 +174,30 @@ def search(searcher: Searcher, q: Q.Query, top: int, allow: Iterable[int] | None
     return DenseResults(_CountedResults(searcher, q, top_n, len(matched_docs)), matched_docs)
 
 
-def _evaluate(q: Q.Query, searcher: Searcher, context, count: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, cache) -> tuple:
     """Scores and the match mask of ``q`` in one segment ((None, None) when nothing can match)."""
     if isinstance(q, BulkOr):
         scores = np.zeros(count, dtype=np.float64)
         found = False
+        segment = searcher.reader().segment().segment_id()
         for sub in q.subqueries:
-            matcher = sub.matcher(searcher, context)
-            if matcher.is_active():
-                _add_scores(matcher, q.boost, scores)
+            key = (segment, sub.fieldname, sub.text)
+            term = cache.get(key) if cache is not None else _MISSING
+            if term is _MISSING:
+                term = _read_term(sub, searcher, context, q.boost, scores)
+                if cache is not None and term is not _MISSING:
+                    cache.put(key, term)
+            if term is _MISSING:  # scored the generic way already
+                found = True
+            elif term is not None:
+                factor = q.boost * sub.boost
+                scale = term.idf * (term.k1 + 1) * factor
+                weights = term.weights.astype(np.float64)
+                per_length = term.k1 * term.b / term.avgfl
+                scores[term.ids] += scale * weights / (weights + term.k1 * (1 - term.b) + per_length * term.lengths)
                 found = True
         return (scores, scores > 0) if found else (None, None)
-    parts = [_evaluate(sub, searcher, context, count) for sub in q.subqueries]
+    parts = [_evaluate(sub, searcher, context, count, cache) for sub in q.subqueries]
     conjunction = type(q) is Q.And
     present = [part for part in parts if part[0] is not None]
     if not present or (conjunction and len(present) < len(parts)):
@@ -143,26 +212,32 @@ def _evaluate(q: Q.Query, searcher: Searcher, context, count: int) -> tuple[np.n
     return scores, mask
 
 
-def _add_scores(matcher, boost: float, scores: np.ndarray) -> None:
-    """Add one term's BM25 scores (times its boosts) into ``scores`` (as ``matching._add_scores``)."""
-    factor = boost
+def _read_term(sub: Q.Term, searcher: Searcher, context, boost: float, scores: np.ndarray):
+    """A term's postings in this segment (None: not there; _MISSING: not the codec's
+    postings or not BM25F, so already added to ``scores`` posting by posting)."""
+    matcher = sub.matcher(searcher, context)
+    if not matcher.is_active():
+        return None
     leaf = matcher
-    while isinstance(leaf, WrappingMatcher):  # boosts, and the filter that hides deleted documents
-        if type(leaf) is WrappingMatcher:
-            factor *= leaf.boost
+    while isinstance(leaf, WrappingMatcher):  # the term's boost, and the filter that hides deleted documents
         leaf = leaf.child
     scorer = getattr(leaf, "scorer", None)
     lengths = getattr(getattr(scorer, "dfl", None), "__self__", None)
     if not (isinstance(leaf, W3LeafMatcher) and type(scorer) is BM25FScorer and lengths is not None):
-        while matcher.is_active():  # anything else: Whoosh's own scoring, posting by posting
+        while matcher.is_active():
             scores[matcher.id()] += matcher.score() * boost
             matcher.next()
-        return
+        return _MISSING
     ids, weights = _postings(leaf)
-    k1, b = scorer.K1, scorer.B
-    scale = scorer.idf * (k1 + 1) * factor
-    lengths = np.frombuffer(lengths, dtype=np.uint32)[ids]
-    scores[ids] += scale * weights / (weights + k1 * (1 - b) + (k1 * b / scorer.avgfl) * lengths)
+    return _Term(
+        ids=ids,
+        weights=weights,
+        lengths=np.frombuffer(lengths, dtype=np.uint32)[ids],
+        idf=scorer.idf,
+        avgfl=scorer.avgfl,
+        k1=scorer.K1,
+        b=scorer.B,
+    )
 
 
 def _postings(leaf: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
@@ -191,6 +266,6 @@ def _postings(leaf: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     # relative to the previous block's last id, and one cumulative sum decodes them all.
     deltas = np.fromiter(itertools.chain.from_iterable(id_blocks), dtype=np.int64, count=total)
     deltas[np.array(firsts, dtype=np.int64)] -= np.array(previous, dtype=np.int64)
-    ids = np.cumsum(deltas)
-    weights = np.fromiter(itertools.chain.from_iterable(weight_blocks), dtype=np.float64, count=total)
+    ids = np.cumsum(deltas).astype(np.int32)
+    weights = np.fromiter(itertools.chain.from_iterable(weight_blocks), dtype=np.float32, count=total)
     return ids, weights

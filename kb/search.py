@@ -14,10 +14,10 @@ import json
 import math
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import collectors, sorting
 from whoosh import query as Q
 from whoosh.index import FileIndex
@@ -151,6 +151,22 @@ def _facet_values(name: str, value) -> str | tuple[str, ...] | None:
     return _text(value) if value else None
 
 
+def _facet_table(name: str, column) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
+    """A facet column as integer codes: one per document, or (tags) one per document and tag."""
+    values: dict[str, int] = {}
+    if name == "tags":
+        docs, codes = [], []
+        for docnum, value in enumerate(column):
+            for tag in _facet_values(name, value):
+                docs.append(docnum)
+                codes.append(values.setdefault(tag, len(values)))
+        return np.array(docs, dtype=np.int64), np.array(codes, dtype=np.int64), list(values)
+    codes = [
+        -1 if (value := _facet_values(name, raw)) is None else values.setdefault(value, len(values)) for raw in column
+    ]
+    return None, np.array(codes, dtype=np.int64), list(values)
+
+
 class _MatchesTopCollector(collectors.TopCollector):
     """The top N by score, also keeping every matching document number (for facet counts).
 
@@ -217,6 +233,7 @@ class SearchService:
         self._langs: list[str] = list(FIELD_LANGUAGES)
         self._facet_reader = None
         self._facet_cache: dict[str, list] = {}
+        self._postings = dense.PostingsCache()
 
     # -- index lifecycle -------------------------------------------------
 
@@ -244,6 +261,7 @@ class SearchService:
     def _open_searcher(self) -> None:
         try:
             self._searcher = self._ix.searcher(weighting=RecencyBM25F())
+            self._postings = dense.PostingsCache()  # BM25 statistics change with the index
         except Exception as exc:  # damaged segment files
             self._drop()
             raise storage.IndexUnavailable(
@@ -357,9 +375,9 @@ class SearchService:
         """The top hits, and every matching document number for the facet counts, in one pass."""
         allow = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
         if not terms:
-            found = dense.search(searcher, q, page * limit, allow=allow)
+            found = dense.search(searcher, q, page * limit, allow=allow, cache=self._postings)
             if found is not None:
-                found.results.matched_docnums = found.matched.tolist()
+                found.results.matched_docnums = found.matched
                 return found.results
         top = _MatchesTopCollector(limit=page * limit, allow=allow)
         collector = top
@@ -367,36 +385,38 @@ class SearchService:
             collector = collectors.TermsCollector(collector)
         searcher.search_with_collector(q, collector)
         results = collector.results()
-        results.matched_docnums = top.matched
+        results.matched_docnums = np.array(top.matched, dtype=np.int64)
         return results
 
     def _facets(self, searcher: Searcher, results) -> dict[str, dict[str, int]]:
-        """Counts per facet value over all matching documents, from per-document tables kept per searcher.
+        """Counts per facet value over all matching documents, from per-document codes kept per searcher.
 
-        Whoosh's grouping builds its column readers again for every query; the values of the
-        few facet fields for all documents are small enough to keep and count in plain Python.
+        Whoosh's grouping builds its column readers again for every query; here each facet
+        is an array of value codes, counted for thousands of matches with one ``bincount``.
         """
         tables = self._facet_tables(searcher)
         matched = results.matched_docnums
+        is_matched = np.zeros(searcher.doc_count_all(), dtype=bool)
+        is_matched[matched] = True
         facets: dict[str, dict[str, int]] = {}
         for name in FACET_FIELDS:
-            values = tables.get(name)
-            if values is None:
+            table = tables.get(name)
+            if table is None:
                 facets[name] = {}
                 continue
-            picked = map(values.__getitem__, matched)  # counted in C: thousands of matches are common
-            counts = Counter(itertools.chain.from_iterable(picked) if name == "tags" else picked)
-            counts.pop(None, None)
-            facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            docs, codes, values = table
+            picked = codes[is_matched[docs]] if docs is not None else codes[matched]
+            counts = np.bincount(picked[picked >= 0], minlength=len(values))
+            found = {values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+            facets[name] = dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
         return facets
 
-    def _facet_tables(self, searcher: Searcher) -> dict[str, list]:
+    def _facet_tables(self, searcher: Searcher) -> dict[str, tuple]:
+        """Per facet: (document of each code or None, value codes, values); -1 codes no value."""
         reader = searcher.reader()
         if self._facet_reader is not reader:
             self._facet_cache = {
-                name: [_facet_values(name, v) for v in reader.column_reader(name)]
-                for name in FACET_FIELDS
-                if reader.has_column(name)
+                name: _facet_table(name, reader.column_reader(name)) for name in FACET_FIELDS if reader.has_column(name)
             }
             self._facet_reader = reader
         return self._facet_cache
