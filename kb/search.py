@@ -32,6 +32,7 @@ from kb.snippets import best_section
 
 MAX_LIMIT = 300  # hits one search returns: the results page groups up to this many into families
 MAX_PAGE = 1000
+_IDF_CACHE_LIMIT = 200_000  # terms; about 40 MB
 FACET_FIELDS = ("lang", "type", "year", "tags", "organisation", "region")
 #: What /browse counts, in the order it shows them.
 BROWSE_FIELDS = ("type", "tags", "lang", "organisation", "region", "year")
@@ -256,6 +257,8 @@ class SearchService:
                 warm_up(self._langs)
             elif self._ix.latest_generation() != self._searcher.reader().generation():
                 self._open_searcher()
+            if len(self._searcher._idf_cache) > _IDF_CACHE_LIMIT:
+                self._searcher._idf_cache.clear()  # Whoosh never forgets a term's idf on its own
             return self._searcher
 
     def _open_searcher(self) -> None:

@@ -1,0 +1,128 @@
+"""Array scoring (kb/dense.py) finds and ranks exactly what Whoosh's matchers do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from whoosh import collectors, index
+from whoosh import query as Q
+
+from indexer.schema import build_schema
+from kb import dense
+from kb.matching import BulkOr
+from kb.ranking import RecencyBM25F
+from kb.search import _MatchesTopCollector
+
+WORDS = "lakhatás lakhatási támogatott szolgáltatás ülés gyerek család segítség otthon munka".split()
+TODAY = dt.date(2026, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    """Three segments (one with deleted documents), posting lists longer than a block, dates and languages."""
+    folder = tmp_path_factory.mktemp("dense")
+    ix = index.create_in(str(folder), build_schema())
+    rng = random.Random(5)
+    number = 0
+    for size in (900, 500, 300):
+        writer = ix.writer()
+        for _ in range(size):
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 30)))
+            fields = {"id": f"d{number}", "lang": rng.choice(["hu", "cs"]), "body_hu": text, "words": text}
+            fields["head_hu"] = rng.choice(WORDS)
+            if number % 3:
+                fields["date_ordinal"] = (TODAY - dt.timedelta(days=rng.randint(0, 8000))).toordinal()
+            writer.add_document(**fields)
+            number += 1
+        writer.commit(merge=False)
+    writer = ix.writer()
+    for gone in range(950, 1000):  # in the second segment
+        writer.delete_by_term("id", f"d{gone}")
+    writer.commit(merge=False)
+    with ix.searcher(weighting=RecencyBM25F(today=TODAY)) as s:
+        assert len(s.ixreader.leaf_readers()) == 3
+        assert s.ixreader.has_deletions()
+        yield s
+
+
+def word(*terms) -> BulkOr:
+    return BulkOr([Q.Term(field, text, boost=boost) for field, text, boost in terms])
+
+
+LAKHATAS = word(("body_hu", "lakhatas", 1.0), ("head_hu", "lakhatas", 2.5), ("words", "lakhatas|lakhatás", 0.5))
+CSALAD = word(("body_hu", "csalad", 1.0), ("body_hu", "munka", 0.5), ("head_hu", "nincs-ilyen", 2.5))
+ULES = word(("body_hu", "ules", 1.0))
+QUERIES = {
+    "word": LAKHATAS,
+    "and": Q.And([LAKHATAS, CSALAD]),
+    "or": Q.Or([ULES, CSALAD]),
+    "and of three": Q.And([LAKHATAS, CSALAD, ULES]),
+}
+
+
+def whoosh_ranking(searcher, q, allow=None):
+    """Whoosh's own answer: every match, best first, equal scores by document number."""
+    found = searcher.search(q, limit=None, filter=allow)
+    return [(hit.score, hit.docnum) for hit in found]
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_dense_ranks_and_counts_like_whoosh(searcher, name):
+    q = QUERIES[name]
+    expected = whoosh_ranking(searcher, q)
+    found = dense.search(searcher, q, top=25)
+    assert 25 < len(expected) < searcher.doc_count()
+    assert len(found.results) == len(expected)
+    assert sorted(found.matched.tolist()) == sorted(docnum for _, docnum in expected)
+    top = [(hit.score, hit.docnum) for hit in found.results]
+    assert [docnum for _, docnum in top] == [docnum for _, docnum in expected[:25]]
+    assert [score for score, _ in top] == pytest.approx([score for score, _ in expected[:25]], rel=1e-12)
+
+
+def test_deleted_documents_never_match(searcher):
+    found = dense.search(searcher, Q.Or([LAKHATAS, CSALAD, ULES]), top=10)
+    deleted = set(searcher.ixreader.leaf_readers()[1][0].segment().deleted_docs())
+    offset = searcher.ixreader.leaf_readers()[1][1]
+    assert deleted and not {offset + d for d in deleted} & set(found.matched.tolist())
+
+
+def test_filter_keeps_only_allowed_documents(searcher):
+    allow = set(searcher.docs_for_query(Q.Term("lang", "cs")))
+    q = Q.And([LAKHATAS, CSALAD])
+    expected = whoosh_ranking(searcher, q, allow=Q.Term("lang", "cs"))
+    found = dense.search(searcher, q, top=10, allow=allow)
+    assert len(found.results) == len(expected) > 10
+    assert [hit.docnum for hit in found.results] == [docnum for _, docnum in expected[:10]]
+
+
+def test_cached_postings_give_the_same_answer_and_stay_within_budget(searcher):
+    cache = dense.PostingsCache(budget=4000)
+    q = Q.Or([LAKHATAS, CSALAD, ULES])
+    uncached = dense.search(searcher, q, top=20)
+    first = dense.search(searcher, q, top=20, cache=cache)
+    again = dense.search(searcher, q, top=20, cache=cache)
+    for found in (first, again):
+        assert [(h.docnum, h.score) for h in found.results] == [(h.docnum, h.score) for h in uncached.results]
+        assert found.matched.tolist() == uncached.matched.tolist()
+    assert 0 < cache.size <= 4000
+
+
+def test_what_dense_does_not_evaluate_goes_to_whoosh(searcher):
+    phrase = Q.Phrase("body_hu", ["lakhatas", "csalad"])
+    assert dense.search(searcher, phrase, top=10) is None
+    assert dense.search(searcher, Q.And([LAKHATAS, phrase]), top=10) is None
+    assert dense.search(searcher, Q.Or([Q.FuzzyTerm("body_hu", "lakhtas")]), top=10) is None
+
+
+def test_filtered_count_is_every_allowed_match(searcher):
+    """The collector's own filter counts every allowed match; Whoosh's FilterCollector, which
+    lets the matcher be pruned by its quality estimate, counted too few here."""
+    q = Q.And([LAKHATAS, CSALAD])
+    allow = set(searcher.docs_for_query(Q.Term("lang", "cs")))
+    everything = {docnum for _, docnum in whoosh_ranking(searcher, q)}
+    top = _MatchesTopCollector(limit=10, allow=allow)
+    searcher.search_with_collector(q, collectors.TermsCollector(top))
+    assert len(top.matched) == len(everything & allow) > 10
+    assert set(top.matched) == everything & allow
