@@ -56,7 +56,7 @@ class _CountedResults(Results):
         return self._count == 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Term:
     """One term's decoded postings in one segment, with what its BM25 needs."""
 
@@ -74,15 +74,17 @@ class _Term:
 
 
 class PostingsCache:
-    """Decoded postings of recently searched terms, up to ``budget`` postings (12 bytes each).
+    """Decoded postings of recently searched terms: up to ``budget`` postings (12 bytes each,
+    48 MB by default) in up to ``max_entries`` terms.
 
     Why: decoding posting blocks (unzip and unpickle, positions included) is most of a
     search, and the words people search for recur. Belongs to one searcher: BM25's
     statistics are the index's, so a new index generation starts an empty cache.
     """
 
-    def __init__(self, budget: int = 4_000_000):
+    def __init__(self, budget: int = 4_000_000, max_entries: int = 100_000):
         self.budget = budget
+        self.max_entries = max_entries  # absent terms are remembered too (as None); about 700 bytes each at most
         self.size = 0
         self._entries: OrderedDict[tuple, _Term | None] = OrderedDict()
 
@@ -97,7 +99,7 @@ class PostingsCache:
             return  # one huge list would push out everything else
         self._entries[key] = entry
         self.size += entry.size if entry is not None else 0
-        while self.size > self.budget or len(self._entries) > self.budget // 16:
+        while self.size > self.budget or len(self._entries) > self.max_entries:
             _, old = self._entries.popitem(last=False)
             self.size -= old.size if old is not None else 0
 
