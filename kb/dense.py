@@ -24,10 +24,9 @@ import numpy as np
 from whoosh import query as Q
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import WrappingMatcher
-from whoosh.scoring import BM25FScorer
 from whoosh.searching import Results, Searcher
 
-from kb.matching import BulkOr
+from kb.matching import BulkOr, bm25_lengths
 from kb.ranking import RecencyBM25F
 
 
@@ -223,14 +222,14 @@ def _read_term(sub: Q.Term, searcher: Searcher, context, boost: float, scores: n
     leaf = matcher
     while isinstance(leaf, WrappingMatcher):  # the term's boost, and the filter that hides deleted documents
         leaf = leaf.child
-    scorer = getattr(leaf, "scorer", None)
-    lengths = getattr(getattr(scorer, "dfl", None), "__self__", None)
-    if not (isinstance(leaf, W3LeafMatcher) and type(scorer) is BM25FScorer and lengths is not None):
+    lengths = bm25_lengths(leaf)
+    if lengths is None:
         while matcher.is_active():
             scores[matcher.id()] += matcher.score() * boost
             matcher.next()
         return _MISSING
     ids, weights = _postings(leaf)
+    scorer = leaf.scorer
     return _Term(
         ids=ids,
         weights=weights,

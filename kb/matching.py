@@ -38,13 +38,19 @@ def _leaf(matcher) -> tuple[W3LeafMatcher | None, float]:
     while type(matcher) is WrappingMatcher:
         factor *= matcher.boost
         matcher = matcher.child
-    if (
-        type(matcher) is W3LeafMatcher
-        and type(matcher.scorer) is BM25FScorer
-        and isinstance(getattr(matcher.scorer.dfl, "__self__", None), array)  # lengths from kb.ranking
-    ):
+    if bm25_lengths(matcher) is not None:
         return matcher, factor
     return None, factor
+
+
+def bm25_lengths(leaf) -> array | None:
+    """The field-length array of a codec leaf scored by BM25F (kb.ranking gives each scorer one);
+    None for any other matcher, which is then scored the generic way."""
+    scorer = getattr(leaf, "scorer", None)
+    lengths = getattr(getattr(scorer, "dfl", None), "__self__", None)
+    if isinstance(leaf, W3LeafMatcher) and type(scorer) is BM25FScorer and isinstance(lengths, array):
+        return lengths
+    return None
 
 
 class BulkUnionMatcher(ArrayUnionMatcher):
