@@ -30,29 +30,23 @@ from kb.matching import BulkOr, bm25_lengths
 from kb.ranking import RecencyBM25F
 
 
-@dataclass
-class DenseResults:
-    """The top hits as Whoosh :class:`Results`, and every matching document number."""
+class MatchedResults(Results):
+    """Whoosh's Results for the top hits, with every matching document number
+    (``matched_docnums``, for the facet counts), which also gives the count: Whoosh's
+    own Results would run the query again to count."""
 
-    results: Results
-    matched: np.ndarray  # global document numbers, ascending
-
-
-class _CountedResults(Results):
-    """Whoosh's Results with the number of matches given (it would re-run the query to count)."""
-
-    def __init__(self, searcher, q, top_n, count: int):
+    def __init__(self, searcher, q, top_n, matched_docnums: np.ndarray):
         super().__init__(searcher, q, top_n)
-        self._count = count
+        self.matched_docnums = matched_docnums  # global document numbers
 
     def __len__(self) -> int:
-        return self._count
+        return len(self.matched_docnums)
 
     def estimated_length(self) -> int:
-        return self._count
+        return len(self)
 
     def is_empty(self) -> bool:
-        return self._count == 0
+        return not len(self)
 
 
 @dataclass(slots=True)
@@ -121,7 +115,7 @@ def search(
     top: int,
     allow: Iterable[int] | None = None,
     cache: PostingsCache | None = None,
-) -> DenseResults | None:
+) -> MatchedResults | None:
     """The ``top`` best documents for ``q`` (None when ``q`` is not a kind this module evaluates).
 
     ``allow``: the global document numbers a filter lets through (None: all).
@@ -165,14 +159,12 @@ def search(
         best_docs.append(kept + offset)
         matched.append(docs + offset)
     if not matched:
-        empty = np.zeros(0, dtype=np.int64)
-        return DenseResults(_CountedResults(searcher, q, [], 0), empty)
+        return MatchedResults(searcher, q, [], np.zeros(0, dtype=np.int64))
     all_scores = np.concatenate(best_scores)
     all_docs = np.concatenate(best_docs)
     order = np.lexsort((all_docs, -all_scores))[:top]  # best first; equal scores by document number
     top_n = [(float(all_scores[i]), int(all_docs[i])) for i in order]
-    matched_docs = np.concatenate(matched)
-    return DenseResults(_CountedResults(searcher, q, top_n, len(matched_docs)), matched_docs)
+    return MatchedResults(searcher, q, top_n, np.concatenate(matched))
 
 
 def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, cache) -> tuple:

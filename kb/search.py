@@ -233,7 +233,7 @@ class SearchService:
         self._searcher: Searcher | None = None
         self._langs: list[str] = list(FIELD_LANGUAGES)
         self._facet_reader = None
-        self._facet_cache: dict[str, list] = {}
+        self._facet_cache: dict[str, tuple] = {}
         self._postings = dense.PostingsCache()
 
     # -- index lifecycle -------------------------------------------------
@@ -380,8 +380,7 @@ class SearchService:
         if not terms:
             found = dense.search(searcher, q, page * limit, allow=allow, cache=self._postings)
             if found is not None:
-                found.results.matched_docnums = found.matched
-                return found.results
+                return found
         top = _MatchesTopCollector(limit=page * limit, allow=allow)
         collector = top
         if terms:

@@ -74,9 +74,9 @@ def test_dense_ranks_and_counts_like_whoosh(searcher, name):
     expected = whoosh_ranking(searcher, q)
     found = dense.search(searcher, q, top=25)
     assert 25 < len(expected) < searcher.doc_count()
-    assert len(found.results) == len(expected)
-    assert sorted(found.matched.tolist()) == sorted(docnum for _, docnum in expected)
-    top = [(hit.score, hit.docnum) for hit in found.results]
+    assert len(found) == len(expected)
+    assert sorted(found.matched_docnums.tolist()) == sorted(docnum for _, docnum in expected)
+    top = [(hit.score, hit.docnum) for hit in found]
     assert [docnum for _, docnum in top] == [docnum for _, docnum in expected[:25]]
     assert [score for score, _ in top] == pytest.approx([score for score, _ in expected[:25]], rel=1e-12)
 
@@ -85,7 +85,7 @@ def test_deleted_documents_never_match(searcher):
     found = dense.search(searcher, Q.Or([LAKHATAS, CSALAD, ULES]), top=10)
     deleted = set(searcher.ixreader.leaf_readers()[1][0].segment().deleted_docs())
     offset = searcher.ixreader.leaf_readers()[1][1]
-    assert deleted and not {offset + d for d in deleted} & set(found.matched.tolist())
+    assert deleted and not {offset + d for d in deleted} & set(found.matched_docnums.tolist())
 
 
 def test_filter_keeps_only_allowed_documents(searcher):
@@ -93,8 +93,8 @@ def test_filter_keeps_only_allowed_documents(searcher):
     q = Q.And([LAKHATAS, CSALAD])
     expected = whoosh_ranking(searcher, q, allow=Q.Term("lang", "cs"))
     found = dense.search(searcher, q, top=10, allow=allow)
-    assert len(found.results) == len(expected) > 10
-    assert [hit.docnum for hit in found.results] == [docnum for _, docnum in expected[:10]]
+    assert len(found) == len(expected) > 10
+    assert [hit.docnum for hit in found] == [docnum for _, docnum in expected[:10]]
 
 
 def test_cached_postings_give_the_same_answer_and_stay_within_budget(searcher):
@@ -104,8 +104,8 @@ def test_cached_postings_give_the_same_answer_and_stay_within_budget(searcher):
     first = dense.search(searcher, q, top=20, cache=cache)
     again = dense.search(searcher, q, top=20, cache=cache)
     for found in (first, again):
-        assert [(h.docnum, h.score) for h in found.results] == [(h.docnum, h.score) for h in uncached.results]
-        assert found.matched.tolist() == uncached.matched.tolist()
+        assert [(h.docnum, h.score) for h in found] == [(h.docnum, h.score) for h in uncached]
+        assert found.matched_docnums.tolist() == uncached.matched_docnums.tolist()
     assert 0 < cache.size <= 4000
 
 
