@@ -10,10 +10,10 @@ from whoosh import collectors, index
 from whoosh import query as Q
 
 from indexer.schema import build_schema
-from kb import dense
-from kb.matching import BulkOr
-from kb.ranking import RecencyBM25F
-from kb.search import _MatchesTopCollector
+from kb.search.whoosh_internals import dense
+from kb.search.whoosh_internals.collector import MatchesTopCollector
+from kb.search.whoosh_internals.matching import BulkOr
+from kb.search.whoosh_internals.ranking import RecencyBM25F
 
 WORDS = "lakhatás lakhatási támogatott szolgáltatás ülés gyerek család segítség otthon munka".split()
 TODAY = dt.date(2026, 1, 1)
@@ -122,7 +122,7 @@ def test_filtered_count_is_every_allowed_match(searcher):
     q = Q.And([LAKHATAS, CSALAD])
     allow = set(searcher.docs_for_query(Q.Term("lang", "cs")))
     everything = {docnum for _, docnum in whoosh_ranking(searcher, q)}
-    top = _MatchesTopCollector(limit=10, allow=allow)
+    top = MatchesTopCollector(limit=10, allow=allow)
     searcher.search_with_collector(q, collectors.TermsCollector(top))
     assert len(top.matched) == len(everything & allow) > 10
     assert set(top.matched) == everything & allow

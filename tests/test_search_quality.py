@@ -5,8 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import pipeline
-from kb import create_app
 from kb.search import SearchService
+from kb.web import create_app
 
 from .conftest import write_doc
 

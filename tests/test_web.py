@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb import create_app
+from kb.web import create_app
 
 
 def test_home(client):
@@ -119,7 +119,7 @@ def test_unknown_setting_is_named():
 
 
 def test_unexpected_error_is_a_clean_500_and_the_service_recovers(client, monkeypatch):
-    from kb import query as kbquery
+    from kb.search import plan as kbquery
 
     real_build = kbquery.build
 

@@ -8,6 +8,7 @@ match any of its forms (stem, lemma, folded) in that language's fields.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,9 +16,9 @@ from dataclasses import dataclass, field
 from whoosh import query as Q
 from whoosh.query import spans
 
-from indexer.analysis import WORD_PATTERN, accent_key, fold, query_form_weights
+from indexer.analysis import ACCENT_SEPARATOR, WORD_PATTERN, accent_key, fold, query_form_weights
 from indexer.schema import FIELD_BOOSTS, text_field
-from kb.matching import BulkOr
+from kb.search.whoosh_internals.matching import BulkOr
 
 MAX_QUERY_CHARS = 500
 EXACT_BOOST = 0.5
@@ -188,3 +189,48 @@ def word_forms_by_field(word: str, langs: list[str]) -> list[tuple[str, str]]:
     return [("words", fold(word))] + [
         (text_field(kind, lang), f) for lang in langs for kind in FIELD_BOOSTS for f in forms
     ]
+
+
+def accented_spellings(reader, words: list[str]) -> dict[str, tuple[str, ...]]:
+    """For each unaccented word, the most frequent accented words of the index that fold to it."""
+    found: dict[str, tuple[str, ...]] = {}
+    for word in words:
+        if fold(word) != word or not word.isalpha():
+            continue
+        prefix = word + ACCENT_SEPARATOR
+        keys = list(itertools.islice(reader.expand_prefix("words", prefix), 20))
+        if keys:
+            keys.sort(key=lambda k: -reader.doc_frequency("words", k))
+            found[word] = tuple(_text(k)[len(prefix) :] for k in keys[:3])
+    return found
+
+
+def misspelled(searcher, parsed: ParsedQuery, langs: list[str]) -> frozenset[str]:
+    """Words that are in the index in none of their forms (likely typos)."""
+    return frozenset(
+        word
+        for word in parsed.words
+        if not any(searcher.doc_frequency(f, t) for f, t in word_forms_by_field(word, langs))
+    )
+
+
+def did_you_mean(searcher, parsed: ParsedQuery, wrong: frozenset[str]) -> str | None:
+    """The query with each misspelled word replaced by the closest indexed word."""
+    corrector = searcher.corrector("words")
+    words, changed = [], False
+    for word in parsed.words:
+        if word in wrong:
+            candidates = [
+                c for c in corrector.suggest(fold(word), limit=5, maxdist=2, prefix=1) if ACCENT_SEPARATOR not in c
+            ]
+            if candidates:
+                words.append(candidates[0])
+                changed = True
+                continue
+        words.append(word)
+    words += [f'"{" ".join(p)}"' for p in parsed.phrases]
+    return " ".join(words) if changed else None
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value

@@ -13,7 +13,8 @@ import json
 
 from markupsafe import escape
 
-from indexer.analysis import WORD_PATTERN, fold, word_forms
+from indexer.analysis import WORD_PATTERN, field_language, fold, word_forms
+from kb.search.results import Hit, doc_url
 
 SNIPPET_CHARS = 240
 _BEFORE = 60  # context shown before the first match of a fragment
@@ -37,6 +38,19 @@ def matching_words(text: str, lang: str, wanted: set[str]) -> set[str]:
         if (start in starts or start[:2] in starts) and any(form in wanted for form in word_forms(word, lang)):
             found.add(word)
     return found
+
+
+def fill_snippet(hit: Hit) -> Hit:
+    """Give a hit its snippet and deep link (the best-matching section); done once per hit.
+
+    Separate from the search so a page that fetches many hits to group them into
+    families pays for snippets only on the ones it shows.
+    """
+    if hit.stored is not None:
+        hit.anchor, hit.section, hit.snippet = best_section(hit.stored, field_language(hit.lang), set(hit.words))
+        hit.url = doc_url(hit.id, hit.anchor)
+        hit.stored = None
+    return hit
 
 
 @functools.lru_cache(maxsize=20_000)

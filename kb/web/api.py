@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 
-from kb.site import int_arg, service
+from kb.web.site import int_arg, service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

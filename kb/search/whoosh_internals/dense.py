@@ -26,8 +26,8 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import WrappingMatcher
 from whoosh.searching import Results, Searcher
 
-from kb.matching import BulkOr, bm25_lengths
-from kb.ranking import RecencyBM25F
+from kb.search.whoosh_internals.matching import BulkOr, bm25_lengths
+from kb.search.whoosh_internals.ranking import RecencyBM25F
 
 
 class MatchedResults(Results):
