@@ -4,7 +4,8 @@ Per file (indexer.load and indexer.language): front matter, YAML, fields, types,
 dates, encoding, empty body, a declared ``lang`` the text contradicts. Across files
 (here): translation families (one document per language, a key shared by at least
 two documents), links to documents that do not exist, and missing images and
-attachments. No Flask: the command line and the preview both use it.
+attachments; and the glossary files of ``content/glossary/`` (indexer.glossary).
+No Flask: the command line and the preview both use it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from indexer import glossary
 from indexer.document import Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.links import ATTACHMENT_TYPES, Target, file_path, resolve, safe_name
@@ -75,6 +77,7 @@ def check(content_dir: Path) -> CheckReport:
         documents.append(doc)
         report.problems.extend(doc.warnings)
     report.problems.extend(check_translations(documents))
+    report.problems.extend(glossary.load(content_dir, include_default=glossary.default_enabled())[1])
     for doc in documents:
         source = _SourceLines(content_dir / doc.path)
         if doc.body.strip() and not doc.text.strip() and not doc.links:

@@ -42,6 +42,8 @@ class _Handler(frontmatter.YAMLHandler):
 
 #: Files in the content tree that are notes for editors, not documents.
 IGNORED_NAMES = frozenset({"README.md", "readme.md"})
+#: The content folder of glossary files (indexer.glossary), never documents.
+GLOSSARY_DIR = "glossary"
 
 
 class DocumentError(Exception):
@@ -57,6 +59,8 @@ def discover(content_dir: Path) -> Iterator[Path]:
     for path in sorted(content_dir.rglob("*.md")):
         rel = path.relative_to(content_dir)
         if path.name in IGNORED_NAMES or any(part.startswith((".", "_")) for part in rel.parts):
+            continue
+        if rel.parts[0] == GLOSSARY_DIR:  # glossary files (and notes beside them) are not documents
             continue
         if path.is_file():
             yield path

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import history, parallel, segments, storage
+from indexer import glossary, history, parallel, segments, storage
 from indexer.document import Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover, parse
@@ -40,6 +40,7 @@ class IndexSummary:
     per_language: Counter = field(default_factory=Counter)  # documents in the index
     problems: list[Problem] = field(default_factory=list)  # errors of failed files
     warnings: list[Problem] = field(default_factory=list)
+    glossary_problems: list[Problem] = field(default_factory=list)  # content/glossary/ files (documents unaffected)
 
     @property
     def total(self) -> int:
@@ -77,8 +78,12 @@ def build(
     *,
     full: bool = False,
     progress: Progress | None = None,
+    glossary_default: bool | None = None,
 ) -> IndexSummary:
-    """Bring the index in ``index_dir`` up to date with ``content_dir``."""
+    """Bring the index in ``index_dir`` up to date with ``content_dir``.
+
+    ``glossary_default`` loads the shipped glossary (None: ``KB_GLOSSARY_DEFAULT``, on unless 0).
+    """
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content directory not found: {content_dir}")
     paths = list(discover(content_dir))
@@ -162,7 +167,12 @@ def build(
             writer.delete_by_term("id", ident)
             summary.removed += 1
         summary.per_language = Counter(languages.values())
-        changed = summary.added or summary.updated or summary.removed
+        # Written before the commit: a searcher reopened for the commit reads the new glossary.
+        glossary_changed, glossary_problems = glossary.build_into(
+            generation, content_dir, include_default=glossary_default
+        )
+        summary.glossary_problems = glossary_problems
+        changed = summary.added or summary.updated or summary.removed or glossary_changed
         if in_segments:
             segments.commit_segments(writer, finished_segments)
         elif changed or summary.full:

@@ -51,10 +51,18 @@ def run_index(config: Config, full: bool, quiet: bool = False) -> pipeline.Index
                 bar.length = total
                 bar.update(done - bar.pos)
 
-            summary = pipeline.build(config.content_dir, config.index_dir, full=full, progress=progress)
+            summary = pipeline.build(
+                config.content_dir,
+                config.index_dir,
+                full=full,
+                progress=progress,
+                glossary_default=config.glossary_default,
+            )
     else:
-        summary = pipeline.build(config.content_dir, config.index_dir, full=full)
-    for problem in summary.problems + summary.warnings:
+        summary = pipeline.build(
+            config.content_dir, config.index_dir, full=full, glossary_default=config.glossary_default
+        )
+    for problem in summary.problems + summary.glossary_problems + summary.warnings:
         click.echo(str(problem), err=True)
     if not quiet or summary.failed:
         click.echo(summary.line())

@@ -7,7 +7,7 @@ the environment (``KB_CONTENT_DIR``, ``KB_INDEX_DIR``) over the defaults.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 DEFAULT_CONTENT_DIR = "content"
@@ -26,6 +26,7 @@ class Config:
     secret_key: str = "dev-only-not-secret"
     max_query_chars: int = 500
     preview: bool = False  # kb serve --watch: live reload, problems shown on document pages
+    glossary_default: bool = field(default_factory=lambda: os.environ.get("KB_GLOSSARY_DEFAULT", "1") != "0")
 
     @classmethod
     def load(cls, overrides: dict | None = None, environ: dict | None = None) -> Config:
