@@ -16,10 +16,11 @@ index generation and analyses nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -191,7 +192,12 @@ def _read(path: Path, rel: str, source: str) -> tuple[list[Concept], list[Proble
 
 
 def load_default() -> list[Concept]:
-    """The glossary shipped with the product (package data)."""
+    """The glossary shipped with the product (package data), as fresh objects the caller may change."""
+    return [replace(c, labels={k: list(v) for k, v in c.labels.items()}) for c in _shipped()]
+
+
+@functools.cache
+def _shipped() -> tuple[Concept, ...]:
     concepts: list[Concept] = []
     folder = resources.files("indexer") / "data" / "glossary"
     for name in sorted(DEFAULT_SOURCES):
@@ -201,7 +207,7 @@ def load_default() -> list[Concept]:
         if errors:  # shipped data is tested; this only guards a hand edit
             raise ValueError("; ".join(errors))
         concepts += found
-    return concepts
+    return tuple(concepts)
 
 
 def load(content_dir: Path | None, *, include_default: bool = True) -> tuple[list[Concept], list[Problem]]:
@@ -305,15 +311,27 @@ def build_into(
     concepts, problems = load(content_dir, include_default=include_default)
     inputs = _fingerprint(concepts)
     target = Path(generation) / GLOSSARY_FILE
-    if _stored_fingerprint(generation) == inputs and target.exists():
+    if stored_fingerprint(generation) == inputs and target.exists():
         return False, problems
-    data = compile_glossary(concepts)
-    data["inputs"] = inputs
+    text = _compiled_text(inputs, concepts)
     tmp = target.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    tmp.write_text(text, "utf-8")
     os.replace(tmp, target)
     (Path(generation) / FINGERPRINT_FILE).write_text(inputs, "utf-8")
     return True, problems
+
+
+_compiled: dict[str, str] = {}
+
+
+def _compiled_text(inputs: str, concepts: list[Concept]) -> str:
+    """The compiled JSON, kept per process: a process that builds several indexes analyses the labels once."""
+    if inputs not in _compiled:
+        data = compile_glossary(concepts)
+        data["inputs"] = inputs
+        _compiled.clear()
+        _compiled[inputs] = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _compiled[inputs]
 
 
 #: The compiled glossary's fingerprint beside it: read without parsing the glossary itself.
@@ -330,7 +348,8 @@ def _fingerprint(concepts: list[Concept]) -> str:
     return hashlib.sha256(json.dumps(key, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def _stored_fingerprint(generation: Path) -> str | None:
+def stored_fingerprint(generation: Path) -> str | None:
+    """The fingerprint of the generation's compiled glossary (None: none compiled)."""
     try:
         return (Path(generation) / FINGERPRINT_FILE).read_text("utf-8")
     except OSError:

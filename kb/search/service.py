@@ -26,8 +26,9 @@ from whoosh.searching import Searcher
 from indexer import storage
 from indexer.analysis import FIELD_LANGUAGES, field_language, warm_up
 from kb.search import documents, plan, related, suggest
+from kb.search import glossary as glossary_search
 from kb.search.facets import FIELDS, FacetCounter, filter_query
-from kb.search.results import Hit, SearchResult, decode_stored, doc_url, split_tags, text_of
+from kb.search.results import Hit, SearchResult, decode_stored, doc_url, family_member, split_tags, text_of
 from kb.search.snippets import fill_snippet
 from kb.search.whoosh_internals import dense
 from kb.search.whoosh_internals.collector import MatchesTopCollector
@@ -68,6 +69,7 @@ class SearchService:
         self._langs: list[str] = list(FIELD_LANGUAGES)
         self._facets = FacetCounter()
         self._postings = dense.PostingsCache()
+        self._glossary = glossary_search.for_generation(None)
 
     # -- index lifecycle -------------------------------------------------
 
@@ -113,6 +115,7 @@ class SearchService:
                 f"the index in {self.index_dir} cannot be read ({exc}): run 'kb index --full'"
             ) from None
         self._langs = documents.field_languages(self._searcher)
+        self._glossary = glossary_search.for_generation(self._generation)  # kb index writes it before committing
 
     def _drop(self) -> None:
         self._searcher = None
@@ -272,6 +275,23 @@ class SearchService:
     @serialized
     def related(self, doc_id: str, langs: list[str] | None = None, limit: int = 5) -> list[dict]:
         return related.related(self._current(), doc_id, langs, limit)
+
+    # -- glossary ----------------------------------------------------------
+
+    @serialized
+    def glossary(self) -> glossary_search.Glossary:
+        """The current index generation's glossary (concepts, labels, the matcher)."""
+        self._current()
+        return self._glossary
+
+    @serialized
+    def concept_documents(self, concept: str, limit: int = 50) -> list[dict]:
+        """Documents holding any label of ``concept``, best first (light records, as lists want them)."""
+        searcher = self._current()
+        q = glossary_search.concept_query(concept, self._glossary)
+        if q is None:
+            return []
+        return [family_member(hit.fields()) for hit in searcher.search(q, limit=limit)]
 
 
 def _matched_terms(results) -> set[tuple[str, str]]:

@@ -1,0 +1,239 @@
+"""Cross-language search: find glossary labels in a query and widen it to the concept's other labels.
+
+The compiled glossary (``glossary.json`` of an index generation, see indexer.glossary)
+holds every label's analysed word forms, so matching a query compares sets of
+strings and analyses nothing but the query's own words (which the query plan
+analyses anyway, through the same cached functions). An index from each label's
+first-word forms to the labels keeps a query that holds no label at a few dict
+look-ups per word. No Flask here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import query as Q
+from whoosh.query import spans
+
+from indexer import glossary as compiled
+from indexer.analysis import word_forms
+from indexer.schema import FIELD_BOOSTS, text_field
+from kb.search.results import Via
+from kb.search.whoosh_internals.matching import BulkOr
+
+#: A glossary alternative's weight against the query's own words: below a direct hit.
+GLOSSARY_BOOST = 0.3
+#: Labels of one concept a query is widened to (EuroVoc has six; ours a few more).
+MAX_LABELS = 16
+#: Concepts one query is widened to.
+MAX_CONCEPTS = 4
+
+
+@dataclass(frozen=True)
+class Label:
+    concept: str
+    lang: str
+    text: str
+    forms: tuple[frozenset[str], ...]  # per word: its folded index forms in ``lang``
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    source: str  # "eurovoc", "kb" (ours, shipped) or "local" (content/glossary/)
+    labels: dict[str, list[str]]  # language -> labels, preferred first
+    note: dict[str, str]
+
+    def preferred(self, langs: Iterable[str]) -> tuple[str, str]:
+        """(language, label) in the first of ``langs`` the concept has, else its first label."""
+        for lang in langs:
+            if self.labels.get(lang):
+                return lang, self.labels[lang][0]
+        lang = next(iter(self.labels))
+        return lang, self.labels[lang][0]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A concept found in the query: words ``start:end`` are its label ``label``."""
+
+    concept: str
+    start: int
+    end: int
+    label: Label
+    others: tuple[Label, ...]  # the concept's other labels, every language
+
+
+class Glossary:
+    """One index generation's glossary: concepts, labels and the first-word index."""
+
+    def __init__(self, data: Mapping | None = None):
+        self.concepts: dict[str, Concept] = {}
+        self.labels: dict[str, list[Label]] = {}
+        # language -> first-word form -> labels starting with a word of that form
+        self._first: dict[str, dict[str, list[Label]]] = {}
+        for item in (data or {}).get("concepts", []):
+            concept = Concept(item["id"], item.get("source", ""), item["labels"], item.get("note") or {})
+            self.concepts[concept.id] = concept
+            own = self.labels.setdefault(concept.id, [])
+            for lang, texts in concept.labels.items():
+                for text, forms in zip(texts, item["forms"][lang], strict=True):
+                    if not forms:
+                        continue
+                    label = Label(concept.id, lang, text, tuple(frozenset(f) for f in forms))
+                    own.append(label)
+                    first = self._first.setdefault(lang, {})
+                    for form in label.forms[0]:
+                        first.setdefault(form, []).append(label)
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def __bool__(self) -> bool:
+        return bool(self.concepts)
+
+    def match(self, words: list[str], spellings: Mapping[str, tuple[str, ...]] | None = None) -> list[Match]:
+        """The concepts whose labels the consecutive lower-cased ``words`` hold, longest first.
+
+        A word matches a label's word when they share an analysed form in the label's
+        language (so inflected and unaccented words match); ``spellings`` are the accented
+        words of the index an unaccented query word stands for. A match inside a longer
+        one (``sociální služby`` in ``transformace pobytových sociálních služeb``) is left out.
+        """
+        if not self._first or not words:
+            return []
+        spellings = spellings or {}
+        cache: dict[tuple[int, str], frozenset[str]] = {}
+
+        def forms(index: int, lang: str) -> frozenset[str]:
+            key = (index, lang)
+            found = cache.get(key)
+            if found is None:
+                word = words[index]
+                found = frozenset(word_forms(word, lang)).union(*(word_forms(s, lang) for s in spellings.get(word, ())))
+                cache[key] = found
+            return found
+
+        candidates: list[tuple[int, Label]] = []
+        for start in range(len(words)):
+            for lang, first in self._first.items():
+                seen: set[int] = set()
+                for form in forms(start, lang):
+                    for label in first.get(form, ()):
+                        if id(label) in seen or start + len(label) > len(words):
+                            continue
+                        seen.add(id(label))
+                        if all(forms(start + i, lang) & label.forms[i] for i in range(1, len(label))):
+                            candidates.append((start, label))
+        return self._best(candidates)
+
+    def _best(self, candidates: list[tuple[int, Label]]) -> list[Match]:
+        candidates.sort(key=lambda c: (-len(c[1]), c[0]))
+        kept: list[Match] = []
+        for start, label in candidates:
+            end = start + len(label)
+            inside = any(m.start <= start and end <= m.end and (m.start, m.end) != (start, end) for m in kept)
+            if inside or any(m.concept == label.concept for m in kept):
+                continue
+            kept.append(Match(label.concept, start, end, label, self._others(label)))
+            if len(kept) == MAX_CONCEPTS:
+                break
+        kept.sort(key=lambda m: (m.start, m.end))
+        return kept
+
+    def _others(self, label: Label) -> tuple[Label, ...]:
+        same = [x for x in self.labels[label.concept] if x is not label and x.forms != label.forms]
+        return tuple(same[:MAX_LABELS])
+
+
+_EMPTY = Glossary()
+_loaded: dict[tuple[Path, str | None], Glossary] = {}
+
+
+def for_generation(generation: Path | None) -> Glossary:
+    """The glossary compiled into an index generation (empty when it has none).
+
+    Parsed once per generation and compiled version: a 64-byte fingerprint file says
+    whether an incremental build rewrote it.
+    """
+    if generation is None:
+        return _EMPTY
+    key = (generation, compiled.stored_fingerprint(generation))
+    found = _loaded.get(key)
+    if found is None:
+        found = Glossary(compiled.read_compiled(generation))
+        _loaded.clear()  # one generation serves at a time
+        _loaded[key] = found
+    return found
+
+
+# -- queries -------------------------------------------------------------------
+
+
+class _SpanOr(spans.SpanOr):
+    """Whoosh's SpanOr cannot estimate its size, which a SpanNear inside an And needs."""
+
+    def estimate_size(self, ixreader) -> int:
+        return self.q.estimate_size(ixreader)
+
+
+def label_query(label: Label, boost: float = 1.0) -> Q.Query:
+    """Documents holding ``label`` in its own language's fields: any form of each word, in order."""
+    per_field: list[Q.Query] = []
+    for kind in FIELD_BOOSTS:
+        fieldname = text_field(kind, label.lang)
+        if len(label) == 1:
+            per_field += [Q.Term(fieldname, form, boost=boost) for form in sorted(label.forms[0])]
+        else:
+            parts = [_SpanOr([Q.Term(fieldname, f) for f in sorted(forms)]) for forms in label.forms]
+            per_field.append(spans.SpanNear2(parts, slop=1, ordered=True, boost=boost))
+    if len(label) == 1:
+        return BulkOr(per_field)
+    return Q.Or(per_field)
+
+
+def expand(own: Q.Query | None, match: Match, boost: float = GLOSSARY_BOOST) -> Q.Query:
+    """The query's own clause for the match's words OR the concept's other labels, weighted ``boost``."""
+    alternatives = [label_query(label, boost) for label in match.others]
+    if own is not None:
+        alternatives.insert(0, own)
+    if all(isinstance(a, BulkOr) for a in alternatives):
+        # One word and one-word labels: one flat disjunction, which the array scorer evaluates.
+        return BulkOr([term for a in alternatives for term in a.subqueries])
+    return Q.Or(alternatives)
+
+
+def concept_query(concept: str, glossary: Glossary) -> Q.Query | None:
+    """Documents holding any label of ``concept`` (the concept page's list)."""
+    labels = glossary.labels.get(concept) or []
+    return Q.Or([label_query(label) for label in labels]) if labels else None
+
+
+# -- how a result was reached ------------------------------------------------------
+
+
+def label_terms(label: Label) -> list[set[tuple[str, str]]]:
+    """Per word of the label, the (field, term) pairs that match it."""
+    return [{(text_field(kind, label.lang), form) for kind in FIELD_BOOSTS for form in forms} for forms in label.forms]
+
+
+def via(matches: list[Match], matched: set[tuple[str, str]], own: Mapping[str, set[tuple[str, str]]]) -> list[Via]:
+    """The concepts a document was reached through, given the (field, term) pairs it matched.
+
+    ``own`` maps a concept to the terms of the query's own words for its span: a document
+    that matched any of them was found directly, not through the glossary.
+    """
+    found: list[Via] = []
+    for match in matches:
+        if matched & own.get(match.concept, set()):
+            continue
+        for label in match.others:
+            if all(matched & word for word in label_terms(label)):
+                found.append(Via(match.concept, label.text, match.label.text))
+                break
+    return found
