@@ -25,6 +25,8 @@ PAGES = {
     "browse": "/browse",
     "browse-facet": "/browse/topic",
     "editors": "/editors",
+    "glossary": "/glossary",
+    "concept": "/glossary/supported-living",
 }
 
 

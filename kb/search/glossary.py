@@ -191,10 +191,10 @@ def label_query(label: Label, boost: float = 1.0) -> Q.Query:
             per_field += [Q.Term(fieldname, form, boost=boost) for form in sorted(label.forms[0])]
         else:
             parts = [_SpanOr([Q.Term(fieldname, f) for f in sorted(forms)]) for forms in label.forms]
-            per_field.append(spans.SpanNear2(parts, slop=1, ordered=True, boost=boost))
+            per_field.append(spans.SpanNear2(parts, slop=1, ordered=True))
     if len(label) == 1:
         return BulkOr(per_field)
-    return Q.Or(per_field)
+    return Q.Or(per_field, boost=boost)
 
 
 def expand(own: Q.Query | None, match: Match, boost: float = GLOSSARY_BOOST) -> Q.Query:

@@ -33,7 +33,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.extensions["kb_search"] = SearchService(config.index_dir)
 
     from kb.search.updates import UpdatesService
-    from kb.web import api, browse, feeds, files, i18n, site
+    from kb.web import api, browse, feeds, files, glossary, i18n, site
 
     i18n.init_app(app)
     app.extensions["kb_updates"] = UpdatesService(app.extensions["kb_search"])
@@ -42,6 +42,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(files.bp)
+    app.register_blueprint(glossary.bp)
     if config.preview:
         from kb.web import preview
 
