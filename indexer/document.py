@@ -44,6 +44,7 @@ class Section:
     anchor: str
     heading: str
     text: str
+    lang: str | None = None  # set when the section is written in another language than its document
 
 
 @dataclass

@@ -10,6 +10,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from indexer.analysis import field_language
 from indexer.document import Document
 from indexer.schema import text_field
+from indexer.sections import texts_by_language
 
 
 def index_fields(doc: Document) -> dict:
@@ -37,8 +38,9 @@ def index_fields(doc: Document) -> dict:
         "words": f"{doc.title}\n{meta_text}\n{doc.text}",
         "suggest": f"{doc.title}\n{', '.join(doc.tags)}",
         text_field("head", lang): f"{doc.title}\n{doc.title}\n{meta_text}",
-        text_field("body", lang): doc.text,
     }
+    for body_lang, text in texts_by_language(doc).items():  # a section in another language goes to its field
+        fields[text_field("body", body_lang)] = text
     if doc.date:
         fields["date"] = doc.date.isoformat()
         fields["year"] = str(doc.date.year)

@@ -20,7 +20,6 @@ from whoosh.query import spans
 from indexer import glossary as compiled
 from indexer.analysis import word_forms
 from indexer.schema import FIELD_BOOSTS, text_field
-from kb.search.results import Via
 from kb.search.whoosh_internals.matching import BulkOr
 
 #: A glossary alternative's weight against the query's own words: below a direct hit.
@@ -197,43 +196,44 @@ def label_query(label: Label, boost: float = 1.0) -> Q.Query:
     return Q.Or(per_field, boost=boost)
 
 
-def expand(own: Q.Query | None, match: Match, boost: float = GLOSSARY_BOOST) -> Q.Query:
-    """The query's own clause for the match's words OR the concept's other labels, weighted ``boost``."""
-    alternatives = [label_query(label, boost) for label in match.others]
-    if own is not None:
-        alternatives.insert(0, own)
-    if all(isinstance(a, BulkOr) for a in alternatives):
-        # One word and one-word labels: one flat disjunction, which the array scorer evaluates.
-        return BulkOr([term for a in alternatives for term in a.subqueries])
-    return Q.Or(alternatives)
-
-
 def concept_query(concept: str, glossary: Glossary) -> Q.Query | None:
     """Documents holding any label of ``concept`` (the concept page's list)."""
     labels = glossary.labels.get(concept) or []
     return Q.Or([label_query(label) for label in labels]) if labels else None
 
 
-# -- how a result was reached ------------------------------------------------------
+# -- the query plan's glossary step ---------------------------------------------------
 
 
-def label_terms(label: Label) -> list[set[tuple[str, str]]]:
-    """Per word of the label, the (field, term) pairs that match it."""
-    return [{(text_field(kind, label.lang), form) for kind in FIELD_BOOSTS for form in forms} for forms in label.forms]
+def plan_step(glossary: Glossary, plan, searcher=None) -> None:
+    """Add each concept found in the query to the plan's clauses for its words, as alternatives.
 
-
-def via(matches: list[Match], matched: set[tuple[str, str]], own: Mapping[str, set[tuple[str, str]]]) -> list[Via]:
-    """The concepts a document was reached through, given the (field, term) pairs it matched.
-
-    ``own`` maps a concept to the terms of the query's own words for its span: a document
-    that matched any of them was found directly, not through the glossary.
+    Every other label of the concept becomes one alternative (a phrase in its own
+    language's fields) of each clause the matched words make; a document holding it
+    counts as matching those clauses, ranked below documents matching the words
+    themselves (kb.search.whoosh_internals.dense). A phrase clause takes a concept
+    whose label is the whole phrase. Nothing happens, at the cost of a few look-ups
+    per word, when the query holds no label.
     """
-    found: list[Via] = []
-    for match in matches:
-        if matched & own.get(match.concept, set()):
-            continue
-        for label in match.others:
-            if all(matched & word for word in label_terms(label)):
-                found.append(Via(match.concept, label.text, match.label.text))
-                break
-    return found
+    if not glossary:
+        return
+    from kb.search.plan import Alternative  # the plan imports nothing of this module: no cycle
+
+    by_text = {clause.text: clause for clause in plan.clauses}
+    spans = [(plan.parsed.words, False)] + [(words, True) for words in plan.parsed.phrases]
+    for words, whole in spans:
+        for match in glossary.match(words):
+            if whole and (match.start, match.end) != (0, len(words)):
+                continue
+            targets = (
+                [by_text.get(" ".join(words))] if whole else [by_text.get(w) for w in words[match.start : match.end]]
+            )
+            targets = [clause for clause in targets if clause is not None]
+            if not targets:
+                continue
+            alternatives = [
+                Alternative(label_query(label, GLOSSARY_BOOST), match.concept, label.text, match.label.text)
+                for label in match.others
+            ]
+            for clause in targets:
+                clause.alternatives.extend(alternatives)
