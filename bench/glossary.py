@@ -35,11 +35,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("KB_INDEX_WORKERS", "2")
 
 from indexer import pipeline  # noqa: E402
-from indexer.analysis import WORD_PATTERN, fold  # noqa: E402
+from indexer.analysis import WORD_PATTERN, fold, index_forms  # noqa: E402
 from kb.search import SearchService  # noqa: E402
 from kb.search import glossary as gl  # noqa: E402
 
 EVAL = ROOT.parent.parent / "shared" / "eval" / "corpus"
+if not EVAL.is_dir():
+    EVAL = Path("/work/shared/eval/corpus")
 
 # Field documents without translations (written for this benchmark; inflected forms on purpose).
 FIELD_DOCS = {
@@ -134,21 +136,38 @@ def write_content(target: Path) -> None:
                 shutil.copy(path, target / "eval" / f"{lang}-{path.name}")  # a temporary copy, deleted after
 
 
-def concepts_held(service: SearchService, glossary: gl.Glossary) -> dict[str, set[str]]:
-    """Document id -> the concepts whose labels it holds (the glossary's matcher over its words)."""
+def concepts_held(service: SearchService, glossary: gl.Glossary, compounds: bool) -> dict[str, set[str]]:
+    """Document id -> the concepts whose labels it holds: the glossary's matcher over its title,
+    tags, summary and text; with ``compounds``, a Hungarian compound also holds its head
+    (``gyermekszegénység`` holds ``szegénység``), as the index has it."""
     held: dict[str, set[str]] = {}
     total, _ = service.documents(page=1, limit=1)
-    page = 1
-    while (page - 1) * 100 < total:
-        _, docs = service.documents(page=page, limit=100)
-        for doc in docs:
-            full = service.document(doc["id"])
-            words = [w.lower() for w in WORD_PATTERN.findall(f"{full['title']}\n{full.get('text', '')}")]
-            found = set()
-            for start in range(0, len(words), 400):  # the matcher is meant for queries: feed it in pieces
-                found |= {m.concept for m in glossary.match(words[max(0, start - 8) : start + 400])}
-            held[doc["id"]] = found
-        page += 1
+    original, most = gl.word_forms, gl.MAX_CONCEPTS
+    gl.word_forms = index_forms if compounds else original
+    gl.MAX_CONCEPTS = 100_000  # every concept of a document, not a query's few
+    try:
+        page = 1
+        while (page - 1) * 100 < total:
+            _, docs = service.documents(page=page, limit=100)
+            for doc in docs:
+                full = service.document(doc["id"])
+                parts = [
+                    full["title"],
+                    ", ".join(full.get("tags") or []),
+                    full.get("summary") or "",
+                    full.get("text", ""),
+                ]
+                found = set()
+                for part in parts:
+                    words = [w.lower() for w in WORD_PATTERN.findall(part)]
+                    for start in range(0, len(words), 400):  # the matcher is meant for queries: feed it in pieces
+                        found |= {
+                            m.concept for m in glossary.match(words[max(0, start - 8) : start + 400], nested=True)
+                        }
+                held[doc["id"]] = found
+            page += 1
+    finally:
+        gl.word_forms, gl.MAX_CONCEPTS = original, most
     return held
 
 
@@ -171,13 +190,14 @@ def queries_for(glossary: gl.Glossary, concept: str) -> list[tuple[str, str, str
 
 def quality(service: SearchService) -> None:
     glossary = service.glossary()
-    held = concepts_held(service, glossary)
+    held = concepts_held(service, glossary, compounds=False)
+    held_compounds = concepts_held(service, glossary, compounds=True)
     langs = {doc_id: service.document(doc_id)["lang"] for doc_id in held}
     concepts = sorted({c for cs in held.values() for c in cs if not c.startswith("eurovoc-")})
     eurovoc = sorted({c for cs in held.values() for c in cs if c.startswith("eurovoc-")})
     step = service._glossary_step
     rows = []
-    via_total = via_wrong = 0
+    via_total = via_wrong = via_wrong_compounds = 0
     for concept in concepts + eurovoc[:40]:
         for text, qlang, variant in queries_for(glossary, concept):
             relevant = {d for d, cs in held.items() if concept in cs and langs[d] != qlang}
@@ -193,7 +213,11 @@ def quality(service: SearchService) -> None:
                     for hit in result.hits:
                         for via in hit.via:
                             via_total += 1
-                            via_wrong += via.concept not in held.get(hit.id, set())
+                            wrong = via.concept not in held.get(hit.id, set())
+                            via_wrong += wrong
+                            via_wrong_compounds += via.concept not in held_compounds.get(hit.id, set())
+                            if wrong and os.environ.get("KB_BENCH_VERBOSE"):
+                                print("wrong:", text, "->", hit.id, via.concept, via.label)
             service._glossary_step = step
             rows.append((concept, qlang, variant, text, scores["glossary"], scores["no glossary"]))
     print(
@@ -218,7 +242,8 @@ def quality(service: SearchService) -> None:
     share = via_wrong / via_total if via_total else 0.0
     print(
         f"\nglossary hits in the top 5: {via_total}, wrong (document holds no label of the concept): "
-        f"{via_wrong} ({share:.1%})"
+        f"{via_wrong} ({share:.1%}); counting a Hungarian compound as holding its head: "
+        f"{via_wrong_compounds} ({via_wrong_compounds / max(1, via_total):.1%})"
     )
     misses = [r for r in rows if r[4] < 1.0 and not r[0].startswith("eurovoc-")]
     if misses:

@@ -25,6 +25,8 @@ sys.path.insert(0, str(ROOT))
 from indexer.language import EXPECTED, detect  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent.parent / "shared" / "eval"
+if not DEFAULT_EVAL.is_dir():
+    DEFAULT_EVAL = Path("/work/shared/eval")
 KINDS = ("sentences", "word-pairs", "single-words")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÁÉÍÓÖŐÚÜŰČŘŠŽĎŤŇ0-9„\"])")
 

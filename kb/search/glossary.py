@@ -18,7 +18,7 @@ from whoosh import query as Q
 from whoosh.query import spans
 
 from indexer import glossary as compiled
-from indexer.analysis import word_forms
+from indexer.analysis import fold, word_forms
 from indexer.schema import FIELD_BOOSTS, text_field
 from kb.search.whoosh_internals.matching import BulkOr
 
@@ -96,13 +96,16 @@ class Glossary:
     def __bool__(self) -> bool:
         return bool(self.concepts)
 
-    def match(self, words: list[str], spellings: Mapping[str, tuple[str, ...]] | None = None) -> list[Match]:
+    def match(
+        self, words: list[str], spellings: Mapping[str, tuple[str, ...]] | None = None, *, nested: bool = False
+    ) -> list[Match]:
         """The concepts whose labels the consecutive lower-cased ``words`` hold, longest first.
 
         A word matches a label's word when they share an analysed form in the label's
         language (so inflected and unaccented words match); ``spellings`` are the accented
         words of the index an unaccented query word stands for. A match inside a longer
-        one (``sociální služby`` in ``transformace pobytových sociálních služeb``) is left out.
+        one (``sociální služby`` in ``transformace pobytových sociálních služeb``) is left out,
+        unless ``nested``.
         """
         if not self._first or not words:
             return []
@@ -118,25 +121,44 @@ class Glossary:
                 cache[key] = found
             return found
 
+        # An unaccented word stems badly (Czech ``podporovaneho`` keeps its ending): it also
+        # matches a label word whose stem it starts with, a short ending after it.
+        loose = [fold(w) if fold(w) == w and len(w) > LOOSE_MIN else "" for w in words]
+
+        def meets(index: int, lang: str, label_forms: frozenset[str]) -> bool:
+            if forms(index, lang) & label_forms:
+                return True
+            bare = loose[index]
+            return bool(bare) and any(_stem_of(bare, f) for f in label_forms)
+
         candidates: list[tuple[int, Label]] = []
         for start in range(len(words)):
+            keys = None
             for lang, first in self._first.items():
                 seen: set[int] = set()
-                for form in forms(start, lang):
+                keys = set(forms(start, lang))
+                if loose[start]:
+                    bare = loose[start]
+                    keys |= {bare[:cut] for cut in range(max(LOOSE_MIN, len(bare) - LOOSE_ENDING), len(bare))}
+                for form in keys:
                     for label in first.get(form, ()):
                         if id(label) in seen or start + len(label) > len(words):
                             continue
                         seen.add(id(label))
-                        if all(forms(start + i, lang) & label.forms[i] for i in range(1, len(label))):
+                        if not meets(start, lang, label.forms[0]):
+                            continue
+                        if all(meets(start + i, lang, label.forms[i]) for i in range(1, len(label))):
                             candidates.append((start, label))
-        return self._best(candidates)
+        return self._best(candidates, nested)
 
-    def _best(self, candidates: list[tuple[int, Label]]) -> list[Match]:
+    def _best(self, candidates: list[tuple[int, Label]], nested: bool = False) -> list[Match]:
         candidates.sort(key=lambda c: (-len(c[1]), c[0]))
         kept: list[Match] = []
         for start, label in candidates:
             end = start + len(label)
-            inside = any(m.start <= start and end <= m.end and (m.start, m.end) != (start, end) for m in kept)
+            inside = not nested and any(
+                m.start <= start and end <= m.end and (m.start, m.end) != (start, end) for m in kept
+            )
             if inside or any(m.concept == label.concept for m in kept):
                 continue
             kept.append(Match(label.concept, start, end, label, self._others(label)))
@@ -148,6 +170,15 @@ class Glossary:
     def _others(self, label: Label) -> tuple[Label, ...]:
         same = [x for x in self.labels[label.concept] if x is not label and x.forms != label.forms]
         return tuple(same[:MAX_LABELS])
+
+
+#: The loose match of an unaccented word: its stem at least this long, an ending of at most this many letters.
+LOOSE_MIN = 4
+LOOSE_ENDING = 4
+
+
+def _stem_of(word: str, form: str) -> bool:
+    return len(form) >= LOOSE_MIN and word.startswith(form) and len(word) - len(form) <= LOOSE_ENDING
 
 
 _EMPTY = Glossary()
