@@ -101,6 +101,14 @@ def build(
         generation = storage.current_generation(index_dir)
         known = _indexed(ix)
 
+    # The glossary first: documents are tagged with the concepts they hold while they are
+    # indexed, and a changed glossary means every document is tagged again.
+    glossary_changed, summary.glossary_problems = glossary.build_into(
+        generation, content_dir, include_default=glossary_default
+    )
+    glossary.activate(glossary.read_compiled(generation))
+    retag = glossary_changed and not summary.full
+
     seen: set[str] = set()
     languages: dict[str, str] = {}
     todo: list[Path] = []
@@ -119,7 +127,7 @@ def build(
             if previous:
                 languages[ident] = previous[1]
         else:
-            if not (previous and previous[0] == content_hash(data)):
+            if retag or not (previous and previous[0] == content_hash(data)):
                 todo.append(path)
                 continue
             summary.unchanged += 1
@@ -167,11 +175,6 @@ def build(
             writer.delete_by_term("id", ident)
             summary.removed += 1
         summary.per_language = Counter(languages.values())
-        # Written before the commit: a searcher reopened for the commit reads the new glossary.
-        glossary_changed, glossary_problems = glossary.build_into(
-            generation, content_dir, include_default=glossary_default
-        )
-        summary.glossary_problems = glossary_problems
         changed = summary.added or summary.updated or summary.removed or glossary_changed
         if in_segments:
             segments.commit_segments(writer, finished_segments)

@@ -22,7 +22,7 @@ from indexer.analysis import (
 )
 
 #: Bump when analysis or schema change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 
 #: How much a match in each part of a document weighs (BM25F field boosts). The title
 #: is written twice into ``head``, so it weighs more than the tags and summary beside it.
@@ -95,6 +95,8 @@ def build_schema() -> Schema:
         "warnings": STORED(),
         # Folded words and folded|accented keys: spelling, autocomplete, accents (see WordsFilter).
         "words": WordsText(),
+        # The glossary concepts a document holds a label of (indexer.glossary.Tagger): cross-language search.
+        "concepts": KEYWORD(scorable=True),
         # Folded title and tag words: title autocomplete.
         "suggest": TEXT(analyzer=folded_analyzer(), phrase=False),
     }

@@ -7,7 +7,8 @@ from dataclasses import asdict
 
 from whoosh.codec.whoosh3 import W3Codec
 
-from indexer.analysis import field_language
+from indexer import glossary
+from indexer.analysis import field_language, index_positions
 from indexer.document import Document
 from indexer.schema import text_field
 from indexer.sections import texts_by_language
@@ -39,8 +40,15 @@ def index_fields(doc: Document) -> dict:
         "suggest": f"{doc.title}\n{', '.join(doc.tags)}",
         text_field("head", lang): f"{doc.title}\n{doc.title}\n{meta_text}",
     }
-    for body_lang, text in texts_by_language(doc).items():  # a section in another language goes to its field
+    bodies = texts_by_language(doc)
+    for body_lang, text in bodies.items():  # a section in another language goes to its field
         fields[text_field("body", body_lang)] = text
+    tagger = glossary.active_tagger()
+    if tagger is not None:
+        held: set[str] = set()
+        for text_lang, text in [(lang, fields[text_field("head", lang)]), *bodies.items()]:
+            held |= tagger.concepts(index_positions(text, text_lang), text_lang)
+        fields["concepts"] = " ".join(sorted(held))
     if doc.date:
         fields["date"] = doc.date.isoformat()
         fields["year"] = str(doc.date.year)

@@ -212,3 +212,18 @@ def test_arbitrary_query_text_never_crashes_the_matcher(shipped, text):
     parsed = parse(text)
     for m in shipped.match(parsed.words):
         assert 0 <= m.start < m.end <= len(parsed.words)
+
+
+def test_documents_are_tagged_with_the_concepts_they_hold():
+    concepts, _ = glossary.load(None)
+    tagger = glossary.Tagger(glossary.compile_glossary(concepts))
+    from indexer.analysis import index_positions
+
+    def tags(text: str, lang: str) -> set[str]:
+        return tagger.concepts(index_positions(text, lang), lang)
+
+    assert "supported-living" in tags("A támogatott lakhatásban élők saját lakásban élnek.", "hu")
+    assert "supported-living" in tags("Služba podporovaného bydlení v kraji.", "cs")
+    assert "supported-living" not in tags("Bydlení je podporované obcí.", "cs")  # the words, not the label
+    assert "child-poverty" in tags("A gyerekszegénység csökkentése a cél.", "hu")
+    assert tags("Nothing to see here.", "en") == set()

@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import query as Q
-from whoosh.query import spans
 
 from indexer import glossary as compiled
 from indexer.analysis import fold, word_forms
-from indexer.schema import FIELD_BOOSTS, text_field
 from kb.search.whoosh_internals.matching import BulkOr
 
 #: A glossary alternative's weight against the query's own words: below a direct hit.
@@ -133,7 +131,6 @@ class Glossary:
 
         candidates: list[tuple[int, Label]] = []
         for start in range(len(words)):
-            keys = None
             for lang, first in self._first.items():
                 seen: set[int] = set()
                 keys = set(forms(start, lang))
@@ -204,47 +201,27 @@ def for_generation(generation: Path | None) -> Glossary:
 
 # -- queries -------------------------------------------------------------------
 
-
-class _SpanOr(spans.SpanOr):
-    """Whoosh's SpanOr cannot estimate its size, which a SpanNear inside an And needs."""
-
-    def estimate_size(self, ixreader) -> int:
-        return self.q.estimate_size(ixreader)
+#: The index field of the concepts each document holds a label of (indexer.glossary.Tagger).
+CONCEPTS_FIELD = "concepts"
 
 
-def label_query(label: Label, boost: float = 1.0) -> Q.Query:
-    """Documents holding ``label`` in its own language's fields: any form of each word, in order."""
-    per_field: list[Q.Query] = []
-    for kind in FIELD_BOOSTS:
-        fieldname = text_field(kind, label.lang)
-        if len(label) == 1:
-            per_field += [Q.Term(fieldname, form, boost=boost) for form in sorted(label.forms[0])]
-        else:
-            parts = [_SpanOr([Q.Term(fieldname, f) for f in sorted(forms)]) for forms in label.forms]
-            per_field.append(spans.SpanNear2(parts, slop=1, ordered=True))
-    if len(label) == 1:
-        return BulkOr(per_field)
-    return Q.Or(per_field, boost=boost)
-
-
-def concept_query(concept: str, glossary: Glossary) -> Q.Query | None:
-    """Documents holding any label of ``concept`` (the concept page's list)."""
-    labels = glossary.labels.get(concept) or []
-    return Q.Or([label_query(label) for label in labels]) if labels else None
+def concept_query(concept: str, boost: float = 1.0) -> Q.Query:
+    """Documents holding any label of ``concept``, in any language: one term, tagged at indexing."""
+    return BulkOr([Q.Term(CONCEPTS_FIELD, concept, boost=boost)])
 
 
 # -- the query plan's glossary step ---------------------------------------------------
 
 
 def plan_step(glossary: Glossary, plan, searcher=None) -> None:
-    """Add each concept found in the query to the plan's clauses for its words, as alternatives.
+    """Add each concept found in the query to the plan's clauses for its words, as an alternative.
 
-    Every other label of the concept becomes one alternative (a phrase in its own
-    language's fields) of each clause the matched words make; a document holding it
-    counts as matching those clauses, ranked below documents matching the words
-    themselves (kb.search.whoosh_internals.dense). A phrase clause takes a concept
-    whose label is the whole phrase. Nothing happens, at the cost of a few look-ups
-    per word, when the query holds no label.
+    The alternative is the concept's term: the documents holding any of its labels,
+    in any language (as a phrase, any inflected form: tagged at indexing). Such a
+    document counts as matching those clauses, ranked below documents matching the
+    words themselves (kb.search.whoosh_internals.dense). A phrase clause takes a
+    concept whose label is the whole phrase. A query holding no label costs a few
+    dictionary look-ups per word.
     """
     if not glossary:
         return
@@ -256,15 +233,17 @@ def plan_step(glossary: Glossary, plan, searcher=None) -> None:
         for match in glossary.match(words):
             if whole and (match.start, match.end) != (0, len(words)):
                 continue
-            targets = (
-                [by_text.get(" ".join(words))] if whole else [by_text.get(w) for w in words[match.start : match.end]]
+            texts = [" ".join(words)] if whole else words[match.start : match.end]
+            alternative = Alternative(
+                concept_query(match.concept, GLOSSARY_BOOST), match.concept, match.label.text, match.label.text
             )
-            targets = [clause for clause in targets if clause is not None]
-            if not targets:
-                continue
-            alternatives = [
-                Alternative(label_query(label, GLOSSARY_BOOST), match.concept, label.text, match.label.text)
-                for label in match.others
-            ]
-            for clause in targets:
-                clause.alternatives.extend(alternatives)
+            for clause in (by_text.get(text) for text in texts):
+                if clause is not None:
+                    clause.alternatives.append(alternative)
+
+
+def label_in(glossary: Glossary, concept: str, lang: str) -> str | None:
+    """The concept's preferred label in ``lang`` (what a document in that language holds)."""
+    found = glossary.concepts.get(concept)
+    labels = found.labels.get(lang) if found else None
+    return labels[0] if labels else None

@@ -288,9 +288,7 @@ class SearchService:
     def concept_documents(self, concept: str, limit: int = 50) -> list[dict]:
         """Documents holding any label of ``concept``, best first (light records, as lists want them)."""
         searcher = self._current()
-        q = glossary_search.concept_query(concept, self._glossary)
-        if q is None:
-            return []
+        q = glossary_search.concept_query(concept)
         return [family_member(hit.fields()) for hit in searcher.search(q, limit=limit)]
 
 
