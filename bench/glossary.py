@@ -301,8 +301,12 @@ def latency(index_dir: Path, rounds: int) -> None:
     for text in matching + plain:  # warm up: postings, lemma look-ups, typo indexes
         service.search(text, limit=10, snippets=False)
     print(f"\nlatency at {service.stats()['documents']} documents, {rounds} rounds, in-process, limit 10, no snippets")
+    from kb.search import plan as plans
+
     for name, queries in (("queries holding a label", matching), ("queries holding none", plain)):
         added, with_times, step_times = [], [], []
+        best_with: dict[str, float] = {}
+        best_without: dict[str, float] = {}
         for _ in range(rounds):
             for text in queries:
                 service._glossary_step = lambda: None
@@ -315,16 +319,19 @@ def latency(index_dir: Path, rounds: int) -> None:
                 with_g = time.perf_counter() - t0
                 added.append((with_g - without) * 1000)
                 with_times.append(with_g * 1000)
-                from kb.search import plan as plans
-
+                best_with[text] = min(best_with.get(text, 1e9), with_g * 1000)
+                best_without[text] = min(best_without.get(text, 1e9), without * 1000)
                 parsed = plans.parse(text)
-                fake = plans.Plan(parsed, [], [plans.Clause(w, None) for w in parsed.words])
+                fake = plans.Plan(parsed, ["hu", "cs"], [plans.Clause(w, None) for w in parsed.words])
                 t0 = time.perf_counter()
                 gl.plan_step(glossary, fake)
                 step_times.append((time.perf_counter() - t0) * 1000)
+        best_added = [best_with[t] - best_without[t] for t in best_with]
         print(
             f"{name:<26} n={len(added):<5} search p50 {percentile(with_times, 50):6.2f} ms  "
             f"added p50 {percentile(added, 50):6.2f} p95 {percentile(added, 95):6.2f} ms  "
+            f"(best of {rounds} per query: p50 {percentile(best_added, 50):5.2f} "
+            f"p95 {percentile(best_added, 95):5.2f})  "
             f"step alone p50 {percentile(step_times, 50):.3f} p95 {percentile(step_times, 95):.3f} ms"
         )
     service.close()
