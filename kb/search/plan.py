@@ -32,13 +32,22 @@ from dataclasses import dataclass, field
 from whoosh import query as Q
 from whoosh.query import spans
 
-from indexer.analysis import ACCENT_SEPARATOR, WORD_PATTERN, accent_key, fold, query_form_weights
+from indexer.analysis import (
+    ACCENT_SEPARATOR,
+    LEMMA_WEIGHT,
+    WORD_PATTERN,
+    accent_key,
+    fold,
+    is_dictionary_word,
+    query_form_weights,
+)
 from indexer.schema import FIELD_BOOSTS, text_field
 from kb.search import typos
 from kb.search.whoosh_internals.matching import BulkOr
 
 MAX_QUERY_CHARS = 500
 EXACT_BOOST = 0.5
+EXACT_PHRASE_BOOST = 2.0
 MAX_WORDS = 32
 MAX_PHRASES = 4
 #: How much a near spelling counts against the word itself, by edit distance; completions of the last word.
@@ -163,7 +172,9 @@ def build_plan(
         clause = Clause(word, q)
         if word not in spellings and not _known(searcher, word, langs):
             last = parsed.open_last and position == len(parsed.words) - 1
-            clause.query, clause.typos, spelled = _near_words(searcher, word, langs, vocabularies, last)
+            near, clause.typos, spelled = _near_words(searcher, word, langs, vocabularies, last)
+            if near is not None:  # else the word's own forms (its stems) are all there is to go on
+                clause.query = near
             if spelled and spelled != word:
                 suggestion.append(spelled)
                 changed = True
@@ -239,8 +250,24 @@ def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> d
 
 
 def _known(searcher, word: str, langs: list[str]) -> bool:
-    """Whether the index holds the word in any of its forms (else it is likely a typo)."""
-    return any(searcher.doc_frequency(f, t) for f, t in word_forms_by_field(word, langs))
+    """Whether documents hold the word as typed (folded), or it is a dictionary word whose
+    lemma they hold; else it is likely a typo.
+
+    Guessed forms do not count: Snowball cuts a mistyped word to a real stem (``szerent``
+    -> ``szer``) and simplemma's rules guess a lemma for any word, either of which would
+    match unrelated documents instead of the near spelling (``szerint``).
+    """
+    folded = fold(word)
+    if searcher.doc_frequency("words", folded):
+        return True
+    for lang in langs:
+        if not is_dictionary_word(word, lang):
+            continue
+        for form, weight in query_form_weights(word, lang).items():
+            if weight >= LEMMA_WEIGHT and form != folded:
+                if any(searcher.doc_frequency(text_field(kind, lang), form) for kind in FIELD_BOOSTS):
+                    return True
+    return False
 
 
 def _near_words(searcher, word: str, langs: list[str], vocabularies, last: bool):
@@ -283,14 +310,15 @@ class _SpanOr(spans.SpanOr):
 
 
 def phrase_query(words: list[str], langs: list[str], spellings: dict[str, tuple[str, ...]]) -> Q.Query | None:
-    """The words in order, each in any of its forms, within one language's field.
+    """The words in order: exactly as typed (accents aside), or each in any of its forms.
 
-    Stop words hold no position in a language's fields (the indexer renumbers the
-    words around them), so the phrase's other words stand next to each other there:
-    ``"nem volt vége"`` is ``vége`` in the Hungarian fields and all three words in
-    the fields of languages where they are not stop words.
+    The ``words`` field holds every word at its position, stop words included, so
+    the exact phrase is matched there and ranks first. In a language's fields stop
+    words hold no position (the indexer renumbers the words around them), so the
+    phrase's other words, in any inflected form, stand next to each other there:
+    ``"nem volt vége"`` is ``vége`` in the Hungarian fields.
     """
-    per_field: list[Q.Query] = []
+    per_field: list[Q.Query] = [Q.Phrase("words", [fold(w) for w in words], boost=EXACT_PHRASE_BOOST)]
     for lang in langs:
         kept = [forms for forms in (list(_phrase_forms(w, lang, spellings.get(w, ()))) for w in words) if forms]
         if not kept:
@@ -302,7 +330,7 @@ def phrase_query(words: list[str], langs: list[str], spellings: dict[str, tuple[
                 continue
             parts = [_SpanOr([Q.Term(fieldname, f) for f in alts]) for alts in kept]
             per_field.append(spans.SpanNear2(parts, slop=1, ordered=True))
-    return Q.Or(per_field) if per_field else None
+    return Q.Or(per_field)
 
 
 def _phrase_forms(word: str, lang: str, spellings: tuple[str, ...]) -> dict[str, float]:
