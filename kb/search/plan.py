@@ -291,12 +291,12 @@ def _near_words(searcher, word: str, langs: list[str], vocabularies, last: bool)
     return query, list(chosen), spelled
 
 
-def completions(reader, prefix: str, limit: int) -> list[str]:
-    """The most frequent folded index words that start with ``prefix`` (itself left out)."""
+def completions(reader, prefix: str, limit: int, keep_prefix: bool = False) -> list[str]:
+    """The most frequent folded index words that start with ``prefix`` (itself too when ``keep_prefix``)."""
     found = [
         _text(t)
         for t in itertools.islice(reader.expand_prefix("words", prefix), 2000)
-        if ACCENT_SEPARATOR not in _text(t) and _text(t) != prefix
+        if ACCENT_SEPARATOR not in _text(t) and (keep_prefix or _text(t) != prefix)
     ]
     found.sort(key=lambda w: -reader.doc_frequency("words", w))
     return found[:limit]

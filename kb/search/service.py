@@ -79,6 +79,7 @@ class SearchService:
         """Open the index and load what the first search needs (before the first visitor)."""
         with self._lock:
             self._current()
+            self._vocabularies()
 
     def _current(self) -> Searcher:
         """The shared searcher, replaced when the index changed. Call with the lock held.

@@ -45,8 +45,10 @@ class Vocabulary:
     """One segment's folded words, their document frequencies and the delete-key index."""
 
     def __init__(self, words: list[str], frequencies: list[int]):
-        self.words = words
-        self.frequencies = np.asarray(frequencies, dtype=np.int64)
+        # The words as one string and offsets: a fifth of the memory of a list of a million strings.
+        self._text = "".join(words)
+        self._ends = np.cumsum([len(w) for w in words], dtype=np.int64) if words else np.zeros(0, dtype=np.int64)
+        self.frequencies = np.asarray(frequencies, dtype=np.int32)
         if not words:
             self.keys = np.zeros(0, dtype=np.uint32)
             self.ids = np.zeros(0, dtype=np.uint32)
@@ -58,9 +60,17 @@ class Vocabulary:
         order = np.argsort(keys, kind="stable")
         self.keys, self.ids = keys[order], ids[order]
 
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def word(self, ident: int) -> str:
+        start = int(self._ends[ident - 1]) if ident else 0
+        return self._text[start : int(self._ends[ident])]
+
     @property
     def nbytes(self) -> int:
-        return self.keys.nbytes + self.ids.nbytes + self.frequencies.nbytes
+        arrays = (self.keys, self.ids, self.frequencies, self._ends)
+        return sum(a.nbytes for a in arrays) + len(self._text.encode("utf-8"))
 
     def lookup(self, word: str, edits: int) -> dict[str, tuple[int, int]]:
         """``{index word: (distance, frequency)}`` within ``edits`` of ``word`` (folded)."""
@@ -71,7 +81,7 @@ class Vocabulary:
         right = np.searchsorted(self.keys, probes, side="right")
         found: dict[str, tuple[int, int]] = {}
         for ident in {int(i) for lo, hi in zip(left, right, strict=True) for i in self.ids[lo:hi]}:
-            other = self.words[ident]
+            other = self.word(ident)
             if abs(len(other) - len(word)) > edits or other == word:
                 continue
             distance = OSA.distance(word, other, score_cutoff=edits)
