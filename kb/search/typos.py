@@ -39,15 +39,17 @@ class Candidate:
     word: str  # folded, as indexed in the ``words`` field
     distance: int
     frequency: int  # documents that hold it
+    spelled: str  # as documents most often write it (accents), else the folded word
 
 
 class Vocabulary:
     """One segment's folded words, their document frequencies and the delete-key index."""
 
-    def __init__(self, words: list[str], frequencies: list[int]):
+    def __init__(self, words: list[str], frequencies: list[int], spellings: dict[int, str] | None = None):
         # The words as one string and offsets: a fifth of the memory of a list of a million strings.
         self._text = "".join(words)
         self._ends = np.cumsum([len(w) for w in words], dtype=np.int64) if words else np.zeros(0, dtype=np.int64)
+        self.spellings = spellings or {}  # word id -> its most frequent accented spelling
         self.frequencies = np.asarray(frequencies, dtype=np.int32)
         if not words:
             self.keys = np.zeros(0, dtype=np.uint32)
@@ -72,21 +74,21 @@ class Vocabulary:
         arrays = (self.keys, self.ids, self.frequencies, self._ends)
         return sum(a.nbytes for a in arrays) + len(self._text.encode("utf-8"))
 
-    def lookup(self, word: str, edits: int) -> dict[str, tuple[int, int]]:
-        """``{index word: (distance, frequency)}`` within ``edits`` of ``word`` (folded)."""
+    def lookup(self, word: str, edits: int) -> dict[str, tuple[int, int, str]]:
+        """``{index word: (distance, frequency, spelling)}`` within ``edits`` of ``word`` (folded)."""
         if not len(self.keys) or edits <= 0:
             return {}
         probes = np.unique(_pack(_codes(sorted(_deletions(word[:PREFIX], edits)))))
         left = np.searchsorted(self.keys, probes, side="left")
         right = np.searchsorted(self.keys, probes, side="right")
-        found: dict[str, tuple[int, int]] = {}
+        found: dict[str, tuple[int, int, str]] = {}
         for ident in {int(i) for lo, hi in zip(left, right, strict=True) for i in self.ids[lo:hi]}:
             other = self.word(ident)
             if abs(len(other) - len(word)) > edits or other == word:
                 continue
             distance = OSA.distance(word, other, score_cutoff=edits)
             if distance <= edits:
-                found[other] = (distance, int(self.frequencies[ident]))
+                found[other] = (distance, int(self.frequencies[ident]), self.spellings.get(ident, other))
         return found
 
 
@@ -94,13 +96,13 @@ def candidates(vocabularies: list[Vocabulary], word: str, limit: int = 8) -> lis
     """The nearest index words to ``word`` over all segments, nearest and most frequent first."""
     folded = fold(word.lower())
     edits = max_edits(folded)
-    merged: dict[str, list[int]] = {}
+    merged: dict[str, list] = {}
     for vocabulary in vocabularies:
-        for other, (distance, frequency) in vocabulary.lookup(folded, edits).items():
-            entry = merged.setdefault(other, [distance, 0])
+        for other, (distance, frequency, spelled) in vocabulary.lookup(folded, edits).items():
+            entry = merged.setdefault(other, [distance, 0, spelled])
             entry[1] += frequency
     ranked = sorted(merged.items(), key=lambda kv: (kv[1][0], -kv[1][1], kv[0]))
-    return [Candidate(w, d, f) for w, (d, f) in ranked[:limit]]
+    return [Candidate(w, d, f, spelled) for w, (d, f, spelled) in ranked[:limit]]
 
 
 def _deletions(prefix: str, edits: int) -> set[str]:
@@ -139,11 +141,26 @@ def vocabulary_of(reader) -> Vocabulary:
 
 
 def vocabulary_from_terms(terms: Iterable[tuple[str, int]], separator: str = ACCENT_SEPARATOR) -> Vocabulary:
-    """A Vocabulary of ``(word, doc frequency)`` pairs, leaving out accent keys (``word|accented``)."""
+    """A Vocabulary of sorted ``(term, doc frequency)`` pairs of the ``words`` field.
+
+    A folded word's accent keys (``word|accented``) name how documents spell it: the most
+    frequent of them is what "Did you mean" shows.
+    """
     words, frequencies = [], []
-    for word, frequency in terms:
-        if separator in word or len(word) < MIN_LENGTH - 1 or word.isdigit():
+    ids: dict[str, int] = {}
+    spellings: dict[int, str] = {}
+    best: dict[int, int] = {}
+    for term, frequency in terms:
+        folded, bar, accented = term.partition(separator)
+        if bar:
+            ident = ids.get(folded)
+            if ident is not None and frequency > best.get(ident, 0):
+                spellings[ident] = accented
+                best[ident] = frequency
             continue
-        words.append(word)
+        if len(term) < MIN_LENGTH - 1 or term.isdigit():
+            continue
+        ids[term] = len(words)
+        words.append(term)
         frequencies.append(frequency)
-    return Vocabulary(words, frequencies)
+    return Vocabulary(words, frequencies, spellings)
