@@ -22,6 +22,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 
 from indexer.analysis import ACCENT_SEPARATOR, fold
+from kb.search.whoosh_internals.terms import field_terms
 
 PREFIX = 8  # letters of a word that are keyed (SymSpell's prefix length idea)
 MIN_LENGTH = 4  # shorter words are not corrected: too many neighbours
@@ -136,8 +137,7 @@ def _pack(codes: np.ndarray) -> np.ndarray:
 
 def vocabulary_of(reader) -> Vocabulary:
     """The Vocabulary of one segment's ``words`` field."""
-    terms = ((term.decode("utf-8"), info.doc_frequency()) for term, info in reader.iter_field("words"))
-    return vocabulary_from_terms(terms)
+    return vocabulary_from_terms(field_terms(reader, "words"))
 
 
 def vocabulary_from_terms(terms: Iterable[tuple[str, int]], separator: str = ACCENT_SEPARATOR) -> Vocabulary:
