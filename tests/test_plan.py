@@ -194,3 +194,13 @@ def test_snippet_word_matching_equals_analysing_every_word(text, wanted):
         if any(form in wanted for form in word_forms(word, "hu"))
     }
     assert matching_words(text, "hu", set(wanted)) == expected
+
+
+def test_spellings_reach_their_word_past_longer_words_in_term_order():
+    terms = sorted(
+        [("lakhatas", 5), ("lakhatasa", 1), ("lakhatasa|lakhatása", 1), ("lakhatasi", 2)]
+        + [("lakhatas|lakhatás", 5), ("lakhatas|lakhatäs", 1), ("lakhatasi|lakhatási", 2), ("la", 9)]
+    )
+    vocabulary = typos.vocabulary_from_terms(terms)
+    spelled = {vocabulary.word(i): vocabulary.spelling(i) for i in range(len(vocabulary))}
+    assert spelled == {"lakhatas": "lakhatás", "lakhatasa": "lakhatása", "lakhatasi": "lakhatási"}

@@ -44,24 +44,33 @@ class Candidate:
 
 
 class Vocabulary:
-    """One segment's folded words, their document frequencies and the delete-key index."""
+    """One segment's folded words, their document frequencies and spellings, and the delete-key index.
 
-    def __init__(self, words: list[str], frequencies: list[int], spellings: dict[int, str] | None = None):
-        # The words as one string and offsets: a fifth of the memory of a list of a million strings.
-        self._text = "".join(words)
-        self._ends = np.cumsum([len(w) for w in words], dtype=np.int64) if words else np.zeros(0, dtype=np.int64)
-        self.spellings = spellings or {}  # word id -> its most frequent accented spelling
+    Kept compact (it lives as long as the segment is searched): words and spellings
+    as one string each with end offsets, keys and word ids as 32-bit arrays.
+    """
+
+    def __init__(self, words: list[str], frequencies: list[int], spellings: list[str] | None = None):
+        self._text, self._ends = _joined(words)
+        self._spelled, self._spelled_ends = _joined(spellings or [""] * len(words))
         self.frequencies = np.asarray(frequencies, dtype=np.int32)
         if not words:
             self.keys = np.zeros(0, dtype=np.uint32)
             self.ids = np.zeros(0, dtype=np.uint32)
             return
         codes = _codes(words)  # (n, PREFIX) letter codes, 0 = past the end
-        keys = [_pack(codes)] + [_pack(np.delete(codes, i, axis=1)) for i in range(PREFIX)]
-        ids = np.tile(np.arange(len(words), dtype=np.uint32), len(keys))
-        keys = np.concatenate(keys)
-        order = np.argsort(keys, kind="stable")
-        self.keys, self.ids = keys[order], ids[order]
+        count = len(words)
+        # Each word's prefix and its one-letter deletions, as (key << 32 | word id), sorted once.
+        pairs = np.empty((PREFIX + 1) * count, dtype=np.uint64)
+        ident = np.arange(count, dtype=np.uint64)
+        pairs[:count] = (_pack(codes).astype(np.uint64) << np.uint64(32)) | ident
+        for i in range(PREFIX):
+            part = _pack(np.delete(codes, i, axis=1)).astype(np.uint64)
+            pairs[(i + 1) * count : (i + 2) * count] = (part << np.uint64(32)) | ident
+        del codes
+        pairs.sort()
+        self.keys = (pairs >> np.uint64(32)).astype(np.uint32)
+        self.ids = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -70,10 +79,15 @@ class Vocabulary:
         start = int(self._ends[ident - 1]) if ident else 0
         return self._text[start : int(self._ends[ident])]
 
+    def spelling(self, ident: int) -> str:
+        """How documents most often write the word (accents), else the folded word."""
+        start = int(self._spelled_ends[ident - 1]) if ident else 0
+        return self._spelled[start : int(self._spelled_ends[ident])] or self.word(ident)
+
     @property
     def nbytes(self) -> int:
-        arrays = (self.keys, self.ids, self.frequencies, self._ends)
-        return sum(a.nbytes for a in arrays) + len(self._text.encode("utf-8"))
+        arrays = (self.keys, self.ids, self.frequencies, self._ends, self._spelled_ends)
+        return sum(a.nbytes for a in arrays) + len(self._text) + len(self._spelled)
 
     def lookup(self, word: str, edits: int) -> dict[str, tuple[int, int, str]]:
         """``{index word: (distance, frequency, spelling)}`` within ``edits`` of ``word`` (folded)."""
@@ -89,7 +103,7 @@ class Vocabulary:
                 continue
             distance = OSA.distance(word, other, score_cutoff=edits)
             if distance <= edits:
-                found[other] = (distance, int(self.frequencies[ident]), self.spellings.get(ident, other))
+                found[other] = (distance, int(self.frequencies[ident]), self.spelling(ident))
         return found
 
 
@@ -117,22 +131,25 @@ def _deletions(prefix: str, edits: int) -> set[str]:
 
 
 def _codes(words: list[str]) -> np.ndarray:
-    """The first PREFIX letters of each word as small integer codes (0 pads a short word)."""
+    """The first PREFIX letters of each word as one-byte codes (0 pads a short word)."""
     padded = "".join(w[:PREFIX].ljust(PREFIX, "\0") for w in words)
     points = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).reshape(len(words), PREFIX)
-    return np.where(points == 0, 0, points % 251 + 1).astype(np.uint64)
+    return np.where(points == 0, 0, points % 251 + 1).astype(np.uint8)
 
 
 def _pack(codes: np.ndarray) -> np.ndarray:
     """Each row of letter codes hashed to 32 bits (a collision only adds a candidate the distance check drops)."""
     width = codes.shape[1]
     if width < PREFIX:  # a deletion: pad so it packs like a word of that length
-        codes = np.concatenate([codes, np.zeros((codes.shape[0], PREFIX - width), dtype=np.uint64)], axis=1)
-    packed = np.zeros(codes.shape[0], dtype=np.uint64)
-    for column in range(PREFIX):
-        packed = (packed << np.uint64(8)) | codes[:, column]
+        codes = np.concatenate([codes, np.zeros((codes.shape[0], PREFIX - width), dtype=np.uint8)], axis=1)
+    packed = np.ascontiguousarray(codes).view(">u8").ravel().astype(np.uint64)
     mixed = packed * np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the high bits mix every letter
     return (mixed >> np.uint64(32)).astype(np.uint32)
+
+
+def _joined(parts: list[str]) -> tuple[str, np.ndarray]:
+    ends = np.cumsum(np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts)))
+    return "".join(parts), ends
 
 
 def vocabulary_of(reader) -> Vocabulary:
@@ -143,24 +160,28 @@ def vocabulary_of(reader) -> Vocabulary:
 def vocabulary_from_terms(terms: Iterable[tuple[str, int]], separator: str = ACCENT_SEPARATOR) -> Vocabulary:
     """A Vocabulary of sorted ``(term, doc frequency)`` pairs of the ``words`` field.
 
-    A folded word's accent keys (``word|accented``) name how documents spell it: the most
-    frequent of them is what "Did you mean" shows.
+    A folded word's accent keys (``word|accented``) name how documents spell it; the
+    most frequent is what "Did you mean" shows. In term order they come after every
+    longer word the folded word starts (``|`` sorts after the letters), so the words
+    that are prefixes of the current term are kept on a stack to find their owner.
     """
-    words, frequencies = [], []
-    ids: dict[str, int] = {}
-    spellings: dict[int, str] = {}
-    best: dict[int, int] = {}
+    words: list[str] = []
+    frequencies: list[int] = []
+    spellings: list[str] = []
+    stack: list[list] = []  # [word, id, frequency of its best spelling so far]
     for term, frequency in terms:
         folded, bar, accented = term.partition(separator)
+        while stack and not folded.startswith(stack[-1][0]):
+            stack.pop()
         if bar:
-            ident = ids.get(folded)
-            if ident is not None and frequency > best.get(ident, 0):
-                spellings[ident] = accented
-                best[ident] = frequency
+            if stack and stack[-1][0] == folded and frequency > stack[-1][2]:
+                spellings[stack[-1][1]] = accented
+                stack[-1][2] = frequency
             continue
         if len(term) < MIN_LENGTH - 1 or term.isdigit():
             continue
-        ids[term] = len(words)
+        stack.append([term, len(words), 0])
         words.append(term)
         frequencies.append(frequency)
+        spellings.append("")
     return Vocabulary(words, frequencies, spellings)
