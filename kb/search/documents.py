@@ -98,15 +98,6 @@ class HitColumns:
         return self._columns
 
 
-def family_keys(searcher: Searcher, ids: list[str]) -> dict[str, str | None]:
-    """Each document's translation key (None when it has no translations declared)."""
-    keys: dict[str, str | None] = {}
-    for doc_id in ids:
-        stored = searcher.document(id=doc_id)
-        keys[doc_id] = (stored or {}).get("translation_key") or None
-    return keys
-
-
 def family(searcher: Searcher, key: str | None) -> list[dict]:
     """Every document sharing a translation key, in language order (metadata only, no HTML)."""
     if not key:

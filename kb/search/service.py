@@ -271,10 +271,6 @@ class SearchService:
         return documents.ids_in_language(self._current(), lang)
 
     @serialized
-    def family_keys(self, ids: list[str]) -> dict[str, str | None]:
-        return documents.family_keys(self._current(), ids)
-
-    @serialized
     def family(self, key: str | None) -> list[dict]:
         return documents.family(self._current(), key)
 
@@ -335,4 +331,4 @@ def _fill_stored(hit: Hit, stored: dict) -> None:
     hit.complete = True
 
 
-__all__ = ["SearchService", "SearchResult", "Hit", "decode_stored", "fill_snippet"]
+__all__ = ["SearchService", "SearchResult", "Hit", "decode_stored"]
