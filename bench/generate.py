@@ -140,9 +140,7 @@ def _title(sentence: str) -> str:
     return title.replace('"', "'") or "Dokumentum"
 
 
-def make_document(
-    rng: random.Random, lang: str, sentences: list[str], number: int, swap: Swapper | None = None
-) -> str:
+def make_document(rng: random.Random, lang: str, sentences: list[str], number: int, swap: Swapper | None = None) -> str:
     """One Markdown file: front matter plus 2-5 sections of 3-8 sentences each."""
     picked = [rng.choice(sentences) for _ in range(rng.randint(8, 30))]
     if swap is not None:
@@ -180,9 +178,7 @@ def _marker(size: int, seed: int, vocabulary: str) -> str:
     return f"size={size} seed={seed}{suffix}\n"
 
 
-def generate(
-    size: int, out: Path, seed: int = 6, source: Path = DEFAULT_SOURCE, vocabulary: str = "words"
-) -> Path:
+def generate(size: int, out: Path, seed: int = 6, source: Path = DEFAULT_SOURCE, vocabulary: str = "words") -> Path:
     """Write ``size`` documents to ``out`` (replacing it); half hu, half cs, 500 per folder."""
     rng = random.Random(seed)
     pools = {lang: load_sentences(source, lang) for lang in ("hu", "cs")}
@@ -203,9 +199,7 @@ def generate(
     return out
 
 
-def ensure(
-    size: int, out: Path, seed: int = 6, source: Path = DEFAULT_SOURCE, vocabulary: str = "words"
-) -> Path:
+def ensure(size: int, out: Path, seed: int = 6, source: Path = DEFAULT_SOURCE, vocabulary: str = "words") -> Path:
     """Generate unless ``out`` already holds this size, seed and vocabulary."""
     marker = out / ".generated"
     if marker.exists() and marker.read_text("utf-8") == _marker(size, seed, vocabulary):
