@@ -13,7 +13,7 @@ are fair on a noisy machine:
   gunicorn (2 sync workers, 127.0.0.1 only), each after a warm-up with other documents
   and words; and the gunicorn workers' peak RSS.
 
-    python bench/pages.py --sizes 10000                  # ~6 min at 10k (the build is ~3 of them)
+    python bench/pages.py --sizes 10000                  # 35 min on a loaded 2-core machine (build 10, /editors ~20)
     python bench/pages.py --sizes 1000 10000 --requests 30
 
 Writes markdown to stdout and to bench/pages-results.md. The index it builds is the one

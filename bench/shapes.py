@@ -20,7 +20,7 @@ truncated word searched as typed).
 Indexes are cached under bench/out/ (``rindex-<size>``, ``rfts-<size>.db``) and reused
 while the corpus and the git commit are the same; ``--rebuild`` forces a new build.
 
-    python bench/shapes.py --sizes 10000            # quality + 10k latency, ~10 min with a build
+    python bench/shapes.py --sizes 10000            # quality + 10k latency, ~15 min (loaded machine, cached index)
     python bench/shapes.py --sizes 10000 50000 --per-shape 60
     python bench/shapes.py --no-quality --sizes 1000
 
