@@ -195,7 +195,7 @@ class SearchService:
         offset = (page - 1) * limit
         columns = self._columns.get(searcher)
         for score, docnum in found.results.top_n[offset : offset + limit]:
-            via = _via(plan, found.via.get(docnum, []))
+            via = _via(plan, found.via.get(docnum, []), self._glossary, columns["lang"][docnum] or "xx")
             result.hits.append(_light_hit(columns, score, docnum, terms, via))
         if snippets:
             self._complete(searcher, result.hits)
@@ -220,7 +220,7 @@ class SearchService:
 
     def _glossary_step(self):
         """The plan's glossary step for this index (None: no glossary)."""
-        return None
+        return functools.partial(glossary_search.plan_step, self._glossary) if self._glossary else None
 
     def _vocabularies(self) -> list[typos.Vocabulary]:
         """Each segment's typo index, built once per segment (an incremental build adds a small one)."""
@@ -310,12 +310,16 @@ def _matched_terms(results) -> set[tuple[str, str]]:
         return set()
 
 
-def _via(plan: plans.Plan, pairs: list[tuple[int, int]]) -> list[Via]:
-    """What a hit found through the glossary was found through (clause, alternative) -> Via."""
+def _via(plan: plans.Plan, pairs: list[tuple[int, int]], glossary=None, lang: str = "") -> list[Via]:
+    """What a hit found through the glossary was found through (clause, alternative) -> Via;
+    the label is the concept's in the document's language, which the document holds."""
     found = []
     for clause, alternative in pairs:
         alt = plan.clauses[clause].alternatives[alternative]
-        found.append(Via(concept=alt.concept, label=alt.label, query_label=alt.query_label))
+        label = (glossary_search.label_in(glossary, alt.concept, lang) if glossary else None) or alt.label
+        via = Via(concept=alt.concept, label=label, query_label=alt.query_label)
+        if via not in found:  # a concept of two words is an alternative of both their clauses
+            found.append(via)
     return found
 
 

@@ -211,7 +211,10 @@ def collect(
         matched.append(docs + offset)
         for index, (direct_mask, alternative_masks) in enumerate(masks):
             for alt, alt_mask in enumerate(alternative_masks):
-                hits = kept[alt_mask[kept] & ~(direct_mask[kept] if direct_mask is not None else False)]
+                alt_hits = alt_mask[kept]
+                if direct_mask is not None:  # (a clause whose own words the index lacks has no direct mask)
+                    alt_hits &= ~direct_mask[kept]
+                hits = kept[alt_hits]
                 for docnum in hits:
                     via.setdefault(int(docnum) + offset, []).append((index, alt))
     if not matched:
