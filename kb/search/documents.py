@@ -5,6 +5,8 @@ Functions of an open searcher; the service calls them under its lock.
 
 from __future__ import annotations
 
+import bisect
+
 from whoosh import query as Q
 from whoosh.searching import Searcher
 
@@ -71,15 +73,25 @@ HIT_COLUMNS = ("id", "lang", "type", "date", "translation_key")
 
 
 class _Column:
-    """A column as text by document number ('' where a document has none)."""
+    """A column as text by document number ('' where a document has none).
+
+    Read per segment: Whoosh's multi-segment column misplaces documents when a
+    segment has no value for the field at all (no dated document in it).
+    """
 
     def __init__(self, reader, name: str):
-        self._values = reader.column_reader(name) if reader.has_column(name) else None
+        self._starts: list[int] = []
+        self._parts: list = []
+        for leaf, offset in reader.leaf_readers():
+            self._starts.append(offset)
+            self._parts.append(leaf.column_reader(name) if leaf.has_column(name) else None)
 
     def __getitem__(self, docnum: int) -> str:
-        if self._values is None:
+        index = bisect.bisect_right(self._starts, docnum) - 1
+        part = self._parts[index] if index >= 0 else None
+        if part is None:
             return ""
-        value = self._values[docnum]
+        value = part[docnum - self._starts[index]]
         return text_of(value) if value else ""
 
 

@@ -40,7 +40,8 @@ def group(items: Sequence[Any], keys: dict[str, str | None], prefer: Sequence[st
 
     A family takes the place of its best-ranked member, so grouping never reorders
     the ranking; the member shown is the one in the reader's most preferred language
-    among those in the list (the best-ranked one when none is).
+    among those in the list (the best-ranked one when none is), found by the query's
+    own words when one is (not only through the glossary).
     """
     families: list[Family] = []
     by_key: dict[str, Family] = {}
@@ -57,7 +58,9 @@ def group(items: Sequence[Any], keys: dict[str, str | None], prefer: Sequence[st
     for family in families:
         if family.matched:
             candidates = [family.primary, *family.matched]
-            best = min(candidates, key=lambda c: preference_rank(_get(c, "lang"), prefer))  # stable: ties keep rank
+            # A member holding the query's own words before one reached only through the glossary,
+            # then the reader's language; stable: ties keep rank.
+            best = min(candidates, key=lambda c: (bool(_get(c, "via")), preference_rank(_get(c, "lang"), prefer)))
             family.matched = [c for c in candidates if c is not best]
             family.primary = best
     return families
