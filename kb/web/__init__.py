@@ -14,8 +14,12 @@ if TYPE_CHECKING:
 # Flask is imported inside the functions: the ``kb`` command line imports this
 # package too, and ``kb index`` after one edit should not pay for loading Flask.
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "templates"
+PACKAGE = Path(__file__).resolve().parents[1]
+#: The templates live at the top of the repository (the design card); a wheel carries
+#: them as ``kb/templates`` (pyproject.toml maps the folder into the package).
+TEMPLATES = next(
+    (p for p in (PACKAGE / "templates", PACKAGE.parent / "templates") if p.is_dir()), PACKAGE / "templates"
+)
 
 
 def create_app(config: Config | dict | None = None) -> Flask:

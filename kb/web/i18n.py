@@ -2,25 +2,23 @@
 
 The interface speaks Hungarian, Czech and English. A reader's choice is kept in a
 cookie; without one, the browser's ``Accept-Language`` decides. Catalogues are
-committed as ``.po`` files and compiled to ``.mo`` when the app starts if they are
-missing or older than their ``.po`` (so a fresh clone works with no build step).
+committed as ``.po`` files; a wheel carries them compiled, and a checkout with
+stale ``.mo`` files gets them compiled into the cache folder at start
+(:mod:`kb.web.catalogues`), so a fresh clone works with no build step.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from babel import Locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, redirect, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
+
+from kb.web.catalogues import catalogue_dir
 
 UI_LANGUAGES: tuple[str, ...] = ("hu", "cs", "en")
 DEFAULT_LANGUAGE = "en"
@@ -45,7 +43,6 @@ SERVICE_MESSAGES = (
     _l("Only very common words in that query: add a more specific word."),
 )
 
-log = logging.getLogger("kb")
 bp = Blueprint("i18n", __name__)
 
 
@@ -139,34 +136,11 @@ def type_label(value: str | None) -> str:
     return str(TYPE_LABELS.get(value or "", value or ""))
 
 
-# -- catalogues ------------------------------------------------------------------
-
-
-def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
-    """Compile every ``.po`` under ``directory`` whose ``.mo`` is missing or older; returns what was written."""
-    written = []
-    for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        try:
-            with po_path.open("rb") as handle:
-                catalog = read_po(handle, locale=po_path.parent.parent.name)
-            fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
-            with os.fdopen(fd, "wb") as out:
-                write_mo(out, catalog)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, mo_path)
-            written.append(mo_path)
-        except OSError as error:  # a read-only install: the interface falls back to English
-            log.warning("could not compile %s: %s", po_path, error)
-    return written
-
-
 def init_app(app: Flask) -> None:
-    compile_catalogues()
+    from indexer.lemmas import cache_dir
+
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(catalogue_dir(TRANSLATIONS, cache_dir())))
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.add_template_filter(local_date, "local_date")
