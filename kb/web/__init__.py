@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.config import Config
+from kb.config import DEVELOPMENT_SECRET, Config
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -31,7 +31,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     if not isinstance(config, Config):
         config = Config.load(config)
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="static")
-    app.config.update(TESTING=config.testing, SECRET_KEY=config.secret_key)
+    app.config.update(TESTING=config.testing, SECRET_KEY=config.secret_key or DEVELOPMENT_SECRET)
     app.json.sort_keys = False  # facets most frequent first, as kb search --json (JSON_SORT_KEYS is gone in Flask 3)
     app.config["KB"] = config
     app.extensions["kb_search"] = SearchService(config.index_dir)

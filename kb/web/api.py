@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 
-from kb.web.site import int_arg, service
+from kb.web.site import int_arg, query_arg, service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -29,7 +29,7 @@ _DOC_FIELDS = _DOC_LIST_FIELDS + (
 @bp.route("/search")
 def search():
     result = service().search(
-        request.args.get("q", ""),
+        query_arg(),
         lang=request.args.get("lang") or None,
         type=request.args.get("type") or None,
         tag=request.args.get("tag") or None,
@@ -45,7 +45,7 @@ def search():
 @bp.route("/suggest")
 def suggest():
     """Autocomplete for the search box: word completions and matching document titles."""
-    q = request.args.get("q", "")
+    q = query_arg()
     return {"query": q, "suggestions": service().suggest(q, limit=min(max(1, int_arg("limit", 8)), 20))}
 
 

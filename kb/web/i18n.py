@@ -14,19 +14,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Blueprint, Flask, redirect, request
+from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
+from kb.config import INTERFACE_LANGUAGES
 from kb.web.catalogues import catalogue_dir
 
-UI_LANGUAGES: tuple[str, ...] = ("hu", "cs", "en")
+UI_LANGUAGES: tuple[str, ...] = INTERFACE_LANGUAGES  # every language with a catalogue
 DEFAULT_LANGUAGE = "en"
 COOKIE = "kb_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
-#: Labels for the document-type vocabulary (indexer.document.DOC_TYPES), in the interface language.
+#: Labels of the default type vocabulary, in the interface language (kb.toml [types] can name its own).
 TYPE_LABELS = {
     "protocol": _l("Protocol"),
     "forum": _l("Forum"),
@@ -46,16 +47,27 @@ SERVICE_MESSAGES = (
 bp = Blueprint("i18n", __name__)
 
 
+def offered_languages() -> tuple[str, ...]:
+    """The interface languages this site offers (``site.languages``)."""
+    return current_app.config["KB"].languages
+
+
+def fallback_language() -> str:
+    """English when offered, else the first offered language."""
+    offered = offered_languages()
+    return DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in offered else offered[0]
+
+
 def select_locale() -> str:
-    """The cookie if it names a known language, else the best ``Accept-Language`` match, else English."""
+    """The cookie if it names an offered language, else the best ``Accept-Language`` match, else the fallback."""
     chosen = request.cookies.get(COOKIE)
-    if chosen in UI_LANGUAGES:
+    if chosen in offered_languages():
         return chosen
-    return request.accept_languages.best_match(UI_LANGUAGES) or DEFAULT_LANGUAGE
+    return request.accept_languages.best_match(offered_languages()) or fallback_language()
 
 
 def ui_language() -> str:
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    return str(get_locale() or fallback_language())
 
 
 def reader_languages() -> list[str]:
@@ -82,7 +94,7 @@ def safe_next(target: str | None) -> str:
 def switch_language(code: str):
     """Remember the chosen interface language and go back to the page the reader was on."""
     response = redirect(safe_next(request.args.get("next")), code=303)
-    if code in UI_LANGUAGES:
+    if code in offered_languages():
         response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
     return response
 
@@ -133,14 +145,17 @@ def local_number(value: float | int | None, pattern: str | None = None) -> str:
 
 
 def type_label(value: str | None) -> str:
-    return str(TYPE_LABELS.get(value or "", value or ""))
+    """The site file's label in the interface language, else its English one, else the catalogue's, else the id."""
+    value = value or ""
+    labels = current_app.config["KB"].types.get(value) or {}
+    label = labels.get(ui_language()) or labels.get(DEFAULT_LANGUAGE) or TYPE_LABELS.get(value)
+    return str(label or value)
 
 
 def init_app(app: Flask) -> None:
-    from indexer.lemmas import cache_dir
-
+    config = app.config["KB"]
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(catalogue_dir(TRANSLATIONS, cache_dir())))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(catalogue_dir(TRANSLATIONS, config.cache_dir)))
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.add_template_filter(local_date, "local_date")
@@ -153,7 +168,8 @@ def init_app(app: Flask) -> None:
     def interface_language() -> dict:
         return {
             "ui_lang": ui_language(),
-            "ui_languages": [(code, native_name(code)) for code in UI_LANGUAGES],
+            "ui_languages": [(code, native_name(code)) for code in offered_languages()],
+            "site_title": config.site_title,
         }
 
     @app.after_request
