@@ -82,8 +82,8 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(405)
     def not_allowed(error):
-        if wants_json():
-            return {"error": "method not allowed"}, 405
+        if wants_json():  # the Allow header as werkzeug would send it
+            return {"error": "method not allowed"}, 405, {"Allow": ", ".join(error.valid_methods or ())}
         return render_template("error.html", status=405, message=_("That method is not allowed here.")), 405
 
     @app.errorhandler(Exception)
