@@ -29,6 +29,10 @@ PAGES = [
     "/api/search?q=lakhatas",
     "/api/documents",
     "/healthz",
+    "/api/openapi.json",
+    "/sitemap.xml",
+    "/robots.txt",
+    "/opensearch.xml",
 ]
 
 
