@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -104,6 +105,7 @@ def warm_up(app) -> None:
 )
 def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int, no_index: bool, watch: bool) -> None:
     """Serve the site; brings the index up to date first."""
+    from kb import devserver
     from kb.web import create_app
 
     config = load_config(content_dir=content_dir, index_dir=index_dir, preview=watch or None)
@@ -132,9 +134,9 @@ def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int
         ).start()
         click.echo(f"Watching {config.content_dir} for changes (live preview)")
     warm_up(app)
-    click.echo(f"Serving the knowledge base on http://{host}:{port}/  (Ctrl+C to stop)")
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        devserver.serve(app, host, port, click.echo)  # a busy port: werkzeug says so and exits 1
     finally:
         if watcher is not None:
             watcher.stop()
