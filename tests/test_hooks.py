@@ -88,7 +88,7 @@ def test_a_signed_push_pulls_and_reindexes(repos):
 
 @pytest.mark.parametrize(
     "sig",
-    [None, "", "sha256=" + "0" * 64, signature("another secret", b"{}"), signature(SECRET, b"{}")[7:]],
+    [None, "", "sha256=" + "0" * 64, signature("another secret", b"{}"), signature(SECRET, b"{}")[7:], "sha256=é"],
 )
 def test_bad_or_missing_signatures_are_refused(repos, sig):
     _, site, index = repos

@@ -28,7 +28,8 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def valid_signature(secret: str, body: bytes, given: str | None) -> bool:
-    return given is not None and hmac.compare_digest(signature(secret, body), given.strip())
+    # Compared as bytes: compare_digest refuses non-ASCII text, and a header may hold anything.
+    return given is not None and hmac.compare_digest(signature(secret, body).encode(), given.strip().encode())
 
 
 @bp.route("/git", methods=["POST"])
