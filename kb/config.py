@@ -32,6 +32,8 @@ INTERFACE_LANGUAGES: tuple[str, ...] = ("hu", "cs", "en")
 DEFAULT_TYPES: tuple[str, ...] = DOC_TYPES
 #: Facets of the results page, as kb.search.facets names them (slugs).
 FACET_SLUGS: tuple[str, ...] = ("type", "topic", "language", "organisation", "region", "year")
+#: The search engine's own cut (kb.search.plan.MAX_QUERY_CHARS, not imported: it would load Whoosh).
+ENGINE_MAX_QUERY_CHARS = 500
 LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: Used by ``kb serve`` and tests when no secret is set; kb.wsgi refuses to start with it.
 DEVELOPMENT_SECRET = "dev-only-not-secret"
@@ -58,12 +60,16 @@ def _text(value: object, from_env: bool) -> str:
     return value
 
 
-def _integer_at_least(minimum: int) -> Callable[[object, bool], int]:
+def _integer_at_least(minimum: int, maximum: int | None = None) -> Callable[[object, bool], int]:
+    expected = f"an integer ≥ {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
+
     def parse(value: object, from_env: bool) -> int:
         if from_env and isinstance(value, str) and value.strip().lstrip("+").isdigit():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise Invalid(f"an integer ≥ {minimum}")
+            raise Invalid(expected)
+        if maximum is not None and value > maximum:
+            raise Invalid(expected)
         return value
 
     return parse
@@ -178,8 +184,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("index.workers", "index_workers", _integer_at_least(1), "Processes a full `kb index` uses",
             hint="1 on a small machine; each worker of a large build peaks at about 1.6 GB", env="KB_INDEX_WORKERS",
             shown="one per core"),
-    Setting("search.max_query_chars", "max_query_chars", _integer_at_least(1),
-            "Longest search text; longer text is cut before searching", hint="500 is plenty for any real query"),
+    Setting("search.max_query_chars", "max_query_chars", _integer_at_least(1, ENGINE_MAX_QUERY_CHARS),
+            "Longest search text; longer text is cut before searching",
+            hint=f"the engine reads at most {ENGINE_MAX_QUERY_CHARS} characters"),
     Setting("search.facets", "facets", _subset(FACET_SLUGS), "Facets shown on the results page, in order",
             hint="a list of facet names", shown="all six, in this order: " + ", ".join(FACET_SLUGS)),
     Setting("glossary.default", "glossary_default", _boolean, "Search through the bundled default glossary too",

@@ -75,7 +75,12 @@ def test_cache_folder_off(tmp_path):
         ("[index]\nworkers = 0\n", {}, "kb.toml: index.workers: expected an integer ≥ 1, got 0"),
         ("", {"KB_INDEX_WORKERS": "many"}, 'KB_INDEX_WORKERS: expected an integer ≥ 1, got "many" (hint:'),
         ("", {"KB_LOG_LEVEL": "loud"}, 'KB_LOG_LEVEL: expected one of DEBUG, INFO, WARNING, ERROR, got "loud"'),
-        ('[search]\nmax_query_chars = "500"\n', {}, 'search.max_query_chars: expected an integer ≥ 1, got "500"'),
+        (
+            '[search]\nmax_query_chars = "500"\n',
+            {},
+            'search.max_query_chars: expected an integer from 1 to 500, got "500"',
+        ),
+        ("[search]\nmax_query_chars = 501\n", {}, "got 501 (hint: the engine reads at most 500 characters)"),
         ('[site]\nlanguages = ["hu", "de"]\n', {}, "site.languages: expected a non-empty list of hu, cs, en"),
         ('[search]\nfacets = ["colour"]\n', {}, "search.facets: expected a non-empty list of type, topic"),
         ('[glossary]\ndefault = "yes"\n', {}, 'glossary.default: expected true or false, got "yes"'),
@@ -89,6 +94,13 @@ def test_bad_values_name_the_file_key_expected_type_and_a_hint(tmp_path, text, e
     with pytest.raises(ConfigError) as error:
         load(tmp_path, text, env=env)
     assert message in str(error.value)
+
+
+def test_the_query_limit_matches_the_engine():
+    from kb.config import ENGINE_MAX_QUERY_CHARS
+    from kb.search.plan import MAX_QUERY_CHARS
+
+    assert ENGINE_MAX_QUERY_CHARS == MAX_QUERY_CHARS
 
 
 def test_missing_kb_config_file_is_an_error(tmp_path):
