@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -209,11 +210,17 @@ BY_KEY = {s.key: s for s in SETTINGS}
 _SECTIONS = {s.key.split(".")[0] for s in SETTINGS}
 
 
+def default_cache_dir() -> Path:
+    """~/.cache/kb-methodology (or under $XDG_CACHE_HOME); indexer.lemmas has the same default."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "kb-methodology"
+
+
 @dataclass(frozen=True)
 class Config:
     content_dir: Path = Path(DEFAULT_CONTENT_DIR)
     index_dir: Path = Path(DEFAULT_INDEX_DIR)
-    cache_dir: Path | None = field(default_factory=lambda: default_cache_dir())
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
     testing: bool = False
     secret_key: str = ""
     max_query_chars: int = 500
@@ -258,9 +265,7 @@ class Config:
 
 def apply_process_settings(config: Config) -> None:
     """The settings that belong to the process, not to one app: the cache folder and the log level."""
-    import logging
-
-    from indexer import lemmas
+    from indexer import lemmas  # here: kb.config itself stays light to import
 
     lemmas.use_cache_dir(config.cache_dir)
     logging.getLogger("kb").setLevel(config.log_level)
@@ -269,11 +274,6 @@ def apply_process_settings(config: Config) -> None:
 def build_options(config: Config) -> dict:
     """What :func:`indexer.pipeline.build` takes from the configuration (the indexer never reads it)."""
     return {"types": config.doc_types, "workers": config.index_workers}
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "kb-methodology"
 
 
 def _parse(setting: Setting, value: object, source: str, *, from_env: bool, key: str | None = None) -> object:
