@@ -168,3 +168,27 @@ def test_any_text_is_planned_and_answered(svc, text, page):
     assert all(h.id in {k[:-3] for k in DOCS} for h in result.hits)
     scores = [h.score for h in result.hits]
     assert scores == sorted(scores, reverse=True)
+
+
+# -- snippets --------------------------------------------------------------------------
+
+snippet_text = st.text(
+    alphabet=st.sampled_from(list("aáeéiíoóöőuúüűcčrřsšzžSÁÉŐŰČŘŠ -.,\n") + ["ß", "Ł", "ǅ"]), max_size=200
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=snippet_text, wanted=st.sets(st.sampled_from(["sz", "szo", "ces", "ruz", "uzs", "a", "er"]), max_size=4))
+def test_snippet_word_matching_equals_analysing_every_word(text, wanted):
+    """The fast path (one regex over the folded text) finds what analysing every word would."""
+    from indexer.analysis import WORD_PATTERN, fold, word_forms
+    from kb.search.snippets import matching_words
+
+    starts = {w[:3] for w in wanted}
+    expected = {
+        word
+        for word in {w.lower() for w in WORD_PATTERN.findall(text)}
+        if fold(word)[:3] in starts or fold(word)[:2] in starts or fold(word)[:1] in starts
+        if any(form in wanted for form in word_forms(word, "hu"))
+    }
+    assert matching_words(text, "hu", set(wanted)) == expected
