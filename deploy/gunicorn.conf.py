@@ -25,3 +25,25 @@ errorlog = "-"
 # Recycle workers now and then: bounded memory growth, staggered so they never restart together.
 max_requests = 5000
 max_requests_jitter = 500
+
+
+# An answer's headers and body are two writes. Sent at once, the headers wake haproxy, which may
+# run before this worker writes the body; a replica killed in that gap leaves haproxy with half an
+# answer it can no longer retry elsewhere. Corked (Linux), the kernel sends both together.
+def pre_request(worker, req):
+    _cork(req, True)
+
+
+def post_request(worker, req, environ, resp):
+    _cork(req, False)
+
+
+def _cork(req, on):
+    import socket
+
+    sock = getattr(getattr(req, "unreader", None), "sock", None)  # gunicorn's SocketUnreader
+    if sock is not None and hasattr(socket, "TCP_CORK"):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, int(on))
+        except OSError:
+            pass  # the client is gone
