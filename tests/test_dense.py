@@ -147,3 +147,14 @@ def test_coverage_ranks_documents_with_more_clauses_first(searcher):
     assert scores == sorted(scores, reverse=True)
     assert set(ranked[: len(both)]) == both if len(both) <= 50 else True
     assert found.best == 3 if both else found.best < 3
+
+
+def test_bulk_term_list_equals_whoosh_iter_field(searcher):
+    """The typo index's one-pass read of a field's terms gives what Whoosh's iter_field gives."""
+    from kb.search.whoosh_internals.terms import field_terms
+
+    for leaf, _ in searcher.ixreader.leaf_readers():
+        for fieldname in ("words", "body_hu", "head_hu", "id", "body_pl"):
+            expected = [(t.decode("utf-8"), info.doc_frequency()) for t, info in leaf.iter_field(fieldname)]
+            assert list(field_terms(leaf, fieldname)) == expected
+        assert list(field_terms(leaf, "words"))

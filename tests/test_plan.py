@@ -69,7 +69,7 @@ def test_one_edit_candidates_equal_a_brute_force_search(seed):
         if len(typed) < typos.MIN_LENGTH:
             continue
         expected = {w for w in words if w != typed and OSA.distance(typed, w) <= 1}
-        found = {w for w, (d, _) in vocabulary.lookup(typed, 1).items()}
+        found = set(vocabulary.lookup(typed, 1))
         assert found == expected, typed
 
 
@@ -78,12 +78,14 @@ def test_two_edit_candidates_are_within_two_edits_and_include_single_edits():
     vocabulary = typos.Vocabulary(words, [1] * len(words))
     for query in words[:300]:
         found = vocabulary.lookup(query + "ab", 2)
-        assert all(OSA.distance(query + "ab", w) == d <= 2 for w, (d, _) in found.items())
+        assert all(OSA.distance(query + "ab", w) == d <= 2 for w, (d, _, _) in found.items())
         assert query in found or len(query) + 2 < typos.MIN_LENGTH
 
 
 def test_a_transposition_is_one_edit_and_accents_are_free():
-    vocabulary = typos.Vocabulary(["komponentni", "potrebuji", "hacek"], [3, 2, 1])
+    terms = [("hacek", 1), ("hacek|háček", 1), ("komponentni", 3), ("komponentni|komponentní", 3), ("potrebuji", 2)]
+    vocabulary = typos.vocabulary_from_terms(terms)
+    assert [c.spelled for c in typos.candidates([vocabulary], "háek")] == ["háček"]
     assert [(c.word, c.distance) for c in typos.candidates([vocabulary], "komponnetní")] == [("komponentni", 1)]
     assert [(c.word, c.distance) for c in typos.candidates([vocabulary], "háek")] == [("hacek", 1)]
     assert typos.candidates([vocabulary], "abc") == []  # too short to correct
@@ -192,3 +194,13 @@ def test_snippet_word_matching_equals_analysing_every_word(text, wanted):
         if any(form in wanted for form in word_forms(word, "hu"))
     }
     assert matching_words(text, "hu", set(wanted)) == expected
+
+
+def test_spellings_reach_their_word_past_longer_words_in_term_order():
+    terms = sorted(
+        [("lakhatas", 5), ("lakhatasa", 1), ("lakhatasa|lakhatása", 1), ("lakhatasi", 2)]
+        + [("lakhatas|lakhatás", 5), ("lakhatas|lakhatäs", 1), ("lakhatasi|lakhatási", 2), ("la", 9)]
+    )
+    vocabulary = typos.vocabulary_from_terms(terms)
+    spelled = {vocabulary.word(i): vocabulary.spelling(i) for i in range(len(vocabulary))}
+    assert spelled == {"lakhatas": "lakhatás", "lakhatasa": "lakhatása", "lakhatasi": "lakhatási"}

@@ -53,7 +53,7 @@ MAX_PHRASES = 4
 #: How much a near spelling counts against the word itself, by edit distance; completions of the last word.
 TYPO_BOOST = {1: 0.5, 2: 0.25}
 PREFIX_BOOST = 0.4
-TYPO_CANDIDATES = 6
+TYPO_CANDIDATES = 4
 COMPLETIONS = 6
 MIN_PREFIX = 3
 
@@ -271,24 +271,24 @@ def _known(searcher, word: str, langs: list[str]) -> bool:
 
 
 def _near_words(searcher, word: str, langs: list[str], vocabularies, last: bool):
-    """(query, near words, the nearest spelled as documents write it) for a word the index lacks."""
-    reader = searcher.reader()
+    """(query, near words, the nearest spelled as documents write it) for a word the index lacks.
+
+    Only the nearest candidates are kept (none two edits away when one is one edit away).
+    """
     near = typos.candidates(vocabularies(), word, limit=TYPO_CANDIDATES)
-    weighted = [(c.word, TYPO_BOOST.get(c.distance, 0.2)) for c in near]
+    near = [c for c in near if c.distance == near[0].distance]
+    spellings = {c.word: (c.spelled,) for c in near if c.spelled != c.word}
+    weighted = {c.word: TYPO_BOOST.get(c.distance, 0.2) for c in near}
     if last and len(word) >= MIN_PREFIX:
-        weighted += [(w, PREFIX_BOOST) for w in completions(reader, fold(word), COMPLETIONS)]
-    chosen = dict(weighted)  # a completion that is also a near spelling keeps its typo weight
-    for w, boost in weighted:
-        chosen[w] = max(chosen[w], boost)
-    spellings = accented_spellings(reader, list(chosen))
-    parts = [word_query(w, langs, spellings.get(w, ()), boost=b) for w, b in chosen.items()]
+        reader = searcher.reader()
+        found = [w for w in completions(reader, fold(word), COMPLETIONS) if w not in weighted]
+        spellings.update(accented_spellings(reader, found))
+        weighted.update((w, PREFIX_BOOST) for w in found)
+    parts = [word_query(w, langs, spellings.get(w, ()), boost=b) for w, b in weighted.items()]
     parts = [p for p in parts if p is not None]
     query = BulkOr([t for p in parts for t in p.subqueries]) if parts else None
-    spelled = None
-    if near:
-        best = near[0].word
-        spelled = spellings.get(best, (best,))[0]
-    return query, list(chosen), spelled
+    spelled = near[0].spelled if near else None
+    return query, list(weighted), spelled
 
 
 def completions(reader, prefix: str, limit: int, keep_prefix: bool = False) -> list[str]:

@@ -22,6 +22,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 
 from indexer.analysis import ACCENT_SEPARATOR, fold
+from kb.search.whoosh_internals.terms import field_terms
 
 PREFIX = 8  # letters of a word that are keyed (SymSpell's prefix length idea)
 MIN_LENGTH = 4  # shorter words are not corrected: too many neighbours
@@ -39,26 +40,37 @@ class Candidate:
     word: str  # folded, as indexed in the ``words`` field
     distance: int
     frequency: int  # documents that hold it
+    spelled: str  # as documents most often write it (accents), else the folded word
 
 
 class Vocabulary:
-    """One segment's folded words, their document frequencies and the delete-key index."""
+    """One segment's folded words, their document frequencies and spellings, and the delete-key index.
 
-    def __init__(self, words: list[str], frequencies: list[int]):
-        # The words as one string and offsets: a fifth of the memory of a list of a million strings.
-        self._text = "".join(words)
-        self._ends = np.cumsum([len(w) for w in words], dtype=np.int64) if words else np.zeros(0, dtype=np.int64)
+    Kept compact (it lives as long as the segment is searched): words and spellings
+    as one string each with end offsets, keys and word ids as 32-bit arrays.
+    """
+
+    def __init__(self, words: list[str], frequencies: list[int], spellings: list[str] | None = None):
+        self._text, self._ends = _joined(words)
+        self._spelled, self._spelled_ends = _joined(spellings or [""] * len(words))
         self.frequencies = np.asarray(frequencies, dtype=np.int32)
         if not words:
             self.keys = np.zeros(0, dtype=np.uint32)
             self.ids = np.zeros(0, dtype=np.uint32)
             return
         codes = _codes(words)  # (n, PREFIX) letter codes, 0 = past the end
-        keys = [_pack(codes)] + [_pack(np.delete(codes, i, axis=1)) for i in range(PREFIX)]
-        ids = np.tile(np.arange(len(words), dtype=np.uint32), len(keys))
-        keys = np.concatenate(keys)
-        order = np.argsort(keys, kind="stable")
-        self.keys, self.ids = keys[order], ids[order]
+        count = len(words)
+        # Each word's prefix and its one-letter deletions, as (key << 32 | word id), sorted once.
+        pairs = np.empty((PREFIX + 1) * count, dtype=np.uint64)
+        ident = np.arange(count, dtype=np.uint64)
+        pairs[:count] = (_pack(codes).astype(np.uint64) << np.uint64(32)) | ident
+        for i in range(PREFIX):
+            part = _pack(np.delete(codes, i, axis=1)).astype(np.uint64)
+            pairs[(i + 1) * count : (i + 2) * count] = (part << np.uint64(32)) | ident
+        del codes
+        pairs.sort()
+        self.keys = (pairs >> np.uint64(32)).astype(np.uint32)
+        self.ids = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -67,26 +79,31 @@ class Vocabulary:
         start = int(self._ends[ident - 1]) if ident else 0
         return self._text[start : int(self._ends[ident])]
 
+    def spelling(self, ident: int) -> str:
+        """How documents most often write the word (accents), else the folded word."""
+        start = int(self._spelled_ends[ident - 1]) if ident else 0
+        return self._spelled[start : int(self._spelled_ends[ident])] or self.word(ident)
+
     @property
     def nbytes(self) -> int:
-        arrays = (self.keys, self.ids, self.frequencies, self._ends)
-        return sum(a.nbytes for a in arrays) + len(self._text.encode("utf-8"))
+        arrays = (self.keys, self.ids, self.frequencies, self._ends, self._spelled_ends)
+        return sum(a.nbytes for a in arrays) + len(self._text) + len(self._spelled)
 
-    def lookup(self, word: str, edits: int) -> dict[str, tuple[int, int]]:
-        """``{index word: (distance, frequency)}`` within ``edits`` of ``word`` (folded)."""
+    def lookup(self, word: str, edits: int) -> dict[str, tuple[int, int, str]]:
+        """``{index word: (distance, frequency, spelling)}`` within ``edits`` of ``word`` (folded)."""
         if not len(self.keys) or edits <= 0:
             return {}
         probes = np.unique(_pack(_codes(sorted(_deletions(word[:PREFIX], edits)))))
         left = np.searchsorted(self.keys, probes, side="left")
         right = np.searchsorted(self.keys, probes, side="right")
-        found: dict[str, tuple[int, int]] = {}
+        found: dict[str, tuple[int, int, str]] = {}
         for ident in {int(i) for lo, hi in zip(left, right, strict=True) for i in self.ids[lo:hi]}:
             other = self.word(ident)
             if abs(len(other) - len(word)) > edits or other == word:
                 continue
             distance = OSA.distance(word, other, score_cutoff=edits)
             if distance <= edits:
-                found[other] = (distance, int(self.frequencies[ident]))
+                found[other] = (distance, int(self.frequencies[ident]), self.spelling(ident))
         return found
 
 
@@ -94,13 +111,13 @@ def candidates(vocabularies: list[Vocabulary], word: str, limit: int = 8) -> lis
     """The nearest index words to ``word`` over all segments, nearest and most frequent first."""
     folded = fold(word.lower())
     edits = max_edits(folded)
-    merged: dict[str, list[int]] = {}
+    merged: dict[str, list] = {}
     for vocabulary in vocabularies:
-        for other, (distance, frequency) in vocabulary.lookup(folded, edits).items():
-            entry = merged.setdefault(other, [distance, 0])
+        for other, (distance, frequency, spelled) in vocabulary.lookup(folded, edits).items():
+            entry = merged.setdefault(other, [distance, 0, spelled])
             entry[1] += frequency
     ranked = sorted(merged.items(), key=lambda kv: (kv[1][0], -kv[1][1], kv[0]))
-    return [Candidate(w, d, f) for w, (d, f) in ranked[:limit]]
+    return [Candidate(w, d, f, spelled) for w, (d, f, spelled) in ranked[:limit]]
 
 
 def _deletions(prefix: str, edits: int) -> set[str]:
@@ -114,36 +131,57 @@ def _deletions(prefix: str, edits: int) -> set[str]:
 
 
 def _codes(words: list[str]) -> np.ndarray:
-    """The first PREFIX letters of each word as small integer codes (0 pads a short word)."""
+    """The first PREFIX letters of each word as one-byte codes (0 pads a short word)."""
     padded = "".join(w[:PREFIX].ljust(PREFIX, "\0") for w in words)
     points = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).reshape(len(words), PREFIX)
-    return np.where(points == 0, 0, points % 251 + 1).astype(np.uint64)
+    return np.where(points == 0, 0, points % 251 + 1).astype(np.uint8)
 
 
 def _pack(codes: np.ndarray) -> np.ndarray:
     """Each row of letter codes hashed to 32 bits (a collision only adds a candidate the distance check drops)."""
     width = codes.shape[1]
     if width < PREFIX:  # a deletion: pad so it packs like a word of that length
-        codes = np.concatenate([codes, np.zeros((codes.shape[0], PREFIX - width), dtype=np.uint64)], axis=1)
-    packed = np.zeros(codes.shape[0], dtype=np.uint64)
-    for column in range(PREFIX):
-        packed = (packed << np.uint64(8)) | codes[:, column]
+        codes = np.concatenate([codes, np.zeros((codes.shape[0], PREFIX - width), dtype=np.uint8)], axis=1)
+    packed = np.ascontiguousarray(codes).view(">u8").ravel().astype(np.uint64)
     mixed = packed * np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the high bits mix every letter
     return (mixed >> np.uint64(32)).astype(np.uint32)
 
 
+def _joined(parts: list[str]) -> tuple[str, np.ndarray]:
+    ends = np.cumsum(np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts)))
+    return "".join(parts), ends
+
+
 def vocabulary_of(reader) -> Vocabulary:
     """The Vocabulary of one segment's ``words`` field."""
-    terms = ((term.decode("utf-8"), info.doc_frequency()) for term, info in reader.iter_field("words"))
-    return vocabulary_from_terms(terms)
+    return vocabulary_from_terms(field_terms(reader, "words"))
 
 
 def vocabulary_from_terms(terms: Iterable[tuple[str, int]], separator: str = ACCENT_SEPARATOR) -> Vocabulary:
-    """A Vocabulary of ``(word, doc frequency)`` pairs, leaving out accent keys (``word|accented``)."""
-    words, frequencies = [], []
-    for word, frequency in terms:
-        if separator in word or len(word) < MIN_LENGTH - 1 or word.isdigit():
+    """A Vocabulary of sorted ``(term, doc frequency)`` pairs of the ``words`` field.
+
+    A folded word's accent keys (``word|accented``) name how documents spell it; the
+    most frequent is what "Did you mean" shows. In term order they come after every
+    longer word the folded word starts (``|`` sorts after the letters), so the words
+    that are prefixes of the current term are kept on a stack to find their owner.
+    """
+    words: list[str] = []
+    frequencies: list[int] = []
+    spellings: list[str] = []
+    stack: list[list] = []  # [word, id, frequency of its best spelling so far]
+    for term, frequency in terms:
+        folded, bar, accented = term.partition(separator)
+        while stack and not folded.startswith(stack[-1][0]):
+            stack.pop()
+        if bar:
+            if stack and stack[-1][0] == folded and frequency > stack[-1][2]:
+                spellings[stack[-1][1]] = accented
+                stack[-1][2] = frequency
             continue
-        words.append(word)
+        if len(term) < MIN_LENGTH - 1 or term.isdigit():
+            continue
+        stack.append([term, len(words), 0])
+        words.append(term)
         frequencies.append(frequency)
-    return Vocabulary(words, frequencies)
+        spellings.append("")
+    return Vocabulary(words, frequencies, spellings)
