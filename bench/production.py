@@ -273,7 +273,7 @@ def du(path: Path) -> int:
 
 
 def measure(size: int, queries: list[str], workers: int, serial_baseline: bool) -> dict:
-    content = generate.ensure(size, OUT / f"corpus-{size}")
+    content = generate.ensure(size, OUT / f"corpus-{size}", vocabulary="sentences")  # as in earlier figures
     index = OUT / f"index-{size}"
     shutil.rmtree(index, ignore_errors=True)
     queries_file = OUT / "queries.json"
