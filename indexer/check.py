@@ -13,11 +13,12 @@ from __future__ import annotations
 import difflib
 import posixpath
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexer import glossary
-from indexer.document import Document, Problem, doc_id
+from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.links import ATTACHMENT_TYPES, Target, file_path, resolve, safe_name
 from indexer.load import DocumentError, discover, parse
@@ -59,15 +60,15 @@ class CheckReport:
         }
 
 
-def check(content_dir: Path) -> CheckReport:
-    """Validate every document under ``content_dir``."""
+def check(content_dir: Path, types: Sequence[str] = DOC_TYPES, glossary_default: bool = True) -> CheckReport:
+    """Validate every document under ``content_dir`` (``types``: the ``type`` vocabulary)."""
     paths = list(discover(content_dir))
     ids = {doc_id(path, content_dir) for path in paths}
     report = CheckReport(checked=len(paths))
     documents: list[Document] = []
     for path in paths:
         try:
-            doc = assign_language(render(parse(path, content_dir)))
+            doc = assign_language(render(parse(path, content_dir, types)))
         except DocumentError as exc:
             report.problems.append(exc.problem)
             continue
@@ -77,7 +78,7 @@ def check(content_dir: Path) -> CheckReport:
         documents.append(doc)
         report.problems.extend(doc.warnings)
     report.problems.extend(check_translations(documents))
-    report.problems.extend(glossary.load(content_dir, include_default=glossary.default_enabled())[1])
+    report.problems.extend(glossary.load(content_dir, include_default=glossary_default)[1])
     for doc in documents:
         source = _SourceLines(content_dir / doc.path)
         if doc.body.strip() and not doc.text.strip() and not doc.links:

@@ -60,11 +60,6 @@ def label_key(text: str) -> str:
     return " ".join(fold(word) for word in WORD_PATTERN.findall(text.lower()))
 
 
-def default_enabled() -> bool:
-    """Whether the shipped glossary is loaded: ``KB_GLOSSARY_DEFAULT=0`` turns it off."""
-    return os.environ.get("KB_GLOSSARY_DEFAULT", "1").strip().lower() not in ("0", "false", "no", "off")
-
-
 # -- reading one file ------------------------------------------------------
 
 
@@ -307,7 +302,7 @@ def build_into(
     analysing the labels (half a second) only when the concepts changed.
     """
     if include_default is None:
-        include_default = default_enabled()
+        include_default = True
     concepts, problems = load(content_dir, include_default=include_default)
     inputs = _fingerprint(concepts)
     target = Path(generation) / GLOSSARY_FILE

@@ -8,14 +8,14 @@ version in the index (nothing a reader had is lost) and is reported.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.index import FileIndex
 
 from indexer import glossary, history, parallel, segments, storage
-from indexer.document import Document, Problem, doc_id
+from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover, parse
 from indexer.render import render
@@ -55,12 +55,12 @@ class IndexSummary:
         )
 
 
-def prepare(path: Path, content_dir: Path) -> Document:
+def prepare(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Document:
     """Load, render and assign the language of one file (raises DocumentError).
 
     A declared ``lang`` is trusted here; ``kb check`` is where it is verified.
     """
-    return assign_language(render(parse(path, content_dir)), verify=False)
+    return assign_language(render(parse(path, content_dir, types)), verify=False)
 
 
 def _indexed(ix: FileIndex) -> dict[str, tuple[str, str]]:
@@ -78,11 +78,14 @@ def build(
     *,
     full: bool = False,
     progress: Progress | None = None,
+    types: Sequence[str] = DOC_TYPES,
+    workers: int | None = None,
     glossary_default: bool | None = None,
 ) -> IndexSummary:
     """Bring the index in ``index_dir`` up to date with ``content_dir``.
 
-    ``glossary_default`` loads the shipped glossary (None: ``KB_GLOSSARY_DEFAULT``, on unless 0).
+    ``types`` is the ``type`` vocabulary; ``workers`` the processes of a full build (default: one per core);
+    ``glossary_default`` loads the shipped glossary (the ``glossary.default`` setting; None: yes).
     """
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content directory not found: {content_dir}")
@@ -138,17 +141,23 @@ def build(
 
     # A full build of many files: every core prepares and writes a segment of its own.
     # Otherwise one writer here, with a pool preparing documents for it when there are many.
-    processes = parallel.default_workers()
+    processes = workers or parallel.default_workers()
     in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
     writer = ix.writer(limitmb=WRITER_MB, codec=build_codec())
     finished_segments: list = []
     try:
         if in_segments:
             items = segments.write_segments(
-                ix, todo, content_dir, processes=processes, limitmb=WRITER_MB, on_segments=finished_segments.extend
+                ix,
+                todo,
+                content_dir,
+                processes=processes,
+                limitmb=WRITER_MB,
+                on_segments=finished_segments.extend,
+                types=types,
             )
         else:
-            items = parallel.prepare_all(todo, content_dir, processes=processes)
+            items = parallel.prepare_all(todo, content_dir, processes=processes, types=types)
         for item in items:
             ident = doc_id(item.path, content_dir)
             previous = known.get(ident)

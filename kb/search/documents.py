@@ -5,12 +5,11 @@ Functions of an open searcher; the service calls them under its lock.
 
 from __future__ import annotations
 
-import bisect
-
 from whoosh import query as Q
 from whoosh.searching import Searcher
 
 from indexer.analysis import FIELD_LANGUAGES, field_language
+from kb.search.columns import AlignedColumn
 from kb.search.results import decode_stored, family_member, text_of
 
 MAX_LIMIT = 300
@@ -64,7 +63,7 @@ def field_languages(searcher: Searcher) -> list[str]:
 
 
 def ids_in_language(searcher: Searcher, lang: str) -> set[str]:
-    column = searcher.reader().column_reader("id")
+    column = AlignedColumn(searcher.reader(), "id")
     return {text_of(column[n]) for n in searcher.docs_for_query(Q.Term("lang", lang))}
 
 
@@ -73,25 +72,13 @@ HIT_COLUMNS = ("id", "lang", "type", "date", "translation_key")
 
 
 class _Column:
-    """A column as text by document number ('' where a document has none).
-
-    Read per segment: Whoosh's multi-segment column misplaces documents when a
-    segment has no value for the field at all (no dated document in it).
-    """
+    """A column as text by document number ('' where a document has none)."""
 
     def __init__(self, reader, name: str):
-        self._starts: list[int] = []
-        self._parts: list = []
-        for leaf, offset in reader.leaf_readers():
-            self._starts.append(offset)
-            self._parts.append(leaf.column_reader(name) if leaf.has_column(name) else None)
+        self._values = AlignedColumn(reader, name)
 
     def __getitem__(self, docnum: int) -> str:
-        index = bisect.bisect_right(self._starts, docnum) - 1
-        part = self._parts[index] if index >= 0 else None
-        if part is None:
-            return ""
-        value = part[docnum - self._starts[index]]
+        value = self._values[docnum]
         return text_of(value) if value else ""
 
 
@@ -116,3 +103,16 @@ def family(searcher: Searcher, key: str | None) -> list[dict]:
         return []
     members = [family_member(d) for d in searcher.documents(translation_key=key)]
     return sorted(members, key=lambda d: d["lang"])
+
+
+def documents_and_families(searcher: Searcher) -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:
+    """Every (id, lang) in id order, and the translation families, from the index's columns and terms
+    (a sitemap of 50,000 documents should not decompress every stored page)."""
+    reader = searcher.reader()
+    ids, langs = AlignedColumn(reader, "id"), AlignedColumn(reader, "lang")
+    by_number = {n: (text_of(ids[n]), text_of(langs[n] or "")) for n in reader.all_doc_ids()}
+    families = [
+        [by_number[n] for n in searcher.docs_for_query(Q.Term("translation_key", key)) if n in by_number]
+        for key in searcher.lexicon("translation_key")
+    ]
+    return sorted(by_number.values()), families

@@ -12,6 +12,7 @@ import numpy as np
 from whoosh import query as Q
 from whoosh.searching import Searcher
 
+from kb.search.columns import AlignedColumn
 from kb.search.results import text_of
 
 
@@ -70,21 +71,6 @@ def _table(name: str, column) -> tuple[np.ndarray | None, np.ndarray, list[str]]
     return None, np.array(codes, dtype=np.int64), list(values)
 
 
-def _column(reader, name: str) -> list:
-    """A column's value for every document of every segment, in document-number order.
-
-    Whoosh's multi-segment column leaves out a segment that has no value for the
-    field at all (no dated document in it), shifting every later document's value.
-    """
-    values: list = []
-    for leaf, _offset in reader.leaf_readers():
-        if leaf.has_column(name):
-            values.extend(leaf.column_reader(name))
-        else:
-            values.extend([None] * leaf.doc_count_all())
-    return values
-
-
 class FacetCounter:
     """Counts per facet value over a set of documents, from value codes kept per reader.
 
@@ -99,7 +85,9 @@ class FacetCounter:
     def tables(self, searcher: Searcher) -> dict[str, tuple]:
         reader = searcher.reader()
         if self._reader is not reader:
-            self._tables = {name: _table(name, _column(reader, name)) for name in FIELDS if reader.has_column(name)}
+            self._tables = {
+                name: _table(name, AlignedColumn(reader, name)) for name in FIELDS if reader.has_column(name)
+            }
             self._reader = reader
         return self._tables
 

@@ -274,6 +274,11 @@ class SearchService:
         return documents.ids_in_language(self._current(), lang)
 
     @serialized
+    def documents_and_families(self) -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:
+        """Every (id, lang) and the translation families: what the sitemap lists."""
+        return documents.documents_and_families(self._current())
+
+    @serialized
     def family(self, key: str | None) -> list[dict]:
         return documents.family(self._current(), key)
 
