@@ -66,6 +66,10 @@ def fold(text: str) -> str:
 _EXTRA_FOLDS = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
 
 
+#: Languages with a Snowball stemmer, and its name (Slovak borrows Czech's).
+SNOWBALL_LANGUAGES = _SNOWBALL
+
+
 @functools.cache
 def _stemmer(lang: str):
     return snowballstemmer.stemmer(_SNOWBALL[lang])

@@ -10,14 +10,16 @@ look-ups per word. No Flask here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import snowballstemmer
 from whoosh import query as Q
 
 from indexer import glossary as compiled
-from indexer.analysis import fold, word_forms
+from indexer.analysis import SNOWBALL_LANGUAGES, fold, word_forms
 from kb.search.whoosh_internals.matching import BulkOr
 
 #: A glossary alternative's weight against the query's own words: below a direct hit.
@@ -95,7 +97,12 @@ class Glossary:
         return bool(self.concepts)
 
     def match(
-        self, words: list[str], spellings: Mapping[str, tuple[str, ...]] | None = None, *, nested: bool = False
+        self,
+        words: list[str],
+        spellings: Mapping[str, tuple[str, ...]] | None = None,
+        *,
+        nested: bool = False,
+        full: Iterable[str] | None = None,
     ) -> list[Match]:
         """The concepts whose labels the consecutive lower-cased ``words`` hold, longest first.
 
@@ -103,11 +110,14 @@ class Glossary:
         language (so inflected and unaccented words match); ``spellings`` are the accented
         words of the index an unaccented query word stands for. A match inside a longer
         one (``sociální služby`` in ``transformace pobytových sociálních služeb``) is left out,
-        unless ``nested``.
+        unless ``nested``. Languages outside ``full`` (None: every language) compare the
+        words' folded surface and Snowball stems only: their lemma dictionaries (a
+        language the index holds no document in) stay unloaded.
         """
         if not self._first or not words:
             return []
         spellings = spellings or {}
+        full = None if full is None else frozenset(full)
         cache: dict[tuple[int, str], frozenset[str]] = {}
 
         def forms(index: int, lang: str) -> frozenset[str]:
@@ -115,7 +125,8 @@ class Glossary:
             found = cache.get(key)
             if found is None:
                 word = words[index]
-                found = frozenset(word_forms(word, lang)).union(*(word_forms(s, lang) for s in spellings.get(word, ())))
+                analyse = word_forms if full is None or lang in full else light_forms
+                found = frozenset(analyse(word, lang)).union(*(analyse(s, lang) for s in spellings.get(word, ())))
                 cache[key] = found
             return found
 
@@ -167,6 +178,16 @@ class Glossary:
     def _others(self, label: Label) -> tuple[Label, ...]:
         same = [x for x in self.labels[label.concept] if x is not label and x.forms != label.forms]
         return tuple(same[:MAX_LABELS])
+
+
+@functools.lru_cache(maxsize=50_000)
+def light_forms(word: str, lang: str) -> tuple[str, ...]:
+    """A word's folded surface and Snowball stems in ``lang``, without its lemma (no dictionary)."""
+    folded = fold(word)
+    if lang not in SNOWBALL_LANGUAGES:
+        return (folded,)
+    stemmer = snowballstemmer.stemmer(SNOWBALL_LANGUAGES[lang])
+    return tuple(dict.fromkeys([folded, fold(stemmer.stemWord(word)), stemmer.stemWord(folded)]))
 
 
 #: The loose match of an unaccented word: its stem at least this long, an ending of at most this many letters.
@@ -230,7 +251,7 @@ def plan_step(glossary: Glossary, plan, searcher=None) -> None:
     by_text = {clause.text: clause for clause in plan.clauses}
     spans = [(plan.parsed.words, False)] + [(words, True) for words in plan.parsed.phrases]
     for words, whole in spans:
-        for match in glossary.match(words):
+        for match in glossary.match(words, full=plan.langs):
             if whole and (match.start, match.end) != (0, len(words)):
                 continue
             texts = [" ".join(words)] if whole else words[match.start : match.end]
