@@ -14,7 +14,7 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import history, parallel, segments, storage
+from indexer import history, limits, parallel, segments, storage
 from indexer.document import Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover, parse
@@ -105,6 +105,9 @@ def build(
         seen.add(ident)
         previous = known.get(ident)
         try:
+            if path.stat().st_size > limits.MAX_DOC_BYTES.value:
+                todo.append(path)  # refused by parse with its message; not worth reading to hash
+                continue
             data = path.read_bytes()
         except OSError as exc:
             summary.failed += 1
