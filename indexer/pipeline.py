@@ -211,6 +211,7 @@ def _build(content_dir: Path, index_dir: Path, *, full: bool, progress: Progress
             writer.commit(optimize=summary.full)
         else:
             writer.cancel()
+            storage.remove_stray_files(ix)
     except BaseException:
         try:
             writer.cancel()

@@ -172,6 +172,15 @@ def remove_unfinished(index_dir: Path) -> list[str]:
     return removed
 
 
+def remove_stray_files(ix: FileIndex) -> None:
+    """Delete segment files the index's table of contents does not list (call with the build lock held).
+
+    Whoosh does this after a commit; a cancelled writer (an update that changed
+    nothing) and a killed one leave their segment files otherwise.
+    """
+    whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(), ix._segments())
+
+
 def discard_generation(generation: Path) -> None:
     """Remove a generation that was never published (a failed full build)."""
     shutil.rmtree(generation, ignore_errors=True)
