@@ -79,7 +79,7 @@ def index_command(content_dir: Path | None, index_dir: Path | None, full: bool) 
 def warm_up(app) -> None:
     """Open the index and load the lemma dictionaries before the first visitor, not during their request."""
     try:
-        app.extensions["kb_search"].searcher()
+        app.extensions["kb_search"].open()
     except IndexUnavailable:
         pass  # the site shows its maintenance page until an index exists
 
@@ -97,7 +97,7 @@ def warm_up(app) -> None:
 )
 def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int, no_index: bool, watch: bool) -> None:
     """Serve the site; brings the index up to date first."""
-    from kb import create_app
+    from kb.web import create_app
 
     config = load_config(content_dir=content_dir, index_dir=index_dir, preview=watch or None)
     summary = None

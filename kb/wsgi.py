@@ -13,13 +13,13 @@ import os
 
 from indexer.analysis import use_compact_dictionaries
 from indexer.storage import IndexUnavailable
-from kb import create_app
+from kb.web import create_app
 
 logging.basicConfig(level=os.environ.get("KB_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(message)s")
 use_compact_dictionaries()
 app = create_app()
 
 try:  # each worker opens the index and loads its dictionaries before its first request
-    app.extensions["kb_search"].searcher()
+    app.extensions["kb_search"].open()
 except IndexUnavailable:
     logging.getLogger("kb").warning("no usable index yet: pages show the maintenance message until 'kb index' runs")

@@ -20,4 +20,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 # The interface catalogues: .po files are committed, .mo files are built here (and by the app when stale).
-pybabel compile --use-fuzzy -d kb/translations >/dev/null 2>&1 || echo "note: could not compile kb/translations; the interface falls back to English" >&2
+pybabel compile --use-fuzzy -d kb/web/translations >/dev/null 2>&1 || echo "note: could not compile kb/web/translations; the interface falls back to English" >&2

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from indexer import pipeline
-from kb import create_app
 from kb.search import SearchService
+from kb.web import create_app
 
 # Lemma dictionaries in memory, as before indexer.lemmas: no on-disk tables written by the suite
 # (tests/test_lemmas.py checks those in a temporary folder).

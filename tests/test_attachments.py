@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer import pipeline
-from kb import create_app
+from kb.web import create_app
 
 PDF = b"%PDF-1.4\n% test\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16

@@ -2,9 +2,9 @@
 
 import re
 
-from kb import families
 from kb.search import Hit
-from kb.slides import split_slides
+from kb.web import families
+from kb.web.slides import split_slides
 
 TL_HU = "hu/tl-szolgaltatasi-gyuru-forum"
 TL_EN = "en/tl-service-ring-forum"

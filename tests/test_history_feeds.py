@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from indexer import history, pipeline, storage
-from kb import create_app
+from kb.web import create_app
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HU = "A támogatott lakhatás a fogyatékos emberek önálló életét segíti a lakóotthonokban és a közösségben."

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from kb import i18n
+from kb.web import i18n
 
 HU_DOC = "/doc/hu/tl-szolgaltatasi-gyuru-forum"
 

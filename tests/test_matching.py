@@ -10,8 +10,8 @@ from whoosh import query as Q
 from whoosh.query.compound import PreloadedOr
 
 from indexer.schema import build_schema
-from kb.matching import BulkOr
-from kb.ranking import RecencyBM25F
+from kb.search.whoosh_internals.matching import BulkOr
+from kb.search.whoosh_internals.ranking import RecencyBM25F
 
 WORDS = "lakhatás lakhatási támogatott szolgáltatás ülés gyerek család segítség otthon munka".split()
 

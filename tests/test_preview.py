@@ -10,8 +10,8 @@ import time
 import pytest
 
 from indexer import pipeline
-from kb import create_app
 from kb.watch import ContentWatcher
+from kb.web import create_app
 
 HU = "A támogatott lakhatás a fogyatékos emberek önálló életét segíti a lakóotthonokban."
 DEADLINE = 15.0  # generous for a loaded CI machine; a change normally shows in well under a second

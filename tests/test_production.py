@@ -9,7 +9,7 @@ import re
 import pytest
 
 from indexer import analysis
-from kb.http import MAX_QUERY_STRING, unsafe_path
+from kb.web.http import MAX_QUERY_STRING, unsafe_path
 
 PAGES = ["/", "/search?q=t%C3%A1mogatott+lakhat%C3%A1s", "/search?q=", "/no-such-page", "/doc/no/such/doc"]
 

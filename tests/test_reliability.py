@@ -18,7 +18,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from indexer import pipeline, storage
-from kb import create_app
+from kb.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

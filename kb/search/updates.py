@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import threading
 
-from whoosh import query as Q
-
 from indexer import history, storage
-from kb.search import SearchService, decode_stored
+from kb.search.service import SearchService
 
 
 class UpdatesService:
@@ -44,25 +42,29 @@ class UpdatesService:
         return self._load().get(doc.get("path") or f"{doc['id']}.md")
 
     def recent(self, limit: int = 10, lang: str | None = None) -> list[dict]:
-        """The most recently changed documents, newest first, each with its history merged in."""
+        """The most recently changed documents, newest first, each with its history merged in.
+
+        Reads the index only through the search service (its lock), in batches of the
+        next candidates: a new file that failed has history but is not in the index.
+        """
         self._load()
-        searcher = self.search.searcher()
-        allowed: set[str] | None = None
-        if lang:
-            column = searcher.reader().column_reader("id")
-            allowed = {_text(column[n]) for n in searcher.docs_for_query(Q.Term("lang", lang))}
+        allowed = self.search.ids_in_language(lang) if lang else None
         found: list[dict] = []
-        for path, entry in self._order:
-            if len(found) >= limit:
-                break
-            ident = path[: -len(".md")] if path.endswith(".md") else path
+        candidates = ((path[: -len(".md")] if path.endswith(".md") else path, entry) for path, entry in self._order)
+        batch: list[tuple[str, dict]] = []
+        for ident, entry in candidates:
             if allowed is not None and ident not in allowed:
                 continue
-            stored = searcher.document(id=ident)
-            if stored:  # a new file that failed has history but is not in the index
-                found.append({**decode_stored(stored), "history": entry})
-        return found
+            batch.append((ident, entry))
+            if len(batch) >= limit - len(found):
+                found += self._stored(batch)
+                batch = []
+                if len(found) >= limit:
+                    break
+        if batch and len(found) < limit:
+            found += self._stored(batch)
+        return found[:limit]
 
-
-def _text(value: str | bytes) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
+    def _stored(self, batch: list[tuple[str, dict]]) -> list[dict]:
+        docs = self.search.documents_by_id([ident for ident, _ in batch])
+        return [{**docs[ident], "history": entry} for ident, entry in batch if ident in docs]

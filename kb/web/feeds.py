@@ -10,8 +10,8 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 
-from kb.site import service
-from kb.updates import UpdatesService
+from kb.search.updates import UpdatesService
+from kb.web.site import service
 
 bp = Blueprint("feeds", __name__)
 

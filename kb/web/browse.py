@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from kb.facets import BY_SLUG, FACETS, value_label
-from kb.site import service
+from kb.web.facets import BY_SLUG, FACETS, value_label
+from kb.web.site import service
 
 bp = Blueprint("browse", __name__)
 

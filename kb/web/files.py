@@ -12,7 +12,7 @@ import posixpath
 from flask import Blueprint, abort, current_app, send_file
 
 from indexer.links import ATTACHMENT_TYPES, INLINE_TYPES, file_path, file_url
-from kb.site import service
+from kb.web.site import service
 
 bp = Blueprint("files", __name__)
 
@@ -21,7 +21,7 @@ bp = Blueprint("files", __name__)
 def attachment(doc_id: str, name: str):
     doc = service().document(doc_id)
     if doc is None:  # not an attachment URL after all: a document in a folder named "files"
-        from kb.site import document
+        from kb.web.site import document
 
         return document(f"{doc_id}/files/{name}")
     suffix = posixpath.splitext(name)[1].lower()

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, render_template, request
 
 from indexer.storage import IndexUnavailable
-from kb import families
-from kb.facets import FACETS, FILTER_ARGS
-from kb.i18n import reader_languages, ui_language
 from kb.search import SearchService, fill_snippet
-from kb.slides import split_slides
+from kb.web import families
+from kb.web.facets import FACETS, FILTER_ARGS
+from kb.web.i18n import reader_languages, ui_language
+from kb.web.slides import split_slides
 
 bp = Blueprint("site", __name__)
 

@@ -18,7 +18,7 @@ from indexer.document import Problem
 from indexer.load import DocumentError, discover, parse
 from indexer.pipeline import IndexSummary
 from indexer.render import render
-from kb.site import int_arg, service
+from kb.web.site import int_arg, service
 
 bp = Blueprint("preview", __name__)
 

@@ -1,0 +1,13 @@
+"""The search engine, apart from the web: no Flask here.
+
+``SearchService`` owns the index and the lock (``service``); a query is parsed and
+planned once (``plan``), scored by one BM25F and collected by one collector
+(``whoosh_internals``); ``facets``, ``snippets``, ``suggest``, ``documents``,
+``related`` and ``updates`` are the rest of what the pages and the API read.
+"""
+
+from kb.search.results import Hit, SearchResult, decode_stored
+from kb.search.service import SearchService
+from kb.search.snippets import fill_snippet
+
+__all__ = ["SearchService", "SearchResult", "Hit", "decode_stored", "fill_snippet"]

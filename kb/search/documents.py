@@ -1,0 +1,83 @@
+"""Stored documents: one by id, a page of all, the newest, translation families, languages.
+
+Functions of an open searcher; the service calls them under its lock.
+"""
+
+from __future__ import annotations
+
+from whoosh import query as Q
+from whoosh.searching import Searcher
+
+from indexer.analysis import FIELD_LANGUAGES, field_language
+from kb.search.results import decode_stored, family_member, text_of
+
+MAX_LIMIT = 300
+MAX_PAGE = 1000
+
+
+def document(searcher: Searcher, doc_id: str) -> dict | None:
+    stored = searcher.document(id=doc_id)
+    return decode_stored(stored) if stored else None
+
+
+def documents_by_id(searcher: Searcher, ids: list[str]) -> dict[str, dict]:
+    """The stored documents of ``ids`` that exist, decoded."""
+    found = {}
+    for doc_id in ids:
+        stored = searcher.document(id=doc_id)
+        if stored:
+            found[doc_id] = decode_stored(stored)
+    return found
+
+
+def translations(searcher: Searcher, key: str | None, exclude: str | None = None) -> list[dict]:
+    if not key:
+        return []
+    docs = [decode_stored(d) for d in searcher.documents(translation_key=key)]
+    return sorted((d for d in docs if d["id"] != exclude), key=lambda d: d["lang"])
+
+
+def page_of_documents(searcher: Searcher, page: int = 1, limit: int = 50) -> tuple[int, list[dict]]:
+    page = min(max(1, page), MAX_PAGE)
+    limit = min(max(1, limit), MAX_LIMIT)
+    results = searcher.search(Q.Every(), limit=None, sortedby="id")
+    chosen = [decode_stored(hit.fields()) for hit in list(results)[(page - 1) * limit : page * limit]]
+    return len(results), chosen
+
+
+def recent(searcher: Searcher, limit: int = 5) -> list[dict]:
+    results = searcher.search(Q.Every(), limit=limit, sortedby="date", reverse=True)
+    return [decode_stored(hit.fields()) for hit in results]
+
+
+def languages(searcher: Searcher) -> list[str]:
+    """The document languages present in the knowledge base."""
+    return sorted(text_of(lang) for lang in searcher.lexicon("lang"))
+
+
+def field_languages(searcher: Searcher) -> list[str]:
+    """Only the language fields that hold documents are worth querying."""
+    present = {field_language(text_of(lang)) for lang in searcher.lexicon("lang")}
+    return [lang for lang in FIELD_LANGUAGES if lang in present] or [FIELD_LANGUAGES[0]]
+
+
+def ids_in_language(searcher: Searcher, lang: str) -> set[str]:
+    column = searcher.reader().column_reader("id")
+    return {text_of(column[n]) for n in searcher.docs_for_query(Q.Term("lang", lang))}
+
+
+def family_keys(searcher: Searcher, ids: list[str]) -> dict[str, str | None]:
+    """Each document's translation key (None when it has no translations declared)."""
+    keys: dict[str, str | None] = {}
+    for doc_id in ids:
+        stored = searcher.document(id=doc_id)
+        keys[doc_id] = (stored or {}).get("translation_key") or None
+    return keys
+
+
+def family(searcher: Searcher, key: str | None) -> list[dict]:
+    """Every document sharing a translation key, in language order (metadata only, no HTML)."""
+    if not key:
+        return []
+    members = [family_member(d) for d in searcher.documents(translation_key=key)]
+    return sorted(members, key=lambda d: d["lang"])

@@ -1,0 +1,371 @@
+"""From what a person typed to a query plan: built once, executed once.
+
+We do not hand user input to Whoosh's query language: a stray quote or colon would
+be an error or a surprise. The text is split into words and "quoted phrases"
+(:func:`parse`); then each step adds what it knows, in this order:
+
+1. word forms: each word analysed under every searched language's rules (stem,
+   lemma, folded surface), a stop word of any of them dropped;
+2. accented spellings: an unaccented word borrows the accented words of the index
+   that fold to it (``ules`` -> ``ülés``), whose lemmas the bare letters lack;
+3. typos: a word the index holds in none of its forms matches its nearest index
+   words (:mod:`kb.search.typos`; Damerau edits, accents free), and the last word,
+   still being typed, its completions; "Did you mean" spells the nearest word as
+   documents write it;
+4. phrases: the words in order, any inflected form, within one language's field;
+5. glossary: labels of a concept found in the query add the concept's other labels
+   as alternatives of that clause (``kb.search.glossary``; none when it has no match).
+
+The plan is a list of :class:`Clause` (one per word or phrase). The engine counts
+for each document how many clauses it matches and ranks by that coverage first,
+then by BM25F (``whoosh_internals.dense``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from whoosh import query as Q
+from whoosh.query import spans
+
+from indexer.analysis import (
+    ACCENT_SEPARATOR,
+    LEMMA_WEIGHT,
+    WORD_PATTERN,
+    accent_key,
+    fold,
+    is_dictionary_word,
+    query_form_weights,
+)
+from indexer.schema import FIELD_BOOSTS, text_field
+from kb.search import typos
+from kb.search.whoosh_internals.matching import BulkOr
+
+MAX_QUERY_CHARS = 500
+EXACT_BOOST = 0.5
+EXACT_PHRASE_BOOST = 2.0
+MAX_WORDS = 32
+MAX_PHRASES = 4
+#: How much a near spelling counts against the word itself, by edit distance; completions of the last word.
+TYPO_BOOST = {1: 0.5, 2: 0.25}
+PREFIX_BOOST = 0.4
+TYPO_CANDIDATES = 4
+COMPLETIONS = 6
+MIN_PREFIX = 3
+
+_PHRASE = re.compile(r'"([^"]+)"')
+
+
+@dataclass
+class ParsedQuery:
+    """The words and phrases of a query, cleaned and bounded."""
+
+    text: str
+    words: list[str] = field(default_factory=list)
+    phrases: list[list[str]] = field(default_factory=list)
+    open_last: bool = False  # the last word may still be being typed (no space or quote after it)
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.phrases
+
+    def all_words(self) -> list[str]:
+        return self.words + [w for p in self.phrases for w in p]
+
+
+@dataclass
+class Alternative:
+    """Another way to match a clause (a glossary concept's label in another language)."""
+
+    query: Q.Query
+    concept: str
+    label: str  # the label this query looks for, as the glossary writes it
+    query_label: str = ""  # the label found in the query
+
+
+@dataclass
+class Clause:
+    """One word or phrase of the query, as the index is searched for it."""
+
+    text: str
+    query: Q.Query | None  # None: nothing in the index can match it directly
+    alternatives: list[Alternative] = field(default_factory=list)
+    typos: list[str] = field(default_factory=list)  # the near spellings it matches instead
+
+
+@dataclass
+class Plan:
+    parsed: ParsedQuery
+    langs: list[str]
+    clauses: list[Clause] = field(default_factory=list)
+    suggestion: str | None = None
+    message: str | None = None
+
+    @property
+    def fuzzy(self) -> bool:
+        return any(c.typos for c in self.clauses)
+
+    def terms(self) -> set[tuple[str, str]]:
+        """Every (field, term) the plan searches: what snippets highlight."""
+        found: set[tuple[str, str]] = set()
+        for clause in self.clauses:
+            for q in [clause.query] + [a.query for a in clause.alternatives]:
+                if q is not None:
+                    found |= {(f, _text(t)) for f, t in q.all_terms()}
+        return found
+
+
+def clean(text: str) -> str:
+    """NFC, no control characters, no combining marks left dangling, bounded length."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text)
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
+
+
+def parse(text: str) -> ParsedQuery:
+    cleaned = clean(text)
+    parsed = ParsedQuery(cleaned)
+    for match in _PHRASE.finditer(cleaned):
+        words = WORD_PATTERN.findall(match.group(1))
+        if len(words) > 1:
+            parsed.phrases.append([w.lower() for w in words])
+        elif words:
+            parsed.words.append(words[0].lower())
+    rest = _PHRASE.sub(" ", cleaned)
+    rest_words = [w.lower() for w in WORD_PATTERN.findall(rest)]
+    parsed.words.extend(rest_words)
+    # Bound the work a single request can cause.
+    parsed.words = list(dict.fromkeys(parsed.words))[:MAX_WORDS]
+    parsed.phrases = parsed.phrases[:MAX_PHRASES]
+    raw = (text or "").rstrip("\r\n")
+    parsed.open_last = bool(rest_words) and bool(raw) and raw[-1].isalnum() and parsed.words[-1] == rest_words[-1]
+    return parsed
+
+
+#: The glossary step: (plan, searcher) -> None, adding alternatives to the plan's clauses.
+GlossaryStep = Callable[["Plan", object], None]
+
+
+def build_plan(
+    searcher,
+    parsed: ParsedQuery,
+    langs: list[str],
+    vocabularies: Callable[[], list[typos.Vocabulary]],
+    glossary: GlossaryStep | None = None,
+) -> Plan:
+    """Every step of the plan (see the module's docstring), in order, for a parsed query."""
+    plan = Plan(parsed, langs)
+    if parsed.empty:
+        return plan
+    reader = searcher.reader()
+    spellings = accented_spellings(reader, parsed.all_words())
+    suggestion, changed = [], False
+    for position, word in enumerate(parsed.words):
+        q = word_query(word, langs, spellings.get(word, ()))
+        if q is None:  # a stop word
+            suggestion.append(word)
+            continue
+        clause = Clause(word, q)
+        if word not in spellings and not _known(searcher, word, langs):
+            last = parsed.open_last and position == len(parsed.words) - 1
+            near, clause.typos, spelled = _near_words(searcher, word, langs, vocabularies, last)
+            if near is not None:  # else the word's own forms (its stems) are all there is to go on
+                clause.query = near
+            if spelled and spelled != word:
+                suggestion.append(spelled)
+                changed = True
+                plan.clauses.append(clause)
+                continue
+        plan.clauses.append(clause)
+        suggestion.append(word)
+    for words in parsed.phrases:
+        q = phrase_query(words, langs, spellings)
+        if q is not None:
+            plan.clauses.append(Clause(" ".join(words), q))
+    if glossary is not None:
+        glossary(plan, searcher)
+    if changed:
+        plan.suggestion = " ".join(suggestion + [f'"{" ".join(p)}"' for p in parsed.phrases])
+    if not plan.clauses:
+        plan.message = "Only very common words in that query: add a more specific word."
+    return plan
+
+
+def required_coverage(clauses: int, best: int) -> int:
+    """How many clauses a document must match: every one for one or two; for longer
+    queries and questions two thirds, so a question's stray word does not empty the
+    page; never more than the best document has (then the page says no document has all)."""
+    if clauses <= 2:
+        wanted = clauses
+    else:
+        wanted = max(2, clauses - clauses // 3)
+    return max(1, min(wanted, best))
+
+
+def word_query(word: str, langs: list[str], spellings: tuple[str, ...] = (), boost: float = 1.0) -> Q.Query | None:
+    """Any form of ``word`` in any of ``langs``' fields, or an exact match; None for a stop word.
+
+    The forms of every language are tried in every field: a Hungarian query
+    ``Kecskeméten`` should find the English text that says ``Kecskemét``.
+    ``spellings`` are the accented words of the index an unaccented word folds
+    from (``ules`` -> ``ülés``): their lemmas are what an unaccented query lacks.
+    """
+    forms = all_forms(word, langs, spellings)
+    if not forms:
+        return None
+    alternatives: list[Q.Query] = [
+        Q.Term(text_field(kind, lang), form, boost=weight * boost)
+        for lang in langs
+        for kind in FIELD_BOOSTS
+        for form, weight in forms.items()
+    ]
+    # An exact, accented match earns a little more (the typed word, or the spellings it stands for).
+    alternatives += [
+        Q.Term("words", accent_key(spelled), boost=EXACT_BOOST * boost)
+        for spelled in (word, *spellings)
+        if fold(spelled) != spelled
+    ]
+    return BulkOr(alternatives)
+
+
+def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> dict[str, float]:
+    """The union of the word's weighted query forms under each language's rules (empty for a stop word)."""
+    per_lang = [query_form_weights(word, lang) for lang in langs]
+    if any(not forms for forms in per_lang):
+        return {}  # a stop word in one of the languages searched is noise in all of them
+    if spellings:
+        # The accented spellings know the word better than the unaccented letters do:
+        # stemming or lemmatizing "bejelentes" guesses wrong, "bejelentés" does not.
+        per_lang = [{fold(word): 1.0}]
+        per_lang += [query_form_weights(spelling, lang) for spelling in spellings for lang in langs]
+    merged: dict[str, float] = {}
+    for forms in per_lang:
+        for form, weight in forms.items():
+            merged[form] = max(merged.get(form, 0.0), weight)
+    return merged
+
+
+def _known(searcher, word: str, langs: list[str]) -> bool:
+    """Whether documents hold the word as typed (folded), or it is a dictionary word whose
+    lemma they hold; else it is likely a typo.
+
+    Guessed forms do not count: Snowball cuts a mistyped word to a real stem (``szerent``
+    -> ``szer``) and simplemma's rules guess a lemma for any word, either of which would
+    match unrelated documents instead of the near spelling (``szerint``).
+    """
+    folded = fold(word)
+    if searcher.doc_frequency("words", folded):
+        return True
+    for lang in langs:
+        if not is_dictionary_word(word, lang):
+            continue
+        for form, weight in query_form_weights(word, lang).items():
+            if weight >= LEMMA_WEIGHT and form != folded:
+                if any(searcher.doc_frequency(text_field(kind, lang), form) for kind in FIELD_BOOSTS):
+                    return True
+    return False
+
+
+def _near_words(searcher, word: str, langs: list[str], vocabularies, last: bool):
+    """(query, near words, the nearest spelled as documents write it) for a word the index lacks.
+
+    Only the nearest candidates are kept (none two edits away when one is one edit away).
+    """
+    near = typos.candidates(vocabularies(), word, limit=TYPO_CANDIDATES)
+    near = [c for c in near if c.distance == near[0].distance]
+    spellings = {c.word: (c.spelled,) for c in near if c.spelled != c.word}
+    weighted = {c.word: TYPO_BOOST.get(c.distance, 0.2) for c in near}
+    if last and len(word) >= MIN_PREFIX:
+        reader = searcher.reader()
+        found = [w for w in completions(reader, fold(word), COMPLETIONS) if w not in weighted]
+        spellings.update(accented_spellings(reader, found))
+        weighted.update((w, PREFIX_BOOST) for w in found)
+    parts = [word_query(w, langs, spellings.get(w, ()), boost=b) for w, b in weighted.items()]
+    parts = [p for p in parts if p is not None]
+    query = BulkOr([t for p in parts for t in p.subqueries]) if parts else None
+    spelled = near[0].spelled if near else None
+    return query, list(weighted), spelled
+
+
+def completions(reader, prefix: str, limit: int, keep_prefix: bool = False) -> list[str]:
+    """The most frequent folded index words that start with ``prefix`` (itself too when ``keep_prefix``)."""
+    found = [
+        _text(t)
+        for t in itertools.islice(reader.expand_prefix("words", prefix), 2000)
+        if ACCENT_SEPARATOR not in _text(t) and (keep_prefix or _text(t) != prefix)
+    ]
+    found.sort(key=lambda w: -reader.doc_frequency("words", w))
+    return found[:limit]
+
+
+class _SpanOr(spans.SpanOr):
+    """Whoosh's SpanOr cannot estimate its size, which a SpanNear inside an And needs."""
+
+    def estimate_size(self, ixreader) -> int:
+        return self.q.estimate_size(ixreader)
+
+
+def phrase_query(words: list[str], langs: list[str], spellings: dict[str, tuple[str, ...]]) -> Q.Query | None:
+    """The words in order: exactly as typed (accents aside), or each in any of its forms.
+
+    The ``words`` field holds every word at its position, stop words included, so
+    the exact phrase is matched there and ranks first. In a language's fields stop
+    words hold no position (the indexer renumbers the words around them), so the
+    phrase's other words, in any inflected form, stand next to each other there:
+    ``"nem volt vége"`` is ``vége`` in the Hungarian fields.
+    """
+    per_field: list[Q.Query] = [Q.Phrase("words", [fold(w) for w in words], boost=EXACT_PHRASE_BOOST)]
+    for lang in langs:
+        kept = [forms for forms in (list(_phrase_forms(w, lang, spellings.get(w, ()))) for w in words) if forms]
+        if not kept:
+            continue
+        for kind in FIELD_BOOSTS:
+            fieldname = text_field(kind, lang)
+            if len(kept) == 1:
+                per_field.append(BulkOr([Q.Term(fieldname, f) for f in kept[0]]))
+                continue
+            parts = [_SpanOr([Q.Term(fieldname, f) for f in alts]) for alts in kept]
+            per_field.append(spans.SpanNear2(parts, slop=1, ordered=True))
+    return Q.Or(per_field)
+
+
+def _phrase_forms(word: str, lang: str, spellings: tuple[str, ...]) -> dict[str, float]:
+    """A phrase word's forms in one language (empty for that language's stop words)."""
+    forms = dict(query_form_weights(word, lang))
+    if forms:
+        for spelling in spellings:
+            forms.update(query_form_weights(spelling, lang))
+    return forms
+
+
+def word_forms_by_field(word: str, langs: list[str]) -> list[tuple[str, str]]:
+    """Every (field, term) a word could match: to tell a known word from a misspelling."""
+    forms = all_forms(word, langs) or [word]
+    return [("words", fold(word))] + [
+        (text_field(kind, lang), f) for lang in langs for kind in FIELD_BOOSTS for f in forms
+    ]
+
+
+def accented_spellings(reader, words: list[str]) -> dict[str, tuple[str, ...]]:
+    """For each unaccented word, the most frequent accented words of the index that fold to it."""
+    found: dict[str, tuple[str, ...]] = {}
+    for word in words:
+        if fold(word) != word or not word.isalpha():
+            continue
+        prefix = word + ACCENT_SEPARATOR
+        keys = list(itertools.islice(reader.expand_prefix("words", prefix), 20))
+        if keys:
+            keys.sort(key=lambda k: -reader.doc_frequency("words", k))
+            found[word] = tuple(_text(k)[len(prefix) :] for k in keys[:3])
+    return found
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+__all__ = ["Plan", "Clause", "Alternative", "ParsedQuery", "build_plan", "parse", "clean"]

@@ -1,0 +1,312 @@
+"""The search service: owns the index's lifecycle and the one lock through which a searcher is reached.
+
+One searcher is kept open and reused; it is refreshed when the index gets a new
+commit or a new generation, so a running site sees ``kb index`` without a restart
+and never pays for opening the index per request. Every public method runs under
+the lock (Whoosh readers share seek-and-read file objects: two threads using one
+searcher at once can read each other's bytes); the work itself is in the modules
+beside this one, as functions of a searcher.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+
+from indexer import storage
+from indexer.analysis import FIELD_LANGUAGES, field_language, warm_up
+from kb.search import documents, related, suggest, typos
+from kb.search import plan as plans
+from kb.search.facets import FIELDS, FacetCounter, filter_query
+from kb.search.results import Hit, SearchResult, Via, decode_stored, doc_url, split_tags, text_of
+from kb.search.snippets import fill_snippet
+from kb.search.whoosh_internals import dense
+from kb.search.whoosh_internals.ranking import RecencyBM25F
+from kb.search.whoosh_internals.searcher import bound_idf_cache
+
+MAX_LIMIT = documents.MAX_LIMIT  # hits one search returns: the results page groups up to this many
+MAX_PAGE = documents.MAX_PAGE
+
+
+def serialized(method):
+    """Run a public method under the service's lock; a damaged index becomes IndexUnavailable."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            try:
+                return method(self, *args, **kwargs)
+            except storage.IndexUnavailable:
+                raise
+            except Exception:
+                self._drop()
+                self.check()  # a damaged index becomes IndexUnavailable (503), a bug stays a 500
+                raise
+
+    return locked
+
+
+class SearchService:
+    """Search over the index in ``index_dir``; safe to share between threads (one at a time)."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._lock = threading.RLock()
+        self._generation: Path | None = None
+        self._ix: FileIndex | None = None
+        self._searcher: Searcher | None = None
+        self._langs: list[str] = list(FIELD_LANGUAGES)
+        self._facets = FacetCounter()
+        self._postings = dense.PostingsCache()
+        self._typo_index: dict[str, typos.Vocabulary] = {}
+
+    # -- index lifecycle -------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[Searcher]:
+        """The current searcher, held under the lock for the ``with`` block (raises IndexUnavailable)."""
+        with self._lock:
+            yield self._current()
+
+    def open(self) -> None:
+        """Open the index and load what the first search needs (before the first visitor)."""
+        with self._lock:
+            self._current()
+            self._vocabularies()
+
+    def _current(self) -> Searcher:
+        """The shared searcher, replaced when the index changed. Call with the lock held.
+
+        A replaced searcher is not closed here: a reader may still hold it; it closes
+        its files when the last of them lets go of it.
+        """
+        generation = storage.current_generation(self.index_dir)
+        if generation is None:
+            self._drop()
+            raise storage.IndexUnavailable(f"no index in {self.index_dir}: run 'kb index' to build it")
+        if self._searcher is None or generation != self._generation:
+            self._drop()
+            self._ix = storage.open_index(self.index_dir)
+            self._generation = generation
+            self._open_searcher()
+            warm_up(self._langs)
+        elif self._ix.latest_generation() != self._searcher.reader().generation():
+            self._open_searcher()
+        bound_idf_cache(self._searcher)
+        return self._searcher
+
+    def _open_searcher(self) -> None:
+        try:
+            self._searcher = self._ix.searcher(weighting=RecencyBM25F())
+            self._postings = dense.PostingsCache()  # BM25 statistics change with the index
+        except Exception as exc:  # damaged segment files
+            self._drop()
+            raise storage.IndexUnavailable(
+                f"the index in {self.index_dir} cannot be read ({exc}): run 'kb index --full'"
+            ) from None
+        self._langs = documents.field_languages(self._searcher)
+
+    def _drop(self) -> None:
+        self._searcher = None
+        self._ix = None
+        self._generation = None
+
+    def check(self) -> None:
+        """Open the index afresh and read a little of every segment (raises IndexUnavailable)."""
+        try:
+            storage.verify(storage.open_index(self.index_dir))
+        except storage.IndexUnavailable:
+            self.close()  # pages show the maintenance message too, not what open files still hold
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._drop()
+
+    @serialized
+    def stats(self) -> dict:
+        searcher = self._current()
+        langs = {text_of(lang): searcher.doc_frequency("lang", lang) for lang in searcher.lexicon("lang")}
+        return {
+            "documents": searcher.doc_count(),
+            "languages": langs,
+            "generation": self._generation.name if self._generation else None,
+            "segments": len(searcher.ixreader.leaf_readers()),
+        }
+
+    # -- search ----------------------------------------------------------
+
+    @serialized
+    def search(
+        self,
+        text: str,
+        *,
+        lang: str | None = None,
+        type: str | None = None,
+        tag: str | None = None,
+        year: str | None = None,
+        page: int = 1,
+        limit: int = 10,
+        organisation: str | None = None,
+        region: str | None = None,
+        snippets: bool = True,
+    ) -> SearchResult:
+        started = time.perf_counter()
+        page = min(max(1, page), MAX_PAGE)
+        limit = min(max(1, limit), MAX_LIMIT)
+        parsed = plans.parse(text)
+        result = SearchResult(query=parsed.text, page=page, limit=limit)
+        searcher = self._current()
+        langs = [field_language(lang)] if lang else self._langs
+        filters = {"lang": lang, "type": type, "tag": tag, "year": year, "organisation": organisation, "region": region}
+        filter_q = filter_query(filters)
+        if parsed.empty and filter_q is None:
+            result.message = "Type a word to search." if not parsed.text else "Nothing searchable in that query."
+            return result
+
+        plan = plans.build_plan(searcher, parsed, langs, self._vocabularies, glossary=self._glossary_step())
+        if plan.message:
+            result.message = plan.message
+            return result
+        result.fuzzy = plan.fuzzy
+        result.suggestion = plan.suggestion
+        allow = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
+        clauses = [dense.ClauseQueries(c.query, [a.query for a in c.alternatives]) for c in plan.clauses]
+        found = dense.collect(
+            searcher, clauses, page * limit, allow=allow, cache=self._postings, required=plans.required_coverage
+        )
+        result.relaxed = bool(clauses) and found.best < len(clauses) and found.best > 0
+        result.total = len(found.results)
+        result.facets = self._facets.count(searcher, found.results.matched_docnums)
+        terms = plan.terms()
+        offset = (page - 1) * limit
+        for hit in list(found.results)[offset : offset + limit]:
+            result.hits.append(_hit(hit, terms, _via(plan, found.via.get(hit.docnum, []))))
+        if snippets:
+            for hit in result.hits:
+                fill_snippet(hit)
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def _glossary_step(self):
+        """The plan's glossary step for this index (None: no glossary)."""
+        return None
+
+    def _vocabularies(self) -> list[typos.Vocabulary]:
+        """Each segment's typo index, built once per segment (an incremental build adds a small one)."""
+        searcher = self._searcher
+        found = []
+        present = set()
+        for leaf, _offset in searcher.leaf_searchers():
+            segment = leaf.reader().segment().segment_id()
+            present.add(segment)
+            vocabulary = self._typo_index.get(segment)
+            if vocabulary is None:
+                vocabulary = self._typo_index[segment] = typos.vocabulary_of(leaf.reader())
+            found.append(vocabulary)
+        for gone in set(self._typo_index) - present:
+            del self._typo_index[gone]
+        return found
+
+    @serialized
+    def suggest(self, text: str, limit: int = 8) -> list[dict]:
+        """Completions of the last word typed (frequent index words, accented) and matching titles."""
+        return suggest.complete(self._current(), text, limit)
+
+    # -- documents and browsing -------------------------------------------
+
+    @serialized
+    def document(self, doc_id: str) -> dict | None:
+        return documents.document(self._current(), doc_id)
+
+    @serialized
+    def documents_by_id(self, ids: list[str]) -> dict[str, dict]:
+        return documents.documents_by_id(self._current(), ids)
+
+    @serialized
+    def translations(self, key: str | None, exclude: str | None = None) -> list[dict]:
+        return documents.translations(self._current(), key, exclude)
+
+    @serialized
+    def documents(self, page: int = 1, limit: int = 50) -> tuple[int, list[dict]]:
+        return documents.page_of_documents(self._current(), page, limit)
+
+    @serialized
+    def recent(self, limit: int = 5) -> list[dict]:
+        return documents.recent(self._current(), limit)
+
+    @serialized
+    def languages(self) -> list[str]:
+        return documents.languages(self._current())
+
+    @serialized
+    def ids_in_language(self, lang: str) -> set[str]:
+        return documents.ids_in_language(self._current(), lang)
+
+    @serialized
+    def family_keys(self, ids: list[str]) -> dict[str, str | None]:
+        return documents.family_keys(self._current(), ids)
+
+    @serialized
+    def family(self, key: str | None) -> list[dict]:
+        return documents.family(self._current(), key)
+
+    @serialized
+    def browse_counts(self, fields: tuple[str, ...] = FIELDS) -> dict[str, dict[str, int]]:
+        """How many documents have each value of each facet, most frequent first (years newest first)."""
+        return self._facets.count(self._current(), None, fields)
+
+    @serialized
+    def related(self, doc_id: str, langs: list[str] | None = None, limit: int = 5) -> list[dict]:
+        return related.related(self._current(), doc_id, langs, limit)
+
+
+def _matched_terms(results) -> set[tuple[str, str]]:
+    """The index terms a fuzzy query actually matched, for highlighting."""
+    try:
+        return {(f, text_of(t)) for f, t in results.matched_terms()}
+    except Exception:
+        return set()
+
+
+def _via(plan: plans.Plan, pairs: list[tuple[int, int]]) -> list[Via]:
+    """What a hit found through the glossary was found through (clause, alternative) -> Via."""
+    found = []
+    for clause, alternative in pairs:
+        alt = plan.clauses[clause].alternatives[alternative]
+        found.append(Via(concept=alt.concept, label=alt.label, query_label=alt.query_label))
+    return found
+
+
+def _hit(hit, terms: set, via: list[Via] | None = None) -> Hit:
+    stored = hit.fields()
+    lang = stored.get("lang", "xx")
+    field_lang = field_language(lang)
+    wanted = (f"body_{field_lang}", f"head_{field_lang}")
+    return Hit(
+        id=stored["id"],
+        title=stored.get("title", stored["id"]),
+        lang=lang,
+        type=stored.get("type", ""),
+        date=stored.get("date"),
+        url=doc_url(stored["id"]),
+        snippet="",
+        score=float(hit.score or 0.0),
+        summary=stored.get("summary", ""),
+        tags=split_tags(stored.get("tags", "")),
+        via=via or [],
+        stored=stored,
+        words=frozenset(text_of(text) for fieldname, text in terms if fieldname in wanted),
+    )
+
+
+__all__ = ["SearchService", "SearchResult", "Hit", "decode_stored", "fill_snippet"]
