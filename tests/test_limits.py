@@ -23,9 +23,9 @@ from indexer import deadline, guard, limits, pipeline
 from indexer.document import Document
 from indexer.load import DocumentError, parse
 from indexer.render import render
-from kb import create_app
 from kb.cli import main
 from kb.search import SearchService
+from kb.web import create_app
 
 KB = shutil.which("kb", path=str(Path(sys.executable).parent)) or "kb"
 TIMEOUT = 180  # far above the few seconds these take; only a stalled build reaches it
