@@ -232,8 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(args.warmup)
         pids = workers_of(server.pid)
         before = {pid: worker_state(pid) for pid in pids}
-        warm_count = load.count
-        print(f"warm after {warm_count} requests: {before}", file=sys.stderr, flush=True)
+        print(f"warm after {load.count} requests: {before}", file=sys.stderr, flush=True)
         stop_reindex = threading.Event()
         runs: list[dict] = []
         reindex = threading.Thread(
@@ -242,8 +241,10 @@ def main(argv: list[str] | None = None) -> int:
         reindex.start()
         started = time.monotonic()
         end = started + args.minutes * 60
+        seen = set(pids)
         while time.monotonic() < end and load.count < MAX_REQUESTS:
             time.sleep(5)
+            seen.update(workers_of(server.pid))
         stop_reindex.set()
         reindex.join(timeout=1800)
         time.sleep(2)  # requests after the last swap
@@ -251,8 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         for thread in threads:
             thread.join(timeout=90)
         elapsed = time.monotonic() - started + args.warmup
-        after = {pid: worker_state(pid) for pid in pids}
         survivors = workers_of(server.pid)
+        after = {pid: worker_state(pid) for pid in survivors}
+        seen.update(survivors)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -261,11 +263,12 @@ def main(argv: list[str] | None = None) -> int:
             server.kill()
         log.close()
 
-    print(report(args, load, runs, before, after, survivors, elapsed, warm_count))
+    timeouts = (place / "gunicorn.log").read_text(errors="replace").count("WORKER TIMEOUT")
+    print(report(args, load, runs, before, after, len(seen) - len(pids), timeouts, elapsed))
     return 0
 
 
-def report(args, load: Load, runs, before, after, survivors, elapsed, warm_count) -> str:
+def report(args, load: Load, runs, before, after, replaced: int, timeouts: int, elapsed: float) -> str:
     total = sum(len(v) for v in load.latency.values())
     errors = sum(len(v) for v in load.errors.values())
     lines = [
@@ -285,14 +288,19 @@ def report(args, load: Load, runs, before, after, survivors, elapsed, warm_count
         )
     lines += ["", "| worker | RSS after warm-up MB | RSS at end MB | growth | open files after warm-up | at end |"]
     lines += ["|---|---|---|---|---|---|"]
-    for pid, start in before.items():
-        end = after[pid]
-        growth = (end["rss_mb"] - start["rss_mb"]) / start["rss_mb"] * 100
-        lines.append(
-            f"| {pid} | {start['rss_mb']:.0f} | {end['rss_mb']:.0f} | {growth:+.1f} % | {start['fds']} | {end['fds']} |"
-        )
-    restarted = sorted(set(survivors) ^ set(before))
-    lines += ["", f"Workers replaced during the run: {len(restarted) // 2 if restarted else 0}."]
+    for pid in sorted(set(before) | set(after)):
+        start, end = before.get(pid), after.get(pid)
+        if start and end:
+            growth = (end["rss_mb"] - start["rss_mb"]) / start["rss_mb"] * 100
+            lines.append(
+                f"| {pid} | {start['rss_mb']:.0f} | {end['rss_mb']:.0f} | {growth:+.1f} % "
+                f"| {start['fds']} | {end['fds']} |"
+            )
+        elif start:
+            lines.append(f"| {pid} | {start['rss_mb']:.0f} | (replaced) | | {start['fds']} | |")
+        else:
+            lines.append(f"| {pid} (a replacement) | | {end['rss_mb']:.0f} | | | {end['fds']} |")
+    lines += ["", f"Workers replaced during the run: {replaced} (gunicorn log: {timeouts} WORKER TIMEOUT)."]
     for mode in ("incremental", "full"):
         done = [r for r in runs if r["mode"] == mode]
         if done:
