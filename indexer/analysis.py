@@ -329,11 +329,7 @@ def words_positions(text: str) -> dict[str, list[int]]:
     positions: dict[str, list[int]] = {}
     for pos, token in enumerate(WORD_PATTERN.findall(text)):
         for term in words_terms(token.lower()):
-            found = positions.get(term)
-            if found is None:
-                positions[term] = [pos]
-            else:
-                found.append(pos)
+            positions.setdefault(term, []).append(pos)
     return positions
 
 

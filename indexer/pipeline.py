@@ -13,14 +13,14 @@ line for the editor; readers keep the last complete index.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.index import FileIndex
 
 from indexer import crashpoints, history, limits, parallel, segments, storage
-from indexer.document import Document, Problem, doc_id
+from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover, parse
 from indexer.render import render
@@ -67,12 +67,12 @@ class BuildFailed(Exception):
     """The index could not be written; the message says why and what to do."""
 
 
-def prepare(path: Path, content_dir: Path) -> Document:
+def prepare(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Document:
     """Load, render and assign the language of one file (raises DocumentError).
 
     A declared ``lang`` is trusted here; ``kb check`` is where it is verified.
     """
-    return assign_language(render(parse(path, content_dir)), verify=False)
+    return assign_language(render(parse(path, content_dir, types)), verify=False)
 
 
 def _indexed(ix: FileIndex) -> dict[str, tuple[str, str]]:
@@ -90,14 +90,19 @@ def build(
     *,
     full: bool = False,
     progress: Progress | None = None,
+    types: Sequence[str] = DOC_TYPES,
+    workers: int | None = None,
 ) -> IndexSummary:
-    """Bring the index in ``index_dir`` up to date with ``content_dir``; :class:`BuildFailed` if it cannot."""
+    """Bring the index in ``index_dir`` up to date with ``content_dir``; :class:`BuildFailed` if it cannot.
+
+    ``types`` is the ``type`` vocabulary; ``workers`` the processes of a full build (default: one per core).
+    """
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content directory not found: {content_dir}")
     try:
         with storage.build_lock(index_dir):
             cleaned = storage.remove_unfinished(index_dir)
-            summary = _build(content_dir, index_dir, full=full, progress=progress)
+            summary = _build(content_dir, index_dir, full=full, progress=progress, types=types, workers=workers)
             summary.cleaned = cleaned
             return summary
     except storage.IndexBusy as exc:
@@ -116,7 +121,15 @@ def _reason(exc: BaseException) -> str:
     return lines[-1].strip() if lines else exc.__class__.__name__
 
 
-def _build(content_dir: Path, index_dir: Path, *, full: bool, progress: Progress | None) -> IndexSummary:
+def _build(
+    content_dir: Path,
+    index_dir: Path,
+    *,
+    full: bool,
+    progress: Progress | None,
+    types: Sequence[str],
+    workers: int | None,
+) -> IndexSummary:
     paths = list(discover(content_dir))
     ix = None
     if not full:
@@ -165,17 +178,23 @@ def _build(content_dir: Path, index_dir: Path, *, full: bool, progress: Progress
 
     # A full build of many files: every core prepares and writes a segment of its own.
     # Otherwise one writer here, with a pool preparing documents for it when there are many.
-    processes = parallel.default_workers()
+    processes = workers or parallel.default_workers()
     in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
     writer = ix.writer(limitmb=WRITER_MB, codec=build_codec())
     finished_segments: list = []
     try:
         if in_segments:
             items = segments.write_segments(
-                ix, todo, content_dir, processes=processes, limitmb=WRITER_MB, on_segments=finished_segments.extend
+                ix,
+                todo,
+                content_dir,
+                processes=processes,
+                limitmb=WRITER_MB,
+                on_segments=finished_segments.extend,
+                types=types,
             )
         else:
-            items = parallel.prepare_all(todo, content_dir, processes=processes)
+            items = parallel.prepare_all(todo, content_dir, processes=processes, types=types)
         for item in items:
             ident = doc_id(item.path, content_dir)
             previous = known.get(ident)

@@ -80,7 +80,9 @@ def build_schema() -> Schema:
         "year": ID(stored=True, sortable=True),
         "date_ordinal": NUMERIC(stored=False, sortable=True),
         "tags": KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, sortable=True),
-        "translation_key": ID(stored=True),
+        "translation_key": ID(
+            stored=True, sortable=True
+        ),  # a column: results group into families without loading documents
         "organisation": ID(stored=True, sortable=True),
         "region": ID(stored=True, sortable=True),
         "summary": STORED(),

@@ -146,11 +146,9 @@ def test_any_request_is_never_a_5xx(small_client, text, page, limit):
 
 
 def test_snippets_can_wait_until_a_hit_is_shown(svc):
-    """The results page fetches many hits to group them; snippets are made only for those shown."""
-    from kb.search import fill_snippet
-
+    """The results page fetches many hits to group them; documents are read and snippets made only for those shown."""
     hit = svc.search("sociální služby", snippets=False).hits[0]
-    assert hit.snippet == "" and hit.url == "/doc/cs/kraj"
-    fill_snippet(hit)
-    assert hit.url == "/doc/cs/kraj#slide-2" and "<mark>Sociální</mark>" in hit.snippet
-    assert fill_snippet(hit).snippet == hit.snippet  # once only
+    assert hit.snippet == "" and hit.url == "/doc/cs/kraj" and not hit.complete and hit.title == "cs/kraj"
+    svc.complete([hit])
+    assert hit.url == "/doc/cs/kraj#slide-2" and "<mark>Sociální</mark>" in hit.snippet and hit.title == "Kraj"
+    assert svc.complete([hit])[0].snippet == hit.snippet  # once only

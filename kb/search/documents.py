@@ -9,6 +9,7 @@ from whoosh import query as Q
 from whoosh.searching import Searcher
 
 from indexer.analysis import FIELD_LANGUAGES, field_language
+from kb.search.columns import AlignedColumn
 from kb.search.results import decode_stored, family_member, text_of
 
 MAX_LIMIT = 300
@@ -62,17 +63,38 @@ def field_languages(searcher: Searcher) -> list[str]:
 
 
 def ids_in_language(searcher: Searcher, lang: str) -> set[str]:
-    column = searcher.reader().column_reader("id")
+    column = AlignedColumn(searcher.reader(), "id")
     return {text_of(column[n]) for n in searcher.docs_for_query(Q.Term("lang", lang))}
 
 
-def family_keys(searcher: Searcher, ids: list[str]) -> dict[str, str | None]:
-    """Each document's translation key (None when it has no translations declared)."""
-    keys: dict[str, str | None] = {}
-    for doc_id in ids:
-        stored = searcher.document(id=doc_id)
-        keys[doc_id] = (stored or {}).get("translation_key") or None
-    return keys
+#: The stored fields kept as columns that a hit is made of before its document is read.
+HIT_COLUMNS = ("id", "lang", "type", "date", "translation_key")
+
+
+class _Column:
+    """A column as text by document number ('' where a document has none)."""
+
+    def __init__(self, reader, name: str):
+        self._values = AlignedColumn(reader, name)
+
+    def __getitem__(self, docnum: int) -> str:
+        value = self._values[docnum]
+        return text_of(value) if value else ""
+
+
+class HitColumns:
+    """The hit columns of a searcher's reader, opened once per reader."""
+
+    def __init__(self) -> None:
+        self._reader = None
+        self._columns: dict[str, _Column] = {}
+
+    def get(self, searcher: Searcher) -> dict[str, _Column]:
+        reader = searcher.reader()
+        if reader is not self._reader:
+            self._columns = {name: _Column(reader, name) for name in HIT_COLUMNS}
+            self._reader = reader
+        return self._columns
 
 
 def family(searcher: Searcher, key: str | None) -> list[dict]:

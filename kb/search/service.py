@@ -64,6 +64,7 @@ class SearchService:
         self._searcher: Searcher | None = None
         self._langs: list[str] = list(FIELD_LANGUAGES)
         self._facets = FacetCounter()
+        self._columns = documents.HitColumns()
         self._postings = dense.PostingsCache()
         self._typo_index: dict[str, typos.Vocabulary] = {}
 
@@ -189,13 +190,30 @@ class SearchService:
         result.facets = self._facets.count(searcher, found.results.matched_docnums)
         terms = plan.terms()
         offset = (page - 1) * limit
-        for hit in list(found.results)[offset : offset + limit]:
-            result.hits.append(_hit(hit, terms, _via(plan, found.via.get(hit.docnum, []))))
+        columns = self._columns.get(searcher)
+        for score, docnum in found.results.top_n[offset : offset + limit]:
+            via = _via(plan, found.via.get(docnum, []))
+            result.hits.append(_light_hit(columns, score, docnum, terms, via))
         if snippets:
-            for hit in result.hits:
-                fill_snippet(hit)
+            self._complete(searcher, result.hits)
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
+
+    @serialized
+    def complete(self, hits: list[Hit]) -> list[Hit]:
+        """Fill in what a page shows of each hit (title, summary, tags, snippet and deep link).
+
+        A results page asks for a few hundred hits to group translations but shows ten:
+        only those are read from the stored documents, here, under the lock.
+        """
+        self._complete(self._current(), hits)
+        return hits
+
+    def _complete(self, searcher: Searcher, hits: list[Hit]) -> None:
+        for hit in hits:
+            if not hit.complete:
+                _fill_stored(hit, searcher.stored_fields(hit.docnum))
+                fill_snippet(hit)
 
     def _glossary_step(self):
         """The plan's glossary step for this index (None: no glossary)."""
@@ -253,10 +271,6 @@ class SearchService:
         return documents.ids_in_language(self._current(), lang)
 
     @serialized
-    def family_keys(self, ids: list[str]) -> dict[str, str | None]:
-        return documents.family_keys(self._current(), ids)
-
-    @serialized
     def family(self, key: str | None) -> list[dict]:
         return documents.family(self._current(), key)
 
@@ -287,26 +301,34 @@ def _via(plan: plans.Plan, pairs: list[tuple[int, int]]) -> list[Via]:
     return found
 
 
-def _hit(hit, terms: set, via: list[Via] | None = None) -> Hit:
-    stored = hit.fields()
-    lang = stored.get("lang", "xx")
+def _light_hit(columns: dict, score: float, docnum: int, terms: set, via: list[Via]) -> Hit:
+    """A hit from the index's columns alone (no stored document read): enough to rank and group."""
+    lang = columns["lang"][docnum] or "xx"
     field_lang = field_language(lang)
     wanted = (f"body_{field_lang}", f"head_{field_lang}")
+    doc_id = columns["id"][docnum]
     return Hit(
-        id=stored["id"],
-        title=stored.get("title", stored["id"]),
+        id=doc_id,
+        title=doc_id,
         lang=lang,
-        type=stored.get("type", ""),
-        date=stored.get("date"),
-        url=doc_url(stored["id"]),
+        type=columns["type"][docnum],
+        date=columns["date"][docnum] or None,
+        url=doc_url(doc_id),
         snippet="",
-        score=float(hit.score or 0.0),
-        summary=stored.get("summary", ""),
-        tags=split_tags(stored.get("tags", "")),
-        via=via or [],
-        stored=stored,
+        score=float(score or 0.0),
+        via=via,
+        translation_key=columns["translation_key"][docnum] or None,
+        docnum=docnum,
         words=frozenset(text_of(text) for fieldname, text in terms if fieldname in wanted),
     )
 
 
-__all__ = ["SearchService", "SearchResult", "Hit", "decode_stored", "fill_snippet"]
+def _fill_stored(hit: Hit, stored: dict) -> None:
+    hit.title = stored.get("title", hit.id)
+    hit.summary = stored.get("summary", "")
+    hit.tags = split_tags(stored.get("tags", ""))
+    hit.stored = stored
+    hit.complete = True
+
+
+__all__ = ["SearchService", "SearchResult", "Hit", "decode_stored"]

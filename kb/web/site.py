@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, render_template, request
 
 from indexer.storage import IndexUnavailable
-from kb.search import SearchService, fill_snippet
+from kb.search import SearchService
 from kb.web import families
-from kb.web.facets import FACETS, FILTER_ARGS
+from kb.web.facets import BY_SLUG, FILTER_ARGS
 from kb.web.i18n import reader_languages, ui_language
 from kb.web.slides import split_slides
 
@@ -31,6 +31,11 @@ def int_arg(name: str, default: int) -> int:
         return int(request.args.get(name, default))
     except (TypeError, ValueError):
         return default
+
+
+def query_arg() -> str:
+    """The search text, cut to ``search.max_query_chars``."""
+    return request.args.get("q", "")[: current_app.config["KB"].max_query_chars]
 
 
 @dataclass
@@ -71,20 +76,19 @@ def home():
 @bp.route("/search")
 def search():
     started = time.perf_counter()
-    q = request.args.get("q", "")
+    q = query_arg()
     filters = {name: request.args.get(name) or None for name in FILTER_ARGS}
     svc = service()
     # One search for the whole grouping window; snippets only for the entries shown.
     result = svc.search(q, page=1, limit=GROUP_WINDOW, snippets=False, **filters)
     hits = result.hits
     langs = reader_languages()
-    entries = families.group(hits, svc.family_keys([h.id for h in hits]), langs)
+    entries = families.group(hits, {h.id: h.translation_key for h in hits}, langs)
     limit = min(max(1, int_arg("limit", PAGE_SIZE)), 50)
     pager = Pager(page=1, limit=limit, total=len(entries))
     pager.page = min(max(1, int_arg("page", 1)), pager.pages)
     shown = entries[pager.start : pager.start + limit]
-    for entry in shown:
-        fill_snippet(entry.primary)
+    svc.complete([entry.primary for entry in shown])
     families.add_translations(shown, svc.family, langs)
     took_ms = (time.perf_counter() - started) * 1000
     return render_template(
@@ -94,7 +98,7 @@ def search():
         entries=shown,
         pager=pager,
         took_ms=took_ms,
-        facets=[f for f in FACETS if result.facets.get(f.field)],
+        facets=[BY_SLUG[slug] for slug in current_app.config["KB"].facets if result.facets.get(BY_SLUG[slug].field)],
     )
 
 
