@@ -103,3 +103,16 @@ def family(searcher: Searcher, key: str | None) -> list[dict]:
         return []
     members = [family_member(d) for d in searcher.documents(translation_key=key)]
     return sorted(members, key=lambda d: d["lang"])
+
+
+def documents_and_families(searcher: Searcher) -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:
+    """Every (id, lang) in id order, and the translation families, from the index's columns and terms
+    (a sitemap of 50,000 documents should not decompress every stored page)."""
+    reader = searcher.reader()
+    ids, langs = AlignedColumn(reader, "id"), AlignedColumn(reader, "lang")
+    by_number = {n: (text_of(ids[n]), text_of(langs[n] or "")) for n in reader.all_doc_ids()}
+    families = [
+        [by_number[n] for n in searcher.docs_for_query(Q.Term("translation_key", key)) if n in by_number]
+        for key in searcher.lexicon("translation_key")
+    ]
+    return sorted(by_number.values()), families
