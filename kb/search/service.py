@@ -241,7 +241,7 @@ class SearchService:
     @serialized
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         """Completions of the last word typed (frequent index words, accented) and matching titles."""
-        return suggest.complete(self._current(), text, limit)
+        return suggest.complete(self._current(), self._vocabularies(), text, limit)
 
     # -- documents and browsing -------------------------------------------
 
