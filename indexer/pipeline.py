@@ -160,9 +160,14 @@ def _build(
 
     # The glossary first: documents are tagged with the concepts they hold while they are
     # indexed, and a changed glossary means every document is tagged again.
-    glossary_changed, summary.glossary_problems = glossary.build_into(
-        generation, content_dir, include_default=glossary_default
-    )
+    try:
+        glossary_changed, summary.glossary_problems = glossary.build_into(
+            generation, content_dir, include_default=glossary_default
+        )
+    except BaseException:
+        if summary.full:  # never published: readers still have the previous generation
+            storage.discard_generation(generation)
+        raise
     glossary.activate(glossary.read_compiled(generation))
     retag = glossary_changed and not summary.full
 
