@@ -14,7 +14,7 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import history, parallel, segments, storage
+from indexer import catalogue, history, parallel, segments, storage
 from indexer.document import Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover, parse
@@ -127,8 +127,11 @@ def build(
     # Otherwise one writer here, with a pool preparing documents for it when there are many.
     processes = parallel.default_workers()
     in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
+    catalogue_current = not summary.full and catalogue.is_current(generation, ix)
     writer = ix.writer(limitmb=WRITER_MB, codec=build_codec())
     finished_segments: list = []
+    rows: dict[str, tuple] = {}  # catalogue rows of the documents written now
+    removed: list[str] = []
     try:
         if in_segments:
             items = segments.write_segments(
@@ -146,6 +149,7 @@ def build(
                     languages[ident] = previous[1]
             else:
                 summary.warnings.extend(item.warnings)
+                rows[ident] = item.row
                 if item.indexed:
                     summary.added += 1
                 elif previous:
@@ -160,6 +164,7 @@ def build(
                 progress(done, len(paths))
         for ident in known.keys() - seen:
             writer.delete_by_term("id", ident)
+            removed.append(ident)
             summary.removed += 1
         summary.per_language = Counter(languages.values())
         changed = summary.added or summary.updated or summary.removed
@@ -174,6 +179,17 @@ def build(
         if summary.full:  # never published: readers still have the previous generation
             storage.discard_generation(generation)
         raise
+    try:
+        if summary.full:
+            catalogue.write_full(generation, ix, rows.values())
+        elif not catalogue_current:
+            catalogue.rebuild(generation, ix)  # missing or behind the index: written again
+        elif changed:
+            catalogue.update(generation, ix, rows, removed)
+    except BaseException:
+        if summary.full:
+            storage.discard_generation(generation)
+        raise  # an incremental one: the catalogue still names the old commit, the next run rewrites it
     storage.write_meta(generation, documents=summary.total)
     history.record(content_dir, generation, paths, previous=storage.current_generation(index_dir))
     if summary.full:

@@ -9,7 +9,7 @@ from whoosh import query as Q
 from whoosh.searching import Searcher
 
 from indexer.analysis import FIELD_LANGUAGES, field_language
-from kb.search.results import decode_stored, family_member, text_of
+from kb.search.results import decode_stored, text_of
 
 MAX_LIMIT = 300
 MAX_PAGE = 1000
@@ -45,16 +45,6 @@ def page_of_documents(searcher: Searcher, page: int = 1, limit: int = 50) -> tup
     return len(results), chosen
 
 
-def recent(searcher: Searcher, limit: int = 5) -> list[dict]:
-    results = searcher.search(Q.Every(), limit=limit, sortedby="date", reverse=True)
-    return [decode_stored(hit.fields()) for hit in results]
-
-
-def languages(searcher: Searcher) -> list[str]:
-    """The document languages present in the knowledge base."""
-    return sorted(text_of(lang) for lang in searcher.lexicon("lang"))
-
-
 def field_languages(searcher: Searcher) -> list[str]:
     """Only the language fields that hold documents are worth querying."""
     present = {field_language(text_of(lang)) for lang in searcher.lexicon("lang")}
@@ -64,20 +54,3 @@ def field_languages(searcher: Searcher) -> list[str]:
 def ids_in_language(searcher: Searcher, lang: str) -> set[str]:
     column = searcher.reader().column_reader("id")
     return {text_of(column[n]) for n in searcher.docs_for_query(Q.Term("lang", lang))}
-
-
-def family_keys(searcher: Searcher, ids: list[str]) -> dict[str, str | None]:
-    """Each document's translation key (None when it has no translations declared)."""
-    keys: dict[str, str | None] = {}
-    for doc_id in ids:
-        stored = searcher.document(id=doc_id)
-        keys[doc_id] = (stored or {}).get("translation_key") or None
-    return keys
-
-
-def family(searcher: Searcher, key: str | None) -> list[dict]:
-    """Every document sharing a translation key, in language order (metadata only, no HTML)."""
-    if not key:
-        return []
-    members = [family_member(d) for d in searcher.documents(translation_key=key)]
-    return sorted(members, key=lambda d: d["lang"])

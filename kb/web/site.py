@@ -78,7 +78,8 @@ def search():
     result = svc.search(q, page=1, limit=GROUP_WINDOW, snippets=False, **filters)
     hits = result.hits
     langs = reader_languages()
-    entries = families.group(hits, svc.family_keys([h.id for h in hits]), langs)
+    # Each hit carries its stored fields until its snippet is made: no look-up per hit.
+    entries = families.group(hits, {h.id: (h.stored or {}).get("translation_key") or None for h in hits}, langs)
     limit = min(max(1, int_arg("limit", PAGE_SIZE)), 50)
     pager = Pager(page=1, limit=limit, total=len(entries))
     pager.page = min(max(1, int_arg("page", 1)), pager.pages)

@@ -1,0 +1,338 @@
+"""Related documents, computed when the index is built: Whoosh's ``more_like`` for every document.
+
+A document page lists documents like it: for each translation, Whoosh's
+``more_like`` (the 20 key terms of its text by the Bo1 model, then a BM25F search
+for them, top 15), the rankings fused across translations, one entry per
+translation family. Whoosh looks up the collection frequency of every term of the
+text (two file reads per term and segment) on each page view, under the searcher
+lock; none of it depends on the reader. So the build runs the same computation:
+
+* a full build reads each language field's postings once into arrays
+  (:class:`FieldArrays`) and ranks every document from them;
+* an incremental build ranks only the documents it touched, with look-ups in the
+  index (:class:`FieldLookups`), and only the key terms that can still make the top 20.
+
+Both give what Whoosh gives (``tests/test_related_build.py``); the page reads the
+result from the catalogue (:mod:`indexer.catalogue`). Scores are plain BM25F: the
+search's recency tie-break would make the lists depend on the day they were computed.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import itertools
+import math
+import pickle
+import struct
+import zlib
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.reading import IndexReader
+from whoosh.scoring import BM25F
+
+from indexer.analysis import field_language
+from indexer.schema import text_field
+
+NUMTERMS = 20  # key terms per text, as kb asked more_like for
+TOP = 15  # hits per translation (three times the entries shown)
+LIMIT = 5  # related families kept per document
+_INT = struct.Struct("!i")
+_LOG2 = math.log(2)
+
+
+@dataclass(frozen=True)
+class Member:
+    """What the fusion needs of one document."""
+
+    id: str
+    lang: str
+    key: str | None  # translation key
+
+
+def bo1(weight: float, cf: float, doc_count: int) -> float:
+    """Whoosh's Bo1 key-term score (``classify.Bo1Model.score``), with its arithmetic."""
+    f = cf / doc_count
+    return weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)
+
+
+def key_terms(
+    weights: list[tuple[bytes, float]], frequency: Callable[[bytes], float], doc_count: int, max_cf: float
+) -> list[tuple[bytes, float]]:
+    """The NUMTERMS best terms of a text and their weights, as ``Expander.expanded_terms(normalize=False)``.
+
+    ``weights``: each term of the text with its weight there. Terms are scored in
+    descending weight; once no term left can reach the 20th score (for a given weight,
+    Bo1 is largest at the smallest or the largest collection frequency), the rest are
+    not looked up.
+    """
+    scored: list[tuple[float, bytes]] = []
+    best: list[float] = []  # a min-heap of the NUMTERMS best scores
+    hi = max(max_cf / doc_count, 1e-300)
+    for term, weight in sorted(weights, key=lambda tw: -tw[1]):
+        if len(best) == NUMTERMS and max(_bo1_at(weight, weight / doc_count), _bo1_at(weight, hi)) < best[0]:
+            break
+        score = bo1(weight, frequency(term), doc_count)
+        scored.append((score, term))
+        if len(best) < NUMTERMS:
+            heapq.heappush(best, score)
+        elif score > best[0]:
+            heapq.heapreplace(best, score)
+    if not scored:
+        return []
+    norm = max(s for s, _ in scored)
+    chosen = sorted(((s / norm, t) for s, t in scored), key=lambda st: (-st[0], st[1]))  # UTF-8 sorts as text does
+    return [(t, s) for s, t in chosen[:NUMTERMS]]
+
+
+def _bo1_at(weight: float, f: float) -> float:
+    return weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)
+
+
+def rank(scores: np.ndarray, docs: np.ndarray, exclude: int, top: int = TOP) -> list[int]:
+    """The ``top`` documents by score (ties by document number), without ``exclude``."""
+    keep = docs != exclude
+    docs, scores = docs[keep], scores[keep]
+    order = np.lexsort((docs, -scores))[:top]
+    return [int(d) for d in docs[order]]
+
+
+def fuse(rankings: Iterable[list[Member]], own: set[str], limit: int = LIMIT) -> list[tuple[str, str]]:
+    """Fuse each translation's ranking into related families: ``[(group, best member id)]``.
+
+    A family (its translation key, or a document's id when it has none) scores
+    ``1 / (10 + rank)`` for each ranking it appears in; the document's own family is left out.
+    """
+    fused: dict[str, float] = {}
+    best: dict[str, str] = {}
+    for hits in rankings:
+        for position, other in enumerate(hits):
+            group = other.key or other.id
+            if other.id in own or group in own:
+                continue
+            fused[group] = fused.get(group, 0.0) + 1.0 / (10 + position)
+            best.setdefault(group, other.id)
+    return [(group, best[group]) for group in sorted(fused, key=lambda g: -fused[g])[:limit]]
+
+
+class _Field:
+    """BM25F statistics of one language's body field, shared by both ways of ranking."""
+
+    def __init__(self, reader: IndexReader, fieldname: str):
+        weighting = BM25F()
+        self.fieldname = fieldname
+        self.field = reader.schema[fieldname]
+        self.doc_count = reader.doc_count_all()
+        self.total = reader.field_length(fieldname)
+        self.avgfl = (self.total / (self.doc_count or 1)) or 1
+        self.k1, self.b = weighting.K1, weighting._field_B.get(fieldname, weighting.B)
+        self.lengths = np.array(
+            [reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)], dtype=np.float64
+        )
+        self.live = np.ones(self.doc_count, dtype=bool)
+        if reader.has_deletions():
+            for d in range(self.doc_count):
+                if reader.is_deleted(d):
+                    self.live[d] = False
+
+    def idf(self, df: int) -> float:
+        return math.log(self.doc_count / (df + 1)) + 1
+
+    def bm25(self, idf: float, tf: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Whoosh's ``scoring.bm25`` over arrays, in its order of operations."""
+        fl = self.lengths[docs]
+        return idf * ((tf * (self.k1 + 1)) / (tf + self.k1 * ((1 - self.b) + self.b * fl / self.avgfl)))
+
+    def text_weights(self, text: str) -> list[tuple[bytes, float]]:
+        """Each term of ``text`` with its weight, as the field indexes it (``Expander.add_text``)."""
+        return [(term, weight) for term, _, weight, _ in self.field.index(text)]
+
+
+class FieldArrays(_Field):
+    """Every posting of one field in memory: each document's terms, each term's documents."""
+
+    def __init__(self, reader: IndexReader, fieldname: str):
+        super().__init__(reader, fieldname)
+        ids: dict[bytes, int] = {}
+        cf: list[float] = []
+        df: list[int] = []
+        term_of, doc_of, tf_of = array("i"), array("i"), array("f")
+        for leaf, offset in _leaves(reader):
+            terms = leaf._terms
+            for (name, btext), info in terms.items_from(fieldname, b""):
+                if name != fieldname:
+                    break
+                tid = ids.get(btext)
+                if tid is None:
+                    tid = ids[btext] = len(cf)
+                    cf.append(0)
+                    df.append(0)
+                cf[tid] += info.weight()
+                df[tid] += info.doc_frequency()
+                docs, weights = _postings(terms._postfile, info)
+                term_of.extend(itertools.repeat(tid, len(docs)))
+                doc_of.extend(d + offset for d in docs) if offset else doc_of.extend(docs)
+                tf_of.extend(weights)
+        self.terms = list(ids)
+        self.cf = np.array(cf, dtype=np.float64)
+        self.df = np.array(df, dtype=np.int64)
+        self.max_cf = float(self.cf.max()) if len(cf) else 1.0
+        term_of = np.frombuffer(term_of, dtype=np.int32)
+        doc_of = np.frombuffer(doc_of, dtype=np.int32)
+        tf_of = np.frombuffer(tf_of, dtype=np.float32).astype(np.float64)
+        # By term (for scoring) and by document (for key terms).
+        by_term = np.lexsort((doc_of, term_of))
+        self.t_docs, self.t_tf = doc_of[by_term], tf_of[by_term]
+        self.t_start = np.searchsorted(term_of[by_term], np.arange(len(cf) + 1))
+        by_doc = np.argsort(doc_of, kind="stable")
+        self.d_terms, self.d_tf = term_of[by_doc], tf_of[by_doc]
+        self.d_start = np.searchsorted(doc_of[by_doc], np.arange(self.doc_count + 1))
+        self._scores = np.zeros(self.doc_count, dtype=np.float64)
+
+    def more_like(self, docnum: int) -> list[int]:
+        """The document numbers ``searcher.more_like(docnum, field, text=its text, top=15, numterms=20)`` gives."""
+        lo, hi = self.d_start[docnum], self.d_start[docnum + 1]
+        if lo == hi:
+            return []
+        terms = self.d_terms[lo:hi].tolist()
+        weights = [(self.terms[t], w) for t, w in zip(terms, self.d_tf[lo:hi].tolist(), strict=True)]
+        index = {self.terms[t]: t for t in terms}
+        chosen = key_terms(weights, lambda term: float(self.cf[index[term]]), self.doc_count, self.max_cf)
+        return self._search([(index[term], boost) for term, boost in chosen], docnum)
+
+    def _search(self, boosted: list[tuple[int, float]], docnum: int) -> list[int]:
+        scores = self._scores
+        touched = []
+        for tid, boost in boosted:
+            a, b = self.t_start[tid], self.t_start[tid + 1]
+            docs = self.t_docs[a:b]
+            part = self.bm25(self.idf(int(self.df[tid])), self.t_tf[a:b], docs)
+            scores[docs] += part * boost if boost != 1.0 else part
+            touched.append(docs)
+        docs = np.unique(np.concatenate(touched)) if touched else np.zeros(0, np.int64)
+        docs = docs[self.live[docs]]
+        found = rank(scores[docs], docs, docnum)
+        for docs in touched:
+            scores[docs] = 0.0
+        return found
+
+
+class FieldLookups(_Field):
+    """Looks terms up in the index: for the few documents an incremental build touches."""
+
+    def __init__(self, reader: IndexReader, fieldname: str):
+        super().__init__(reader, fieldname)
+        self.reader = reader
+
+    def more_like(self, docnum: int, text: str) -> list[int]:
+        reader, name = self.reader, self.fieldname
+        weights = self.text_weights(text)
+        if not weights:
+            return []
+        chosen = key_terms(weights, lambda term: reader.frequency(name, term), self.doc_count, self.total)
+        scores = np.zeros(self.doc_count, dtype=np.float64)
+        for term, boost in chosen:
+            docs, tf = _reader_postings(reader, name, term)
+            part = self.bm25(self.idf(reader.doc_frequency(name, term)), tf, docs)
+            scores[docs] += part * boost if boost != 1.0 else part
+        docs = np.flatnonzero((scores > 0) & self.live)
+        return rank(scores[docs], docs, docnum)
+
+
+def related_lists(
+    reader: IndexReader,
+    members: dict[str, Member],
+    wanted: Iterable[str] | None = None,
+    text: Callable[[str], str | None] | None = None,
+) -> dict[str, list[tuple[str, str]]]:
+    """``{id: [(group, best member id)]}`` for the documents ``wanted`` (None: every document).
+
+    ``members``: every live document of the index. ``text(id)``: a document's stored
+    text, needed when only some documents are ranked (index look-ups, not arrays).
+    """
+    ids = reader.column_reader("id")
+    numbers = {ids[d]: d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)}
+    by_number = {n: members[i] for i, n in numbers.items() if i in members}
+    families: dict[str, list[str]] = {}
+    for member in members.values():
+        if member.key:
+            families.setdefault(member.key, []).append(member.id)
+    for family in families.values():
+        family.sort(key=lambda i: numbers.get(i, -1))  # Whoosh lists a family in document order
+
+    def group_of(doc_id: str) -> list[str]:
+        key = members[doc_id].key
+        return [doc_id] + [i for i in families.get(key, []) if i != doc_id] if key else [doc_id]
+
+    chosen = list(members) if wanted is None else [i for i in wanted if i in members]
+    needed = {i for doc_id in chosen for i in group_of(doc_id) if i in numbers}
+    rankings: dict[str, list[Member]] = {}
+    by_field: dict[str, list[str]] = {}
+    for doc_id in sorted(needed):
+        by_field.setdefault(text_field("body", field_language(members[doc_id].lang)), []).append(doc_id)
+    for name, doc_ids in by_field.items():  # one field's arrays in memory at a time
+        if name not in reader.schema or not reader.field_length(name):
+            continue
+        if wanted is None:
+            engine = FieldArrays(reader, name)
+            ranked = {i: engine.more_like(numbers[i]) for i in doc_ids}
+        else:
+            engine = FieldLookups(reader, name)
+            ranked = {i: engine.more_like(numbers[i], (text(i) or "")) for i in doc_ids}
+        for doc_id, found in ranked.items():
+            rankings[doc_id] = [by_number[n] for n in found if n in by_number]
+        del engine
+    result = {}
+    for doc_id in chosen:
+        key = members[doc_id].key
+        group = group_of(doc_id)
+        own = set(group) | ({key} if key else set())
+        result[doc_id] = fuse((rankings.get(i, []) for i in group), own)
+    return result
+
+
+def _leaves(reader: IndexReader) -> list:
+    return reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+
+
+def _postings(postfile, info) -> tuple[list[int], list[float]]:
+    """One term's document numbers and weights in a segment, read from its posting blocks
+    (what ``W3LeafMatcher`` decodes, without a matcher per term)."""
+    if info.is_inlined():
+        ids, weights, _ = info.inlined_postings()
+        return list(ids), list(weights)
+    position = info.extent()[0] + 4  # after the postings' header tag; the last block says it is the last
+    ids: list[int] = []
+    weights: list[float] = []
+    while True:
+        size = _INT.unpack(postfile.get(position, 4))[0]
+        final, size = size < 0, abs(size)
+        block = postfile.get(position + 4, size)
+        stream = io.BytesIO(block)
+        count, _, _, compression, _, _ = pickle.load(stream)
+        data = block[stream.tell() :]
+        deltas, block_weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
+        ids.extend(itertools.accumulate(deltas))  # each block's first id is absolute
+        if block_weights is None:
+            weights.extend(itertools.repeat(1.0, count))
+        elif isinstance(block_weights, float):
+            weights.extend(itertools.repeat(block_weights, count))
+        else:
+            weights.extend(block_weights)
+        position += 4 + size
+        if final:
+            break
+    return ids, weights
+
+
+def _reader_postings(reader: IndexReader, fieldname: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
+    docs, weights = [], []
+    matcher = reader.postings(fieldname, term)
+    while matcher.is_active():
+        docs.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.array(docs, dtype=np.int64), np.array(weights, dtype=np.float64)
