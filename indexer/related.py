@@ -129,21 +129,12 @@ class _Field:
         self.total = reader.field_length(fieldname)
         self.avgfl = (self.total / (self.doc_count or 1)) or 1
         self.k1, self.b = weighting.K1, weighting._field_B.get(fieldname, weighting.B)
-        self.lengths = np.array(
-            [reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)], dtype=np.float64
-        )
-        self.live = np.ones(self.doc_count, dtype=bool)
-        if reader.has_deletions():
-            for d in range(self.doc_count):
-                if reader.is_deleted(d):
-                    self.live[d] = False
 
     def idf(self, df: int) -> float:
         return math.log(self.doc_count / (df + 1)) + 1
 
-    def bm25(self, idf: float, tf: np.ndarray, docs: np.ndarray) -> np.ndarray:
-        """Whoosh's ``scoring.bm25`` over arrays, in its order of operations."""
-        fl = self.lengths[docs]
+    def bm25(self, idf: float, tf: np.ndarray, fl: np.ndarray) -> np.ndarray:
+        """Whoosh's ``scoring.bm25`` over arrays (``fl``: the documents' field lengths), in its order of operations."""
         return idf * ((tf * (self.k1 + 1)) / (tf + self.k1 * ((1 - self.b) + self.b * fl / self.avgfl)))
 
     def text_weights(self, text: str) -> list[tuple[bytes, float]]:
@@ -156,6 +147,10 @@ class FieldArrays(_Field):
 
     def __init__(self, reader: IndexReader, fieldname: str):
         super().__init__(reader, fieldname)
+        self.lengths = np.array(
+            [reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)], dtype=np.float64
+        )
+        self.live = np.array([not reader.is_deleted(d) for d in range(self.doc_count)], dtype=bool)
         ids: dict[bytes, int] = {}
         cf: list[float] = []
         df: list[int] = []
@@ -209,7 +204,7 @@ class FieldArrays(_Field):
         for tid, boost in boosted:
             a, b = self.t_start[tid], self.t_start[tid + 1]
             docs = self.t_docs[a:b]
-            part = self.bm25(self.idf(int(self.df[tid])), self.t_tf[a:b], docs)
+            part = self.bm25(self.idf(int(self.df[tid])), self.t_tf[a:b], self.lengths[docs])
             scores[docs] += part * boost if boost != 1.0 else part
             touched.append(docs)
         docs = np.unique(np.concatenate(touched)) if touched else np.zeros(0, np.int64)
@@ -226,6 +221,7 @@ class FieldLookups(_Field):
     def __init__(self, reader: IndexReader, fieldname: str):
         super().__init__(reader, fieldname)
         self.reader = reader
+        self._lengths: dict[int, float] = {}
 
     def more_like(self, docnum: int, text: str) -> list[int]:
         reader, name = self.reader, self.fieldname
@@ -233,13 +229,22 @@ class FieldLookups(_Field):
         if not weights:
             return []
         chosen = key_terms(weights, lambda term: reader.frequency(name, term), self.doc_count, self.total)
-        scores = np.zeros(self.doc_count, dtype=np.float64)
+        scores: dict[int, float] = {}
         for term, boost in chosen:
-            docs, tf = _reader_postings(reader, name, term)
-            part = self.bm25(self.idf(reader.doc_frequency(name, term)), tf, docs)
-            scores[docs] += part * boost if boost != 1.0 else part
-        docs = np.flatnonzero((scores > 0) & self.live)
-        return rank(scores[docs], docs, docnum)
+            docs, tf = _reader_postings(reader, name, term)  # live documents only
+            fl = np.array([self._length(d) for d in docs.tolist()], dtype=np.float64)
+            part = self.bm25(self.idf(reader.doc_frequency(name, term)), tf, fl)
+            part = part * boost if boost != 1.0 else part
+            for d, value in zip(docs.tolist(), part.tolist(), strict=True):
+                scores[d] = scores.get(d, 0.0) + value
+        docs = np.fromiter(scores, dtype=np.int64, count=len(scores))
+        return rank(np.fromiter(scores.values(), dtype=np.float64, count=len(scores)), docs, docnum)
+
+    def _length(self, docnum: int) -> float:
+        found = self._lengths.get(docnum)
+        if found is None:
+            found = self._lengths[docnum] = self.reader.doc_field_length(docnum, self.fieldname, 1)
+        return found
 
 
 def related_lists(

@@ -46,6 +46,7 @@ class Catalogue:
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
         self._local = threading.local()
+        self._memo: tuple[tuple, dict] = ((), {})  # (stamp, {question: answer}) for the lists every page asks for
 
     def _conn(self) -> sqlite3.Connection:
         generation = storage.current_generation(self.index_dir)
@@ -74,6 +75,17 @@ class Catalogue:
         commit = self._query("SELECT v FROM meta WHERE k = 'commit'")
         return (storage.current_generation(self.index_dir), commit[0][0] if commit else None)
 
+    def _cached(self, question: tuple, answer):
+        """``answer()``, kept until the index gets a new commit or generation."""
+        stamp = self.stamp()
+        held_stamp, answers = self._memo
+        if held_stamp != stamp:
+            answers = {}
+            self._memo = (stamp, answers)
+        if question not in answers:
+            answers[question] = answer()
+        return answers[question]
+
     def member(self, doc_id: str) -> dict | None:
         found = self._query(f"SELECT {_LIGHT} FROM docs WHERE id = ?", (doc_id,))
         return _member(found[0]) if found else None
@@ -95,10 +107,16 @@ class Catalogue:
         return keys
 
     def languages(self) -> list[str]:
+        return self._cached(("languages",), self._languages)
+
+    def _languages(self) -> list[str]:
         return [lang for (lang,) in self._query("SELECT DISTINCT lang FROM docs ORDER BY lang")]
 
     def recent(self, limit: int = 5) -> list[dict]:
         """The newest documents by their date (undated ones last)."""
+        return self._cached(("recent", limit), lambda: self._recent(limit))
+
+    def _recent(self, limit: int) -> list[dict]:
         rows = self._query(
             f"SELECT {_LIGHT} FROM docs ORDER BY date IS NULL, date DESC, id LIMIT ?",
             (limit,),
@@ -121,6 +139,9 @@ class Catalogue:
         return chosen
 
     def editors(self, page: int = 1, per_page: int = 100) -> EditorsView:
+        return self._cached(("editors", page, per_page), lambda: self._editors(page, per_page))
+
+    def _editors(self, page: int, per_page: int) -> EditorsView:
         """Translation gaps (a page of them, by title), documents with warnings, the files changed last."""
         view = EditorsView(total=self._query("SELECT count(*) FROM docs")[0][0])
         langs = self.languages()
