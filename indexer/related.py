@@ -29,13 +29,16 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
 
 from indexer.analysis import field_language
 from indexer.schema import text_field
+
+if TYPE_CHECKING:
+    import numpy as np
 
 NUMTERMS = 20  # key terms per text, as kb asked more_like for
 TOP = 15  # hits per translation (three times the entries shown)
@@ -94,6 +97,8 @@ def _bo1_at(weight: float, f: float) -> float:
 
 def rank(scores: np.ndarray, docs: np.ndarray, exclude: int, top: int = TOP) -> list[int]:
     """The ``top`` documents by score (ties by document number), without ``exclude``."""
+    import numpy as np
+
     keep = docs != exclude
     docs, scores = docs[keep], scores[keep]
     order = np.lexsort((docs, -scores))[:top]
@@ -146,6 +151,8 @@ class FieldArrays(_Field):
     """Every posting of one field in memory: each document's terms, each term's documents."""
 
     def __init__(self, reader: IndexReader, fieldname: str):
+        import numpy as np  # here, not at the top: a one-file kb index does without it (a fifth of a second)
+
         super().__init__(reader, fieldname)
         self.lengths = np.array(
             [reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)], dtype=np.float64
@@ -199,6 +206,8 @@ class FieldArrays(_Field):
         return self._search([(index[term], boost) for term, boost in chosen], docnum)
 
     def _search(self, boosted: list[tuple[int, float]], docnum: int) -> list[int]:
+        import numpy as np
+
         scores = self._scores
         touched = []
         for tid, boost in boosted:
@@ -224,21 +233,19 @@ class FieldLookups(_Field):
         self._lengths: dict[int, float] = {}
 
     def more_like(self, docnum: int, text: str) -> list[int]:
-        reader, name = self.reader, self.fieldname
+        reader, name, k1, b, avgfl = self.reader, self.fieldname, self.k1, self.b, self.avgfl
         weights = self.text_weights(text)
         if not weights:
             return []
         chosen = key_terms(weights, lambda term: reader.frequency(name, term), self.doc_count, self.total)
         scores: dict[int, float] = {}
         for term, boost in chosen:
-            docs, tf = _reader_postings(reader, name, term)  # live documents only
-            fl = np.array([self._length(d) for d in docs.tolist()], dtype=np.float64)
-            part = self.bm25(self.idf(reader.doc_frequency(name, term)), tf, fl)
-            part = part * boost if boost != 1.0 else part
-            for d, value in zip(docs.tolist(), part.tolist(), strict=True):
-                scores[d] = scores.get(d, 0.0) + value
-        docs = np.fromiter(scores, dtype=np.int64, count=len(scores))
-        return rank(np.fromiter(scores.values(), dtype=np.float64, count=len(scores)), docs, docnum)
+            idf = self.idf(reader.doc_frequency(name, term))
+            for d, tf in _reader_postings(reader, name, term):  # live documents only
+                fl = self._length(d)
+                score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))  # scoring.bm25
+                scores[d] = scores.get(d, 0.0) + (score * boost if boost != 1.0 else score)
+        return sorted((d for d in scores if d != docnum), key=lambda d: (-scores[d], d))[:TOP]
 
     def _length(self, docnum: int) -> float:
         found = self._lengths.get(docnum)
@@ -259,18 +266,21 @@ def related_lists(
     text, needed when only some documents are ranked (index look-ups, not arrays).
     """
     ids = reader.column_reader("id")
-    numbers = {ids[d]: d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)}
-    by_number = {n: members[i] for i, n in numbers.items() if i in members}
+    if wanted is None:
+        numbers = {ids[d]: d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)}
+        ids = {n: i for i, n in numbers.items()}
+    else:  # a few documents: their numbers by look-up, not the whole id column (a third of a one-file update)
+        numbers = _Numbers(reader)
     families: dict[str, list[str]] = {}
     for member in members.values():
         if member.key:
             families.setdefault(member.key, []).append(member.id)
-    for family in families.values():
-        family.sort(key=lambda i: numbers.get(i, -1))  # Whoosh lists a family in document order
 
     def group_of(doc_id: str) -> list[str]:
+        """The document, then its translations in document order (as Whoosh lists them)."""
         key = members[doc_id].key
-        return [doc_id] + [i for i in families.get(key, []) if i != doc_id] if key else [doc_id]
+        others = sorted((i for i in families.get(key, []) if i != doc_id), key=lambda i: numbers.get(i, -1))
+        return [doc_id, *others] if key else [doc_id]
 
     chosen = list(members) if wanted is None else [i for i in wanted if i in members]
     needed = {i for doc_id in chosen for i in group_of(doc_id) if i in numbers}
@@ -288,7 +298,7 @@ def related_lists(
             engine = FieldLookups(reader, name)
             ranked = {i: engine.more_like(numbers[i], (text(i) or "")) for i in doc_ids}
         for doc_id, found in ranked.items():
-            rankings[doc_id] = [by_number[n] for n in found if n in by_number]
+            rankings[doc_id] = [members[ids[n]] for n in found if ids[n] in members]
         del engine
     result = {}
     for doc_id in chosen:
@@ -297,6 +307,31 @@ def related_lists(
         own = set(group) | ({key} if key else set())
         result[doc_id] = fuse((rankings.get(i, []) for i in group), own)
     return result
+
+
+class _Numbers(dict):
+    """Document id -> live document number, looked up as asked for."""
+
+    def __init__(self, reader: IndexReader):
+        super().__init__()
+        self._reader = reader
+
+    def __missing__(self, doc_id: str) -> int:
+        found = self._reader.first_id("id", doc_id)
+        if found is None:
+            raise KeyError(doc_id)
+        self[doc_id] = found
+        return found
+
+    def __contains__(self, doc_id: object) -> bool:
+        try:
+            self[doc_id]
+        except KeyError:
+            return False
+        return True
+
+    def get(self, doc_id, default=None):
+        return self[doc_id] if doc_id in self else default
 
 
 def _leaves(reader: IndexReader) -> list:
@@ -333,11 +368,10 @@ def _postings(postfile, info) -> tuple[list[int], list[float]]:
     return ids, weights
 
 
-def _reader_postings(reader: IndexReader, fieldname: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
-    docs, weights = [], []
+def _reader_postings(reader: IndexReader, fieldname: str, term: bytes) -> list[tuple[int, float]]:
+    found = []
     matcher = reader.postings(fieldname, term)
     while matcher.is_active():
-        docs.append(matcher.id())
-        weights.append(matcher.weight())
+        found.append((matcher.id(), matcher.weight()))
         matcher.next()
-    return np.array(docs, dtype=np.int64), np.array(weights, dtype=np.float64)
+    return found
