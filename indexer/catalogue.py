@@ -20,6 +20,7 @@ from pathlib import Path
 from whoosh.index import FileIndex
 
 from indexer import related
+from indexer.parallel import default_workers
 
 CATALOGUE_FILE = "kb-catalogue.sqlite"
 VERSION = "1"
@@ -94,8 +95,9 @@ def write_full(generation: Path, ix: FileIndex, rows: Iterable[tuple]) -> None:
     try:
         conn.executescript(_SCHEMA)
         conn.executemany(f"INSERT OR REPLACE INTO docs VALUES ({', '.join('?' * (len(COLUMNS) + 2))})", rows)
-        with _bulk_reader(ix) as reader:
-            _store_related(conn, related.related_lists(reader, _members(conn)))
+        with ix.reader() as reader:  # not memory-mapped: Whoosh's mapping copies every segment into memory
+            lists = related.related_lists(reader, _members(conn), processes=default_workers(), ix=ix)
+            _store_related(conn, lists)
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("commit", ix.latest_generation())])
         conn.commit()
     finally:
@@ -159,22 +161,6 @@ def update(generation: Path, ix: FileIndex, changed: dict[str, tuple], removed: 
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('commit', ?)", (ix.latest_generation(),))
     finally:
         conn.close()
-
-
-class _bulk_reader:
-    """A reader over memory-mapped files: the full pass reads every posting of the body fields."""
-
-    def __init__(self, ix: FileIndex):
-        from whoosh.filedb.filestore import FileStorage
-
-        self._ix = FileStorage(ix.storage.folder, supports_mmap=True).open_index(ix.indexname)
-
-    def __enter__(self):
-        self._reader = self._ix.reader()
-        return self._reader
-
-    def __exit__(self, *exc) -> None:
-        self._reader.close()
 
 
 def decode_warnings(value: str | None) -> list[str]:

@@ -164,6 +164,8 @@ class FieldArrays(_Field):
         term_of, doc_of, tf_of = array("i"), array("i"), array("f")
         for leaf, offset in _leaves(reader):
             terms = leaf._terms
+            terms._postfile.seek(0)
+            postings = terms._postfile.read()  # one read, not two per posting block
             for (name, btext), info in terms.items_from(fieldname, b""):
                 if name != fieldname:
                     break
@@ -174,7 +176,7 @@ class FieldArrays(_Field):
                     df.append(0)
                 cf[tid] += info.weight()
                 df[tid] += info.doc_frequency()
-                docs, weights = _postings(terms._postfile, info)
+                docs, weights = _postings(postings, info)
                 term_of.extend(itertools.repeat(tid, len(docs)))
                 doc_of.extend(d + offset for d in docs) if offset else doc_of.extend(docs)
                 tf_of.extend(weights)
@@ -259,11 +261,15 @@ def related_lists(
     members: dict[str, Member],
     wanted: Iterable[str] | None = None,
     text: Callable[[str], str | None] | None = None,
+    processes: int = 1,
+    ix=None,
 ) -> dict[str, list[tuple[str, str]]]:
     """``{id: [(group, best member id)]}`` for the documents ``wanted`` (None: every document).
 
     ``members``: every live document of the index. ``text(id)``: a document's stored
     text, needed when only some documents are ranked (index look-ups, not arrays).
+    ``processes``: with ``ix`` (the reader's index), ranking every document, up to this
+    many language fields are ranked at once, each in a process of its own.
     """
     ids = reader.column_reader("id")
     if wanted is None:
@@ -288,18 +294,22 @@ def related_lists(
     by_field: dict[str, list[str]] = {}
     for doc_id in sorted(needed):
         by_field.setdefault(text_field("body", field_language(members[doc_id].lang)), []).append(doc_id)
-    for name, doc_ids in by_field.items():  # one field's arrays in memory at a time
-        if name not in reader.schema or not reader.field_length(name):
-            continue
-        if wanted is None:
-            engine = FieldArrays(reader, name)
-            ranked = {i: engine.more_like(numbers[i]) for i in doc_ids}
+    fields = [(name, ids_) for name, ids_ in by_field.items() if name in reader.schema and reader.field_length(name)]
+    if wanted is None:
+        jobs = [(name, [(i, numbers[i]) for i in doc_ids]) for name, doc_ids in fields]
+        if processes > 1 and ix is not None and len(jobs) > 1:
+            ranked_fields = _rank_in_processes(ix.storage.folder, ix.indexname, jobs, processes)
         else:
+            _use_reader(reader)
+            ranked_fields = [_rank_field(job) for job in jobs]
+    else:
+        ranked_fields = []
+        for name, doc_ids in fields:
             engine = FieldLookups(reader, name)
-            ranked = {i: engine.more_like(numbers[i], (text(i) or "")) for i in doc_ids}
+            ranked_fields.append({i: engine.more_like(numbers[i], (text(i) or "")) for i in doc_ids})
+    for ranked in ranked_fields:
         for doc_id, found in ranked.items():
             rankings[doc_id] = [members[ids[n]] for n in found if ids[n] in members]
-        del engine
     result = {}
     for doc_id in chosen:
         key = members[doc_id].key
@@ -307,6 +317,37 @@ def related_lists(
         own = set(group) | ({key} if key else set())
         result[doc_id] = fuse((rankings.get(i, []) for i in group), own)
     return result
+
+
+_shared_reader: IndexReader | None = None  # what a forked ranking process reads (see _rank_in_processes)
+
+
+def _rank_field(job: tuple[str, list[tuple[str, int]]]) -> dict[str, list[int]]:
+    """Rank every document of one field from its arrays (which then go away)."""
+    name, doc_numbers = job
+    engine = FieldArrays(_shared_reader, name)
+    return {doc_id: engine.more_like(number) for doc_id, number in doc_numbers}
+
+
+def _rank_in_processes(folder: str, indexname: str, jobs: list, processes: int) -> list[dict[str, list[int]]]:
+    """One process per field (a full build's cores are free by now). Each opens the index
+    afresh: forked processes sharing file offsets would read each other's bytes."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(processes, len(jobs)), initializer=_open_shared, initargs=(folder, indexname)) as pool:
+        return pool.map(_rank_field, jobs, chunksize=1)
+
+
+def _open_shared(folder: str, indexname: str) -> None:
+    from whoosh.filedb.filestore import FileStorage
+
+    _use_reader(FileStorage(folder, supports_mmap=False).open_index(indexname).reader())
+
+
+def _use_reader(reader: IndexReader) -> None:
+    global _shared_reader
+    _shared_reader = reader
 
 
 class _Numbers(dict):
@@ -338,7 +379,7 @@ def _leaves(reader: IndexReader) -> list:
     return reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
 
 
-def _postings(postfile, info) -> tuple[list[int], list[float]]:
+def _postings(postings: bytes, info) -> tuple[list[int], list[float]]:
     """One term's document numbers and weights in a segment, read from its posting blocks
     (what ``W3LeafMatcher`` decodes, without a matcher per term)."""
     if info.is_inlined():
@@ -348,9 +389,9 @@ def _postings(postfile, info) -> tuple[list[int], list[float]]:
     ids: list[int] = []
     weights: list[float] = []
     while True:
-        size = _INT.unpack(postfile.get(position, 4))[0]
+        size = _INT.unpack_from(postings, position)[0]
         final, size = size < 0, abs(size)
-        block = postfile.get(position + 4, size)
+        block = postings[position + 4 : position + 4 + size]
         stream = io.BytesIO(block)
         count, _, _, compression, _, _ = pickle.load(stream)
         data = block[stream.tell() :]
