@@ -102,8 +102,31 @@ def use_compact_dictionaries() -> None:
     from simplemma.strategies import DefaultStrategy
     from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
 
-    _lemmatizer = Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=StreamDictionaryFactory()))
+    global _lookup
+    factory = StreamDictionaryFactory()
+    _lemmatizer = Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=factory))
+    _lookup = None
+    _dictionary_lookup(factory)
     weighted_forms.cache_clear()
+    is_dictionary_word.cache_clear()
+
+
+_lookup = None  # simplemma's dictionary look-up alone (no guessing rules), over the dictionaries in use
+
+
+def _dictionary_lookup(factory=None):
+    global _lookup
+    if _lookup is None:
+        from simplemma.strategies import DictionaryLookupStrategy
+
+        _lookup = DictionaryLookupStrategy(factory or lemmas.FACTORY)
+    return _lookup
+
+
+@functools.lru_cache(maxsize=50_000)
+def is_dictionary_word(word: str, lang: str) -> bool:
+    """Whether simplemma's dictionary lists ``word`` for ``lang`` (its rules guess a lemma for any word)."""
+    return lang in LANGUAGES and _dictionary_lookup().get_lemma(word, lang) is not None
 
 
 def _lemmatize(word: str, lang: str) -> str:
@@ -314,13 +337,17 @@ def words_terms(word: str) -> tuple[str, ...]:
     return (folded,) if folded == word else (folded, accent_key(word))
 
 
-def words_frequencies(text: str) -> dict[str, int]:
-    """Term -> count for the ``words`` field: what :func:`words_analyzer` yields, faster."""
-    counts: dict[str, int] = {}
-    for token in WORD_PATTERN.findall(text):
+def words_positions(text: str) -> dict[str, list[int]]:
+    """Term -> positions for the ``words`` field: what :func:`words_analyzer` yields, faster.
+
+    Every word keeps its position, stop words included: an exact quoted phrase
+    (``"nem volt vége"``) is matched here, word for word.
+    """
+    positions: dict[str, list[int]] = {}
+    for pos, token in enumerate(WORD_PATTERN.findall(text)):
         for term in words_terms(token.lower()):
-            counts[term] = counts.get(term, 0) + 1
-    return counts
+            positions.setdefault(term, []).append(pos)
+    return positions
 
 
 def words_analyzer() -> Analyzer:

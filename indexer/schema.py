@@ -10,7 +10,6 @@ terms of every query word.
 from __future__ import annotations
 
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.system import pack_uint
 
 from indexer.analysis import (
     FIELD_LANGUAGES,
@@ -18,11 +17,11 @@ from indexer.analysis import (
     index_positions,
     language_analyzer,
     words_analyzer,
-    words_frequencies,
+    words_positions,
 )
 
 #: Bump when analysis or schema change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: How much a match in each part of a document weighs (BM25F field boosts). The title
 #: is written twice into ``head``, so it weighs more than the tags and summary beside it.
@@ -50,18 +49,18 @@ class LanguageText(TEXT):
 
 
 class WordsText(TEXT):
-    """The ``words`` field, indexed through :func:`words_frequencies` (same terms as the analyzer)."""
+    """The ``words`` field, indexed through :func:`words_positions` (same terms and positions as the analyzer)."""
 
     def __init__(self):
-        super().__init__(analyzer=words_analyzer(), phrase=False)
+        super().__init__(analyzer=words_analyzer(), phrase=True)
 
     def index(self, value, **kwargs):
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
-        boost = self.format.field_boost
-        for term, count in words_frequencies(value).items():
-            yield term.encode("utf-8"), count, count * boost, pack_uint(count)
+        boost, encode = self.format.field_boost, self.format.encode
+        for term, positions in words_positions(value).items():
+            yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
 
 def text_field(kind: str, lang: str) -> str:
@@ -81,7 +80,9 @@ def build_schema() -> Schema:
         "year": ID(stored=True, sortable=True),
         "date_ordinal": NUMERIC(stored=False, sortable=True),
         "tags": KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, sortable=True),
-        "translation_key": ID(stored=True),
+        "translation_key": ID(
+            stored=True, sortable=True
+        ),  # a column: results group into families without loading documents
         "organisation": ID(stored=True, sortable=True),
         "region": ID(stored=True, sortable=True),
         "summary": STORED(),

@@ -25,10 +25,11 @@ from pathlib import Path
 import yaml
 
 from kb.search import SearchService
+from kb.search.facets import FILTER_ARGS
 
 METRICS = ("recall@10", "mrr@10", "ndcg@10")
 CUTOFF = 10
-_FILTERS = ("lang", "type", "tag", "year")
+_FILTERS = FILTER_ARGS
 
 
 class GoldenFileError(ValueError):

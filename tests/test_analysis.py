@@ -1,6 +1,8 @@
 """Table-driven analyzer tests: what a word becomes in each language's fields."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.analysis import fold, language_analyzer, query_forms
 
@@ -161,3 +163,26 @@ def test_fold_by_table_equals_folding_the_normalised_string():
     samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(2000)]
     for text in samples:
         assert fold(text) == reference(text), text
+
+
+def _analyzer_positions(analyzer, text: str) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for token in analyzer(text, positions=True, mode="index"):
+        found.setdefault(token.text, []).append(token.pos)
+    return found
+
+
+field_text = st.lists(
+    st.sampled_from(["nem", "a", "na", "je", "vége", "Ügy", "služeb", "x", "AzSz", "szolgáltatás", ",", "-", "őű"]),
+    max_size=30,
+).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=field_text, lang=st.sampled_from(["hu", "cs", "en", "xx"]))
+def test_fast_field_indexing_equals_the_analyzers(text, lang):
+    """The writer's fast paths (index_positions, words_positions) give the analyzers' terms and positions."""
+    from indexer.analysis import index_positions, language_analyzer, words_analyzer, words_positions
+
+    assert index_positions(text, lang) == _analyzer_positions(language_analyzer(lang), text)
+    assert words_positions(text) == _analyzer_positions(words_analyzer(), text)

@@ -6,12 +6,11 @@ import datetime as dt
 import random
 
 import pytest
-from whoosh import collectors, index
+from whoosh import index
 from whoosh import query as Q
 
 from indexer.schema import build_schema
 from kb.search.whoosh_internals import dense
-from kb.search.whoosh_internals.collector import MatchesTopCollector
 from kb.search.whoosh_internals.matching import BulkOr
 from kb.search.whoosh_internals.ranking import RecencyBM25F
 
@@ -117,12 +116,45 @@ def test_what_dense_does_not_evaluate_goes_to_whoosh(searcher):
 
 
 def test_filtered_count_is_every_allowed_match(searcher):
-    """The collector's own filter counts every allowed match; Whoosh's FilterCollector, which
-    lets the matcher be pruned by its quality estimate, counted too few here."""
+    """The collector's own filter counts every allowed match (Whoosh's FilterCollector, which
+    lets the matcher be pruned by its quality estimate, counted 61 of 647 here)."""
     q = Q.And([LAKHATAS, CSALAD])
     allow = set(searcher.docs_for_query(Q.Term("lang", "cs")))
     everything = {docnum for _, docnum in whoosh_ranking(searcher, q)}
-    top = MatchesTopCollector(limit=10, allow=allow)
-    searcher.search_with_collector(q, collectors.TermsCollector(top))
-    assert len(top.matched) == len(everything & allow) > 10
-    assert set(top.matched) == everything & allow
+    found = dense.search(searcher, q, top=10, allow=allow)
+    assert len(found) == len(everything & allow) > 10
+    assert set(found.matched_docnums.tolist()) == everything & allow
+
+
+def test_a_phrase_clause_scores_as_whoosh_does(searcher):
+    """Clauses the postings path does not read (phrases) go through Whoosh's own matcher, same scores."""
+    phrase = Q.Phrase("body_hu", ["lakhatas", "csalad"])
+    expected = whoosh_ranking(searcher, phrase)
+    found = dense.collect(searcher, [dense.ClauseQueries(phrase, [])], top=10).results
+    assert len(found) == len(expected) > 0
+    assert [hit.docnum for hit in found] == [docnum for _, docnum in expected[:10]]
+    for hit, (score, _) in zip(found, expected, strict=False):
+        assert hit.score == pytest.approx(score, rel=1e-12)
+
+
+def test_coverage_ranks_documents_with_more_clauses_first(searcher):
+    """Documents matching more of a plan's clauses come first, and reported scores keep that order."""
+    clauses = [dense.ClauseQueries(q, []) for q in (LAKHATAS, CSALAD, ULES)]
+    found = dense.collect(searcher, clauses, top=50, required=lambda n, best: 1)
+    both = {d for _, d in whoosh_ranking(searcher, Q.And([LAKHATAS, CSALAD, ULES]))}
+    ranked = [hit.docnum for hit in found.results]
+    scores = [hit.score for hit in found.results]
+    assert scores == sorted(scores, reverse=True)
+    assert set(ranked[: len(both)]) == both if len(both) <= 50 else True
+    assert found.best == 3 if both else found.best < 3
+
+
+def test_bulk_term_list_equals_whoosh_iter_field(searcher):
+    """The typo index's one-pass read of a field's terms gives what Whoosh's iter_field gives."""
+    from kb.search.whoosh_internals.terms import field_terms
+
+    for leaf, _ in searcher.ixreader.leaf_readers():
+        for fieldname in ("words", "body_hu", "head_hu", "id", "body_pl"):
+            expected = [(t.decode("utf-8"), info.doc_frequency()) for t, info in leaf.iter_field(fieldname)]
+            assert list(field_terms(leaf, fieldname)) == expected
+        assert list(field_terms(leaf, "words"))

@@ -121,15 +121,15 @@ def test_unknown_setting_is_named():
 def test_unexpected_error_is_a_clean_500_and_the_service_recovers(client, monkeypatch):
     from kb.search import plan as kbquery
 
-    real_build = kbquery.build
+    real_build = kbquery.build_plan
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(kbquery, "build", broken)
+    monkeypatch.setattr(kbquery, "build_plan", broken)
     response = client.get("/api/search?q=Szeged")
     assert response.status_code == 500 and response.get_json() == {"error": "internal error"}
     page = client.get("/search?q=Szeged")
     assert page.status_code == 500 and "Traceback" not in page.get_data(as_text=True)
-    monkeypatch.setattr(kbquery, "build", real_build)
+    monkeypatch.setattr(kbquery, "build_plan", real_build)
     assert client.get("/api/search?q=Szeged").get_json()["total"] >= 1

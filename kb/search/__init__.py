@@ -8,6 +8,5 @@ planned once (``plan``), scored by one BM25F and collected by one collector
 
 from kb.search.results import Hit, SearchResult, decode_stored
 from kb.search.service import SearchService
-from kb.search.snippets import fill_snippet
 
-__all__ = ["SearchService", "SearchResult", "Hit", "decode_stored", "fill_snippet"]
+__all__ = ["SearchService", "SearchResult", "Hit", "decode_stored"]

@@ -97,15 +97,6 @@ class Catalogue:
         rows = self._query(f"SELECT {_LIGHT} FROM docs WHERE translation_key = ? ORDER BY lang, id", (key,))
         return [_member(r) for r in rows]
 
-    def family_keys(self, ids: list[str]) -> dict[str, str | None]:
-        keys: dict[str, str | None] = dict.fromkeys(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for doc_id, key in self._query(f"SELECT id, translation_key FROM docs WHERE id IN ({marks})", tuple(chunk)):
-                keys[doc_id] = key or None
-        return keys
-
     def languages(self) -> list[str]:
         return self._cached(("languages",), self._languages)
 

@@ -54,3 +54,35 @@ def field_languages(searcher: Searcher) -> list[str]:
 def ids_in_language(searcher: Searcher, lang: str) -> set[str]:
     column = searcher.reader().column_reader("id")
     return {text_of(column[n]) for n in searcher.docs_for_query(Q.Term("lang", lang))}
+
+
+#: The stored fields kept as columns that a hit is made of before its document is read.
+HIT_COLUMNS = ("id", "lang", "type", "date", "translation_key")
+
+
+class _Column:
+    """A column as text by document number ('' where a document has none)."""
+
+    def __init__(self, reader, name: str):
+        self._values = reader.column_reader(name) if reader.has_column(name) else None
+
+    def __getitem__(self, docnum: int) -> str:
+        if self._values is None:
+            return ""
+        value = self._values[docnum]
+        return text_of(value) if value else ""
+
+
+class HitColumns:
+    """The hit columns of a searcher's reader, opened once per reader."""
+
+    def __init__(self) -> None:
+        self._reader = None
+        self._columns: dict[str, _Column] = {}
+
+    def get(self, searcher: Searcher) -> dict[str, _Column]:
+        reader = searcher.reader()
+        if reader is not self._reader:
+            self._columns = {name: _Column(reader, name) for name in HIT_COLUMNS}
+            self._reader = reader
+        return self._columns

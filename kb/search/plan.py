@@ -1,9 +1,24 @@
-"""From what a person typed to a Whoosh query, without ever failing to parse.
+"""From what a person typed to a query plan: built once, executed once.
 
-We do not hand user input to Whoosh's query language: a stray quote or colon
-would be an error or a surprise. Instead the text is split into words and
-"quoted phrases"; each word is analysed with every language's rules and may
-match any of its forms (stem, lemma, folded) in that language's fields.
+We do not hand user input to Whoosh's query language: a stray quote or colon would
+be an error or a surprise. The text is split into words and "quoted phrases"
+(:func:`parse`); then each step adds what it knows, in this order:
+
+1. word forms: each word analysed under every searched language's rules (stem,
+   lemma, folded surface), a stop word of any of them dropped;
+2. accented spellings: an unaccented word borrows the accented words of the index
+   that fold to it (``ules`` -> ``ülés``), whose lemmas the bare letters lack;
+3. typos: a word the index holds in none of its forms matches its nearest index
+   words (:mod:`kb.search.typos`; Damerau edits, accents free), and the last word,
+   still being typed, its completions; "Did you mean" spells the nearest word as
+   documents write it;
+4. phrases: the words in order, any inflected form, within one language's field;
+5. glossary: labels of a concept found in the query add the concept's other labels
+   as alternatives of that clause (``kb.search.glossary``; none when it has no match).
+
+The plan is a list of :class:`Clause` (one per word or phrase). The engine counts
+for each document how many clauses it matches and ranks by that coverage first,
+then by BM25F (``whoosh_internals.dense``).
 """
 
 from __future__ import annotations
@@ -11,18 +26,36 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from whoosh import query as Q
 from whoosh.query import spans
 
-from indexer.analysis import ACCENT_SEPARATOR, WORD_PATTERN, accent_key, fold, query_form_weights
+from indexer.analysis import (
+    ACCENT_SEPARATOR,
+    LEMMA_WEIGHT,
+    WORD_PATTERN,
+    accent_key,
+    fold,
+    is_dictionary_word,
+    query_form_weights,
+)
 from indexer.schema import FIELD_BOOSTS, text_field
+from kb.search import typos
 from kb.search.whoosh_internals.matching import BulkOr
 
 MAX_QUERY_CHARS = 500
 EXACT_BOOST = 0.5
+EXACT_PHRASE_BOOST = 2.0
 MAX_WORDS = 32
+MAX_PHRASES = 4
+#: How much a near spelling counts against the word itself, by edit distance; completions of the last word.
+TYPO_BOOST = {1: 0.5, 2: 0.25}
+PREFIX_BOOST = 0.4
+TYPO_CANDIDATES = 4
+COMPLETIONS = 6
+MIN_PREFIX = 3
 
 _PHRASE = re.compile(r'"([^"]+)"')
 
@@ -34,6 +67,7 @@ class ParsedQuery:
     text: str
     words: list[str] = field(default_factory=list)
     phrases: list[list[str]] = field(default_factory=list)
+    open_last: bool = False  # the last word may still be being typed (no space or quote after it)
 
     @property
     def empty(self) -> bool:
@@ -41,6 +75,48 @@ class ParsedQuery:
 
     def all_words(self) -> list[str]:
         return self.words + [w for p in self.phrases for w in p]
+
+
+@dataclass
+class Alternative:
+    """Another way to match a clause (a glossary concept's label in another language)."""
+
+    query: Q.Query
+    concept: str
+    label: str  # the label this query looks for, as the glossary writes it
+    query_label: str = ""  # the label found in the query
+
+
+@dataclass
+class Clause:
+    """One word or phrase of the query, as the index is searched for it."""
+
+    text: str
+    query: Q.Query | None  # None: nothing in the index can match it directly
+    alternatives: list[Alternative] = field(default_factory=list)
+    typos: list[str] = field(default_factory=list)  # the near spellings it matches instead
+
+
+@dataclass
+class Plan:
+    parsed: ParsedQuery
+    langs: list[str]
+    clauses: list[Clause] = field(default_factory=list)
+    suggestion: str | None = None
+    message: str | None = None
+
+    @property
+    def fuzzy(self) -> bool:
+        return any(c.typos for c in self.clauses)
+
+    def terms(self) -> set[tuple[str, str]]:
+        """Every (field, term) the plan searches: what snippets highlight."""
+        found: set[tuple[str, str]] = set()
+        for clause in self.clauses:
+            for q in [clause.query] + [a.query for a in clause.alternatives]:
+                if q is not None:
+                    found |= {(f, _text(t)) for f, t in q.all_terms()}
+        return found
 
 
 def clean(text: str) -> str:
@@ -60,14 +136,77 @@ def parse(text: str) -> ParsedQuery:
         elif words:
             parsed.words.append(words[0].lower())
     rest = _PHRASE.sub(" ", cleaned)
-    parsed.words.extend(w.lower() for w in WORD_PATTERN.findall(rest))
+    rest_words = [w.lower() for w in WORD_PATTERN.findall(rest)]
+    parsed.words.extend(rest_words)
     # Bound the work a single request can cause.
     parsed.words = list(dict.fromkeys(parsed.words))[:MAX_WORDS]
-    parsed.phrases = parsed.phrases[:4]
+    parsed.phrases = parsed.phrases[:MAX_PHRASES]
+    raw = (text or "").rstrip("\r\n")
+    parsed.open_last = bool(rest_words) and bool(raw) and raw[-1].isalnum() and parsed.words[-1] == rest_words[-1]
     return parsed
 
 
-def word_query(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> Q.Query | None:
+#: The glossary step: (plan, searcher) -> None, adding alternatives to the plan's clauses.
+GlossaryStep = Callable[["Plan", object], None]
+
+
+def build_plan(
+    searcher,
+    parsed: ParsedQuery,
+    langs: list[str],
+    vocabularies: Callable[[], list[typos.Vocabulary]],
+    glossary: GlossaryStep | None = None,
+) -> Plan:
+    """Every step of the plan (see the module's docstring), in order, for a parsed query."""
+    plan = Plan(parsed, langs)
+    if parsed.empty:
+        return plan
+    reader = searcher.reader()
+    spellings = accented_spellings(reader, parsed.all_words())
+    suggestion, changed = [], False
+    for position, word in enumerate(parsed.words):
+        q = word_query(word, langs, spellings.get(word, ()))
+        if q is None:  # a stop word
+            suggestion.append(word)
+            continue
+        clause = Clause(word, q)
+        if word not in spellings and not _known(searcher, word, langs):
+            last = parsed.open_last and position == len(parsed.words) - 1
+            near, clause.typos, spelled = _near_words(searcher, word, langs, vocabularies, last)
+            if near is not None:  # else the word's own forms (its stems) are all there is to go on
+                clause.query = near
+            if spelled and spelled != word:
+                suggestion.append(spelled)
+                changed = True
+                plan.clauses.append(clause)
+                continue
+        plan.clauses.append(clause)
+        suggestion.append(word)
+    for words in parsed.phrases:
+        q = phrase_query(words, langs, spellings)
+        if q is not None:
+            plan.clauses.append(Clause(" ".join(words), q))
+    if glossary is not None:
+        glossary(plan, searcher)
+    if changed:
+        plan.suggestion = " ".join(suggestion + [f'"{" ".join(p)}"' for p in parsed.phrases])
+    if not plan.clauses:
+        plan.message = "Only very common words in that query: add a more specific word."
+    return plan
+
+
+def required_coverage(clauses: int, best: int) -> int:
+    """How many clauses a document must match: every one for one or two; for longer
+    queries and questions two thirds, so a question's stray word does not empty the
+    page; never more than the best document has (then the page says no document has all)."""
+    if clauses <= 2:
+        wanted = clauses
+    else:
+        wanted = max(2, clauses - clauses // 3)
+    return max(1, min(wanted, best))
+
+
+def word_query(word: str, langs: list[str], spellings: tuple[str, ...] = (), boost: float = 1.0) -> Q.Query | None:
     """Any form of ``word`` in any of ``langs``' fields, or an exact match; None for a stop word.
 
     The forms of every language are tried in every field: a Hungarian query
@@ -79,18 +218,18 @@ def word_query(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> 
     if not forms:
         return None
     alternatives: list[Q.Query] = [
-        Q.Term(text_field(kind, lang), form, boost=weight)
+        Q.Term(text_field(kind, lang), form, boost=weight * boost)
         for lang in langs
         for kind in FIELD_BOOSTS
         for form, weight in forms.items()
     ]
     # An exact, accented match earns a little more (the typed word, or the spellings it stands for).
     alternatives += [
-        Q.Term("words", accent_key(spelled), boost=EXACT_BOOST)
+        Q.Term("words", accent_key(spelled), boost=EXACT_BOOST * boost)
         for spelled in (word, *spellings)
         if fold(spelled) != spelled
     ]
-    return _preloaded_or(alternatives)
+    return BulkOr(alternatives)
 
 
 def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> dict[str, float]:
@@ -110,10 +249,57 @@ def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> d
     return merged
 
 
-def _preloaded_or(alternatives: list[Q.Query]) -> Q.Or:
-    """An Or that reads its terms' matches into one array instead of a deep tree of union
-    matchers: a word expands to dozens of terms, and walking that tree dominated query time."""
-    return BulkOr(alternatives)
+def _known(searcher, word: str, langs: list[str]) -> bool:
+    """Whether documents hold the word as typed (folded), or it is a dictionary word whose
+    lemma they hold; else it is likely a typo.
+
+    Guessed forms do not count: Snowball cuts a mistyped word to a real stem (``szerent``
+    -> ``szer``) and simplemma's rules guess a lemma for any word, either of which would
+    match unrelated documents instead of the near spelling (``szerint``).
+    """
+    folded = fold(word)
+    if searcher.doc_frequency("words", folded):
+        return True
+    for lang in langs:
+        if not is_dictionary_word(word, lang):
+            continue
+        for form, weight in query_form_weights(word, lang).items():
+            if weight >= LEMMA_WEIGHT and form != folded:
+                if any(searcher.doc_frequency(text_field(kind, lang), form) for kind in FIELD_BOOSTS):
+                    return True
+    return False
+
+
+def _near_words(searcher, word: str, langs: list[str], vocabularies, last: bool):
+    """(query, near words, the nearest spelled as documents write it) for a word the index lacks.
+
+    Only the nearest candidates are kept (none two edits away when one is one edit away).
+    """
+    near = typos.candidates(vocabularies(), word, limit=TYPO_CANDIDATES)
+    near = [c for c in near if c.distance == near[0].distance]
+    spellings = {c.word: (c.spelled,) for c in near if c.spelled != c.word}
+    weighted = {c.word: TYPO_BOOST.get(c.distance, 0.2) for c in near}
+    if last and len(word) >= MIN_PREFIX:
+        reader = searcher.reader()
+        found = [w for w in completions(reader, fold(word), COMPLETIONS) if w not in weighted]
+        spellings.update(accented_spellings(reader, found))
+        weighted.update((w, PREFIX_BOOST) for w in found)
+    parts = [word_query(w, langs, spellings.get(w, ()), boost=b) for w, b in weighted.items()]
+    parts = [p for p in parts if p is not None]
+    query = BulkOr([t for p in parts for t in p.subqueries]) if parts else None
+    spelled = near[0].spelled if near else None
+    return query, list(weighted), spelled
+
+
+def completions(reader, prefix: str, limit: int, keep_prefix: bool = False) -> list[str]:
+    """The most frequent folded index words that start with ``prefix`` (itself too when ``keep_prefix``)."""
+    found = [
+        _text(t)
+        for t in itertools.islice(reader.expand_prefix("words", prefix), 2000)
+        if ACCENT_SEPARATOR not in _text(t) and (keep_prefix or _text(t) != prefix)
+    ]
+    found.sort(key=lambda w: -reader.doc_frequency("words", w))
+    return found[:limit]
 
 
 class _SpanOr(spans.SpanOr):
@@ -124,63 +310,36 @@ class _SpanOr(spans.SpanOr):
 
 
 def phrase_query(words: list[str], langs: list[str], spellings: dict[str, tuple[str, ...]]) -> Q.Query | None:
-    """The words in order, each in any of its forms, within one field."""
-    per_field: list[Q.Query] = []
+    """The words in order: exactly as typed (accents aside), or each in any of its forms.
+
+    The ``words`` field holds every word at its position, stop words included, so
+    the exact phrase is matched there and ranks first. In a language's fields stop
+    words hold no position (the indexer renumbers the words around them), so the
+    phrase's other words, in any inflected form, stand next to each other there:
+    ``"nem volt vége"`` is ``vége`` in the Hungarian fields.
+    """
+    per_field: list[Q.Query] = [Q.Phrase("words", [fold(w) for w in words], boost=EXACT_PHRASE_BOOST)]
     for lang in langs:
-        forms = [list(all_forms(w, [lang], spellings.get(w, ()))) for w in words]
-        kept = [f for f in forms if f]
-        if len(kept) < 2:
+        kept = [forms for forms in (list(_phrase_forms(w, lang, spellings.get(w, ()))) for w in words) if forms]
+        if not kept:
             continue
-        slop = 1 + (len(forms) - len(kept))  # room for dropped stop words
         for kind in FIELD_BOOSTS:
             fieldname = text_field(kind, lang)
+            if len(kept) == 1:
+                per_field.append(BulkOr([Q.Term(fieldname, f) for f in kept[0]]))
+                continue
             parts = [_SpanOr([Q.Term(fieldname, f) for f in alts]) for alts in kept]
-            per_field.append(spans.SpanNear2(parts, slop=slop, ordered=True))
-    return Q.Or(per_field) if per_field else None
+            per_field.append(spans.SpanNear2(parts, slop=1, ordered=True))
+    return Q.Or(per_field)
 
 
-def build(
-    parsed: ParsedQuery,
-    langs: list[str],
-    *,
-    conjunction: bool = True,
-    misspelled: frozenset[str] = frozenset(),
-    spellings: dict[str, tuple[str, ...]] | None = None,
-) -> Q.Query | None:
-    """The whole query: AND (or OR) of its words and phrases; None when nothing is searchable.
-
-    Words in ``misspelled`` (not in the index in any form) match near spellings instead.
-    """
-    spellings = spellings or {}
-    clauses = []
-    for word in parsed.words:
-        if word in misspelled:
-            clause = fuzzy_word_query(word, langs)
-        else:
-            clause = word_query(word, langs, spellings.get(word, ()))
-        if clause is not None:
-            clauses.append(clause)
-    clauses += [q for q in (phrase_query(p, langs, spellings) for p in parsed.phrases) if q is not None]
-    if not clauses:
-        return None
-    if len(clauses) == 1:
-        return clauses[0]
-    return Q.And(clauses) if conjunction else Q.Or(clauses)
-
-
-def fuzzy_word_query(word: str, langs: list[str]) -> Q.Query | None:
-    """Typo tolerance: the word within one (short words) or two edits of an indexed form."""
-    folded = fold(word)
-    if len(folded) < 4:
-        return None
-    maxdist = 1 if len(folded) < 8 else 2
-    return Q.Or(
-        [
-            Q.FuzzyTerm(text_field(kind, lang), folded, maxdist=maxdist, prefixlength=1)
-            for lang in langs
-            for kind in FIELD_BOOSTS
-        ]
-    )
+def _phrase_forms(word: str, lang: str, spellings: tuple[str, ...]) -> dict[str, float]:
+    """A phrase word's forms in one language (empty for that language's stop words)."""
+    forms = dict(query_form_weights(word, lang))
+    if forms:
+        for spelling in spellings:
+            forms.update(query_form_weights(spelling, lang))
+    return forms
 
 
 def word_forms_by_field(word: str, langs: list[str]) -> list[tuple[str, str]]:
@@ -205,32 +364,8 @@ def accented_spellings(reader, words: list[str]) -> dict[str, tuple[str, ...]]:
     return found
 
 
-def misspelled(searcher, parsed: ParsedQuery, langs: list[str]) -> frozenset[str]:
-    """Words that are in the index in none of their forms (likely typos)."""
-    return frozenset(
-        word
-        for word in parsed.words
-        if not any(searcher.doc_frequency(f, t) for f, t in word_forms_by_field(word, langs))
-    )
-
-
-def did_you_mean(searcher, parsed: ParsedQuery, wrong: frozenset[str]) -> str | None:
-    """The query with each misspelled word replaced by the closest indexed word."""
-    corrector = searcher.corrector("words")
-    words, changed = [], False
-    for word in parsed.words:
-        if word in wrong:
-            candidates = [
-                c for c in corrector.suggest(fold(word), limit=5, maxdist=2, prefix=1) if ACCENT_SEPARATOR not in c
-            ]
-            if candidates:
-                words.append(candidates[0])
-                changed = True
-                continue
-        words.append(word)
-    words += [f'"{" ".join(p)}"' for p in parsed.phrases]
-    return " ".join(words) if changed else None
-
-
 def _text(value: str | bytes) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+__all__ = ["Plan", "Clause", "Alternative", "ParsedQuery", "build_plan", "parse", "clean"]

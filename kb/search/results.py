@@ -31,6 +31,9 @@ class Hit:
     summary: str = ""
     tags: list[str] = field(default_factory=list)
     via: list[Via] = field(default_factory=list)
+    translation_key: str | None = None
+    docnum: int = -1  # in the searcher that found it
+    complete: bool = False  # title, summary, tags and snippet filled in (see SearchService.complete)
     # What a snippet is made from, until it is made (see snippets.fill_snippet).
     stored: dict | None = field(default=None, repr=False, compare=False)
     words: frozenset[str] = field(default=frozenset(), repr=False, compare=False)

@@ -17,21 +17,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
-from whoosh import collectors
-from whoosh import query as Q
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from indexer import storage
 from indexer.analysis import FIELD_LANGUAGES, field_language, warm_up
-from kb.search import documents, plan, suggest
+from kb.search import documents, suggest, typos
+from kb.search import plan as plans
 from kb.search.catalogue import Catalogue, EditorsView
 from kb.search.facets import FIELDS, FacetCounter, filter_query
-from kb.search.results import Hit, SearchResult, decode_stored, doc_url, split_tags, text_of
+from kb.search.results import Hit, SearchResult, Via, decode_stored, doc_url, split_tags, text_of
 from kb.search.snippets import fill_snippet
 from kb.search.whoosh_internals import dense
-from kb.search.whoosh_internals.collector import MatchesTopCollector
 from kb.search.whoosh_internals.ranking import RecencyBM25F
 from kb.search.whoosh_internals.searcher import bound_idf_cache
 
@@ -68,7 +65,9 @@ class SearchService:
         self._searcher: Searcher | None = None
         self._langs: list[str] = list(FIELD_LANGUAGES)
         self._facets = FacetCounter()
+        self._columns = documents.HitColumns()
         self._postings = dense.PostingsCache()
+        self._typo_index: dict[str, typos.Vocabulary] = {}
         self.catalogue = Catalogue(self.index_dir)
 
     # -- index lifecycle -------------------------------------------------
@@ -83,6 +82,7 @@ class SearchService:
         """Open the index and load what the first search needs (before the first visitor)."""
         with self._lock:
             self._current()
+            self._vocabularies()
 
     def _current(self) -> Searcher:
         """The shared searcher, replaced when the index changed. Call with the lock held.
@@ -166,7 +166,7 @@ class SearchService:
         started = time.perf_counter()
         page = min(max(1, page), MAX_PAGE)
         limit = min(max(1, limit), MAX_LIMIT)
-        parsed = plan.parse(text)
+        parsed = plans.parse(text)
         result = SearchResult(query=parsed.text, page=page, limit=limit)
         searcher = self._current()
         langs = [field_language(lang)] if lang else self._langs
@@ -176,52 +176,66 @@ class SearchService:
             result.message = "Type a word to search." if not parsed.text else "Nothing searchable in that query."
             return result
 
-        reader = searcher.reader()
-        spellings = plan.accented_spellings(reader, parsed.all_words())
-        misspelled = plan.misspelled(searcher, parsed, langs) - spellings.keys()
-        if parsed.empty:
-            q = Q.Every()
-        else:
-            q = plan.build(parsed, langs, misspelled=misspelled, spellings=spellings)
-        if q is None:
-            result.message = "Only very common words in that query: add a more specific word."
+        plan = plans.build_plan(searcher, parsed, langs, self._vocabularies, glossary=self._glossary_step())
+        if plan.message:
+            result.message = plan.message
             return result
-        result.fuzzy = bool(misspelled)
-        if misspelled:
-            result.suggestion = plan.did_you_mean(searcher, parsed, misspelled)
-        results = self._run(searcher, q, filter_q, page, limit, terms=result.fuzzy)
-        if results.scored_length() == 0 and len(parsed.words) + len(parsed.phrases) > 1:
-            relaxed = plan.build(parsed, langs, conjunction=False, misspelled=misspelled, spellings=spellings)
-            results = self._run(searcher, relaxed, filter_q, page, limit, terms=result.fuzzy)
-            result.relaxed = results.scored_length() > 0
-            q = relaxed
-        result.total = len(results)
-        result.facets = self._facets.count(searcher, results.matched_docnums)
-        terms = {t for t in (q.all_terms() if q else ())}
-        if result.fuzzy:
-            terms |= _matched_terms(results)
+        result.fuzzy = plan.fuzzy
+        result.suggestion = plan.suggestion
+        allow = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
+        clauses = [dense.ClauseQueries(c.query, [a.query for a in c.alternatives]) for c in plan.clauses]
+        found = dense.collect(
+            searcher, clauses, page * limit, allow=allow, cache=self._postings, required=plans.required_coverage
+        )
+        result.relaxed = bool(clauses) and found.best < len(clauses) and found.best > 0
+        result.total = len(found.results)
+        result.facets = self._facets.count(searcher, found.results.matched_docnums)
+        terms = plan.terms()
         offset = (page - 1) * limit
-        for hit in list(results)[offset : offset + limit]:
-            result.hits.append(_hit(hit, terms))
+        columns = self._columns.get(searcher)
+        for score, docnum in found.results.top_n[offset : offset + limit]:
+            via = _via(plan, found.via.get(docnum, []))
+            result.hits.append(_light_hit(columns, score, docnum, terms, via))
         if snippets:
-            for hit in result.hits:
-                fill_snippet(hit)
+            self._complete(searcher, result.hits)
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def _run(self, searcher: Searcher, q: Q.Query, filter_q: Q.Query | None, page: int, limit: int, terms: bool):
-        """The top hits, and every matching document number for the facet counts, in one pass."""
-        allow = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
-        if not terms:
-            found = dense.search(searcher, q, page * limit, allow=allow, cache=self._postings)
-            if found is not None:
-                return found
-        top = MatchesTopCollector(limit=page * limit, allow=allow)
-        collector = collectors.TermsCollector(top) if terms else top
-        searcher.search_with_collector(q, collector)
-        results = collector.results()
-        results.matched_docnums = np.array(top.matched, dtype=np.int64)
-        return results
+    @serialized
+    def complete(self, hits: list[Hit]) -> list[Hit]:
+        """Fill in what a page shows of each hit (title, summary, tags, snippet and deep link).
+
+        A results page asks for a few hundred hits to group translations but shows ten:
+        only those are read from the stored documents, here, under the lock.
+        """
+        self._complete(self._current(), hits)
+        return hits
+
+    def _complete(self, searcher: Searcher, hits: list[Hit]) -> None:
+        for hit in hits:
+            if not hit.complete:
+                _fill_stored(hit, searcher.stored_fields(hit.docnum))
+                fill_snippet(hit)
+
+    def _glossary_step(self):
+        """The plan's glossary step for this index (None: no glossary)."""
+        return None
+
+    def _vocabularies(self) -> list[typos.Vocabulary]:
+        """Each segment's typo index, built once per segment (an incremental build adds a small one)."""
+        searcher = self._searcher
+        found = []
+        present = set()
+        for leaf, _offset in searcher.leaf_searchers():
+            segment = leaf.reader().segment().segment_id()
+            present.add(segment)
+            vocabulary = self._typo_index.get(segment)
+            if vocabulary is None:
+                vocabulary = self._typo_index[segment] = typos.vocabulary_of(leaf.reader())
+            found.append(vocabulary)
+        for gone in set(self._typo_index) - present:
+            del self._typo_index[gone]
+        return found
 
     @serialized
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
@@ -258,9 +272,6 @@ class SearchService:
     def ids_in_language(self, lang: str) -> set[str]:
         return documents.ids_in_language(self._current(), lang)
 
-    def family_keys(self, ids: list[str]) -> dict[str, str | None]:
-        return self.catalogue.family_keys(ids)
-
     def family(self, key: str | None) -> list[dict]:
         return self.catalogue.family(key)
 
@@ -285,25 +296,43 @@ def _matched_terms(results) -> set[tuple[str, str]]:
         return set()
 
 
-def _hit(hit, terms: set) -> Hit:
-    stored = hit.fields()
-    lang = stored.get("lang", "xx")
+def _via(plan: plans.Plan, pairs: list[tuple[int, int]]) -> list[Via]:
+    """What a hit found through the glossary was found through (clause, alternative) -> Via."""
+    found = []
+    for clause, alternative in pairs:
+        alt = plan.clauses[clause].alternatives[alternative]
+        found.append(Via(concept=alt.concept, label=alt.label, query_label=alt.query_label))
+    return found
+
+
+def _light_hit(columns: dict, score: float, docnum: int, terms: set, via: list[Via]) -> Hit:
+    """A hit from the index's columns alone (no stored document read): enough to rank and group."""
+    lang = columns["lang"][docnum] or "xx"
     field_lang = field_language(lang)
     wanted = (f"body_{field_lang}", f"head_{field_lang}")
+    doc_id = columns["id"][docnum]
     return Hit(
-        id=stored["id"],
-        title=stored.get("title", stored["id"]),
+        id=doc_id,
+        title=doc_id,
         lang=lang,
-        type=stored.get("type", ""),
-        date=stored.get("date"),
-        url=doc_url(stored["id"]),
+        type=columns["type"][docnum],
+        date=columns["date"][docnum] or None,
+        url=doc_url(doc_id),
         snippet="",
-        score=float(hit.score or 0.0),
-        summary=stored.get("summary", ""),
-        tags=split_tags(stored.get("tags", "")),
-        stored=stored,
+        score=float(score or 0.0),
+        via=via,
+        translation_key=columns["translation_key"][docnum] or None,
+        docnum=docnum,
         words=frozenset(text_of(text) for fieldname, text in terms if fieldname in wanted),
     )
 
 
-__all__ = ["SearchService", "SearchResult", "Hit", "decode_stored", "fill_snippet"]
+def _fill_stored(hit: Hit, stored: dict) -> None:
+    hit.title = stored.get("title", hit.id)
+    hit.summary = stored.get("summary", "")
+    hit.tags = split_tags(stored.get("tags", ""))
+    hit.stored = stored
+    hit.complete = True
+
+
+__all__ = ["SearchService", "SearchResult", "Hit", "decode_stored"]

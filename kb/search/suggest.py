@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-
 from whoosh import query as Q
 from whoosh.searching import Searcher
 
-from indexer.analysis import ACCENT_SEPARATOR, WORD_PATTERN, fold
-from kb.search.plan import accented_spellings, clean
-from kb.search.results import doc_url, text_of
+from indexer.analysis import WORD_PATTERN, fold
+from kb.search.plan import accented_spellings, clean, completions
+from kb.search.results import doc_url
 
 
 def complete(searcher: Searcher, text: str, limit: int = 8) -> list[dict]:
@@ -21,14 +19,11 @@ def complete(searcher: Searcher, text: str, limit: int = 8) -> list[dict]:
     head = [fold(w) for w in typed[:-1]]
     last = fold(typed[-1])
     lead = text[: text.lower().rfind(typed[-1])] if typed[-1] in text.lower() else " ".join(typed[:-1]) + " "
-    candidates = [
-        t for t in itertools.islice(reader.expand_prefix("words", last), 1000) if ACCENT_SEPARATOR not in text_of(t)
-    ]
-    candidates.sort(key=lambda t: -reader.doc_frequency("words", t))
     suggestions = []
-    for term in candidates[: max(1, limit // 2)]:
-        word = text_of(term)
-        spelled = accented_spellings(reader, [word]).get(word, (word,))[0]
+    words = completions(reader, last, max(1, limit // 2), keep_prefix=True)
+    spellings = accented_spellings(reader, words)
+    for word in words:
+        spelled = spellings.get(word, (word,))[0]
         suggestions.append({"text": f"{lead}{spelled}".strip(), "kind": "term"})
     room = limit - len(suggestions)
     title_query = Q.And([Q.Term("suggest", w) for w in head] + [Q.Prefix("suggest", last)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 
+from kb.search.facets import FILTER_ARGS
 from kb.web.site import int_arg, service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -30,12 +31,7 @@ _DOC_FIELDS = _DOC_LIST_FIELDS + (
 def search():
     result = service().search(
         request.args.get("q", ""),
-        lang=request.args.get("lang") or None,
-        type=request.args.get("type") or None,
-        tag=request.args.get("tag") or None,
-        year=request.args.get("year") or None,
-        organisation=request.args.get("organisation") or None,
-        region=request.args.get("region") or None,
+        **{name: request.args.get(name) or None for name in FILTER_ARGS},
         page=int_arg("page", 1),
         limit=min(int_arg("limit", 10), API_MAX_LIMIT),
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, render_template, request
 
 from indexer.storage import IndexUnavailable
-from kb.search import SearchService, fill_snippet
+from kb.search import SearchService
 from kb.web import families
 from kb.web.facets import FACETS, FILTER_ARGS
 from kb.web.i18n import reader_languages, ui_language
@@ -78,14 +78,12 @@ def search():
     result = svc.search(q, page=1, limit=GROUP_WINDOW, snippets=False, **filters)
     hits = result.hits
     langs = reader_languages()
-    # Each hit carries its stored fields until its snippet is made: no look-up per hit.
-    entries = families.group(hits, {h.id: (h.stored or {}).get("translation_key") or None for h in hits}, langs)
+    entries = families.group(hits, {h.id: h.translation_key for h in hits}, langs)
     limit = min(max(1, int_arg("limit", PAGE_SIZE)), 50)
     pager = Pager(page=1, limit=limit, total=len(entries))
     pager.page = min(max(1, int_arg("page", 1)), pager.pages)
     shown = entries[pager.start : pager.start + limit]
-    for entry in shown:
-        fill_snippet(entry.primary)
+    svc.complete([entry.primary for entry in shown])
     families.add_translations(shown, svc.family, langs)
     took_ms = (time.perf_counter() - started) * 1000
     return render_template(

@@ -8,16 +8,19 @@ is computed for all of them in one expression, the words are combined with array
 operations (AND: every word matched; OR: any), and the top hits are picked with a
 partial sort. Scores are the same as Whoosh's (``tests/test_dense.py``).
 
-It handles what the search box produces for plain words: a word (:class:`BulkOr` of
-terms), or an AND / OR of words. Anything else (phrases, fuzzy terms) returns None
-and goes through Whoosh's matchers as before.
+This is the engine's one collector (:func:`collect`): a query plan's clauses are
+each evaluated to a score array and a match mask per segment — words and their
+near spellings as above, anything else (phrases) through Whoosh's own matcher for
+that clause — and documents are ranked by how many clauses they match (coverage),
+then by how many of those they match directly rather than through the glossary,
+then by BM25F with the recency factor.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,12 +104,31 @@ _MISSING = object()
 
 
 def supports(q: Q.Query) -> bool:
-    """Whether :func:`search` can evaluate ``q``: a word, or an AND / OR of words."""
+    """Whether ``q`` is evaluated from decoded postings: a word, or an AND / OR of words (else Whoosh's matcher)."""
     if isinstance(q, BulkOr):
         return all(type(sub) is Q.Term for sub in q.subqueries)
     if type(q) in (Q.And, Q.Or):
         return bool(q.subqueries) and all(isinstance(sub, BulkOr) and supports(sub) for sub in q.subqueries)
     return False
+
+
+@dataclass
+class ClauseQueries:
+    """One clause of a plan as the collector sees it: the query for its own words (None: nothing
+    can match them) and alternative queries (glossary labels), which count for coverage too."""
+
+    direct: Q.Query | None
+    alternatives: list[Q.Query]
+
+
+@dataclass
+class Collected:
+    results: MatchedResults
+    clauses: int  # how many clauses the query has
+    best: int  # the most clauses any allowed document matches
+    required: int  # how many clauses a document had to match to be counted
+    #: For each top hit found through an alternative: (clause, alternative) pairs.
+    via: dict[int, list[tuple[int, int]]]
 
 
 def search(
@@ -116,55 +138,162 @@ def search(
     allow: Iterable[int] | None = None,
     cache: PostingsCache | None = None,
 ) -> MatchedResults | None:
-    """The ``top`` best documents for ``q`` (None when ``q`` is not a kind this module evaluates).
+    """The ``top`` best documents for ``q`` alone (one clause), or None when ``q`` is not a word
+    or an AND / OR of words. What the equivalence tests hold to Whoosh's own answers."""
+    if not supports(q):
+        return None
+    return collect(searcher, [ClauseQueries(q, [])], top, allow, cache).results
+
+
+def collect(
+    searcher: Searcher,
+    clauses: list[ClauseQueries],
+    top: int,
+    allow: Iterable[int] | None = None,
+    cache: PostingsCache | None = None,
+    required: Callable[[int, int], int] = lambda clauses, best: max(1, best),
+) -> Collected:
+    """The ``top`` best documents for a plan's clauses (no clauses: every allowed document).
 
     ``allow``: the global document numbers a filter lets through (None: all).
     ``cache``: decoded postings kept between searches of the same searcher.
+    ``required(clauses, best)``: how many clauses a document must match, given the best coverage.
     """
     weighting = searcher.weighting
-    if not supports(q) or not isinstance(weighting, RecencyBM25F):
-        return None
+    if not isinstance(weighting, RecencyBM25F):
+        raise TypeError("the collector needs the RecencyBM25F weighting")
     boosts = np.frombuffer(weighting.boosts(searcher), dtype=np.float64)
     allowed = None
     if allow is not None:
         allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
         allowed[np.fromiter(allow, dtype=np.int64)] = True
     context = searcher.context(weighting=weighting)
-    best_scores, best_docs, matched = [], [], []
+    segments = []
+    best = 0
     for subsearcher, offset in searcher.leaf_searchers():
         count = subsearcher.doc_count_all()
         if not count:
             continue
-        scores, mask = _evaluate(q, subsearcher, context, count, cache)
-        if mask is None:
-            continue
+        live = np.ones(count, dtype=bool)
         reader = subsearcher.reader()
         if reader.has_deletions():
             deleted = np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)
-            mask[deleted[deleted < count]] = False
+            live[deleted[deleted < count]] = False
         if allowed is not None:
-            mask &= allowed[offset : offset + count]
+            live &= allowed[offset : offset + count]
+        evaluated = _evaluate_clauses(clauses, subsearcher, context, count, cache)
+        coverage = evaluated[1]
+        if clauses and live.any():
+            best = max(best, int(coverage[live].max()))
+        segments.append((offset, count, live, evaluated))
+    needed = required(len(clauses), best) if clauses else 0
+    best_keys, best_scores, best_docs, matched = [], [], [], []
+    via: dict[int, list[tuple[int, int]]] = {}
+    for offset, _count, live, (scores, coverage, direct, masks) in segments:
+        mask = live & (coverage >= needed) if clauses else live
         docs = np.flatnonzero(mask)
         if not len(docs):
             continue
         final = scores[docs] * boosts[offset + docs]
+        # Coverage first, then direct coverage, then the score: one sortable key.
+        tier = coverage[docs].astype(np.float64) * (len(clauses) + 1) + direct[docs]
+        key = tier * 1e9 + final
         if len(docs) > top:
-            # Everything scoring at least the top-th score, so ties are settled as Whoosh does.
-            threshold = np.partition(final, len(final) - top)[len(final) - top]
-            keep = final >= threshold
-            final, kept = final[keep], docs[keep]
+            # Everything at least the top-th key, so ties are settled as Whoosh does.
+            threshold = np.partition(key, len(key) - top)[len(key) - top]
+            keep = key >= threshold
+            key, final, kept, tier = key[keep], final[keep], docs[keep], tier[keep]
         else:
             kept = docs
-        best_scores.append(final)
+        best_keys.append(key)
+        best_scores.append((final, tier))
         best_docs.append(kept + offset)
         matched.append(docs + offset)
+        for index, (direct_mask, alternative_masks) in enumerate(masks):
+            for alt, alt_mask in enumerate(alternative_masks):
+                hits = kept[alt_mask[kept] & ~(direct_mask[kept] if direct_mask is not None else False)]
+                for docnum in hits:
+                    via.setdefault(int(docnum) + offset, []).append((index, alt))
     if not matched:
-        return MatchedResults(searcher, q, [], np.zeros(0, dtype=np.int64))
-    all_scores = np.concatenate(best_scores)
+        empty = MatchedResults(searcher, Q.NullQuery, [], np.zeros(0, dtype=np.int64))
+        return Collected(empty, len(clauses), best, needed, {})
     all_docs = np.concatenate(best_docs)
-    order = np.lexsort((all_docs, -all_scores))[:top]  # best first; equal scores by document number
-    top_n = [(float(all_scores[i]), int(all_docs[i])) for i in order]
-    return MatchedResults(searcher, q, top_n, np.concatenate(matched))
+    all_final = np.concatenate([f for f, _ in best_scores])
+    all_tiers = np.concatenate([t for _, t in best_scores])
+    order = np.lexsort((all_docs, -all_final, -all_tiers))[:top]  # best first; equal scores by document number
+    # Reported scores keep that order: a higher tier is lifted above every score of the tiers below.
+    lift = _tier_lifts(all_tiers[order], all_final[order])
+    top_n = [(float(all_final[i] + lift[k]), int(all_docs[i])) for k, i in enumerate(order)]
+    return Collected(
+        MatchedResults(searcher, Q.NullQuery, top_n, np.concatenate(matched)),
+        len(clauses),
+        best,
+        needed,
+        {d: v for d, v in via.items() if d in {doc for _, doc in top_n}},
+    )
+
+
+def _tier_lifts(tiers: np.ndarray, finals: np.ndarray) -> np.ndarray:
+    """What to add to each score (in rank order) so a higher tier always scores higher;
+    nothing when every hit is in one tier, so plain searches report BM25F as it is."""
+    lifts = np.zeros(len(tiers))
+    if len(tiers) == 0 or tiers.min() == tiers.max():
+        return lifts
+    levels = np.unique(tiers)  # ascending
+    lift = 0.0
+    for level in levels:
+        in_level = tiers == level
+        lifts[in_level] = lift
+        lift = float((finals[in_level] + lift).max()) + 1.0
+    return lifts
+
+
+def _evaluate_clauses(clauses: list[ClauseQueries], searcher: Searcher, context, count: int, cache) -> tuple:
+    """Per segment: summed scores, coverage, direct coverage, and each clause's masks."""
+    scores = np.zeros(count, dtype=np.float64)
+    coverage = np.zeros(count, dtype=np.int32)
+    direct = np.zeros(count, dtype=np.int32)
+    masks = []
+    for clause in clauses:
+        direct_scores, direct_mask = _any(clause.direct, searcher, context, count, cache)
+        matched = direct_mask.copy() if direct_mask is not None else np.zeros(count, dtype=bool)
+        if direct_mask is not None:
+            scores += direct_scores
+            direct += direct_mask
+        alternative_masks = []
+        for alternative in clause.alternatives:
+            alt_scores, alt_mask = _any(alternative, searcher, context, count, cache)
+            if alt_mask is None:
+                alt_mask = np.zeros(count, dtype=bool)
+            else:
+                # Only where the clause's own words are absent: a glossary label adds no score to a direct hit.
+                scores += np.where(matched, 0.0, alt_scores)
+            alternative_masks.append(alt_mask)
+            matched |= alt_mask
+        coverage += matched
+        masks.append((direct_mask, alternative_masks))
+    if not clauses:
+        scores[:] = 1.0
+    return scores, coverage, direct, masks
+
+
+def _any(q: Q.Query | None, searcher: Searcher, context, count: int, cache) -> tuple:
+    """Scores and match mask of any query in one segment: from postings when it is words, else Whoosh's matcher."""
+    if q is None:
+        return None, None
+    if supports(q):
+        return _evaluate(q, searcher, context, count, cache)
+    matcher = q.matcher(searcher, context)
+    if not matcher.is_active():
+        return None, None
+    scores = np.zeros(count, dtype=np.float64)
+    mask = np.zeros(count, dtype=bool)
+    while matcher.is_active():
+        docnum = matcher.id()
+        scores[docnum] += matcher.score()
+        mask[docnum] = True
+        matcher.next()
+    return scores, mask
 
 
 def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, cache) -> tuple:

@@ -1,0 +1,187 @@
+"""Typo candidates from the index vocabulary: a symmetric-delete index in the manner of SymSpell.
+
+Why: Whoosh's ``FuzzyTerm`` walks a Levenshtein automaton over the term list in Python,
+which took seconds per mistyped word on a real vocabulary. Here each folded word of a
+segment's vocabulary is keyed by its first ``PREFIX`` letters and by each one-letter
+deletion of them (hashed to 32 bits, sorted in a numpy array); a query word looks up
+its own prefix and its deletions of up to two letters with one ``searchsorted``, and
+the few words found are checked with the Damerau (optimal string alignment) distance,
+so a transposition is one edit. Folded words: accents cost nothing.
+
+A key is shared by a deletion of the query and a deletion of the index word, so one
+substitution, transposition, insertion or deletion is always found, and two edits
+mostly (not two substitutions within the prefix).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz.distance import OSA
+
+from indexer.analysis import ACCENT_SEPARATOR, fold
+from kb.search.whoosh_internals.terms import field_terms
+
+PREFIX = 8  # letters of a word that are keyed (SymSpell's prefix length idea)
+MIN_LENGTH = 4  # shorter words are not corrected: too many neighbours
+
+
+def max_edits(word: str) -> int:
+    """Edits allowed for a word of this length: 1 from 4 letters, 2 from 8 (one shorter than Meilisearch's
+    5 and 9: a dropped letter already made the typed word one shorter than the word meant)."""
+    n = len(word)
+    return 0 if n < MIN_LENGTH else 1 if n < 8 else 2
+
+
+@dataclass
+class Candidate:
+    word: str  # folded, as indexed in the ``words`` field
+    distance: int
+    frequency: int  # documents that hold it
+    spelled: str  # as documents most often write it (accents), else the folded word
+
+
+class Vocabulary:
+    """One segment's folded words, their document frequencies and spellings, and the delete-key index.
+
+    Kept compact (it lives as long as the segment is searched): words and spellings
+    as one string each with end offsets, keys and word ids as 32-bit arrays.
+    """
+
+    def __init__(self, words: list[str], frequencies: list[int], spellings: list[str] | None = None):
+        self._text, self._ends = _joined(words)
+        self._spelled, self._spelled_ends = _joined(spellings or [""] * len(words))
+        self.frequencies = np.asarray(frequencies, dtype=np.int32)
+        if not words:
+            self.keys = np.zeros(0, dtype=np.uint32)
+            self.ids = np.zeros(0, dtype=np.uint32)
+            return
+        codes = _codes(words)  # (n, PREFIX) letter codes, 0 = past the end
+        count = len(words)
+        # Each word's prefix and its one-letter deletions, as (key << 32 | word id), sorted once.
+        pairs = np.empty((PREFIX + 1) * count, dtype=np.uint64)
+        ident = np.arange(count, dtype=np.uint64)
+        pairs[:count] = (_pack(codes).astype(np.uint64) << np.uint64(32)) | ident
+        for i in range(PREFIX):
+            part = _pack(np.delete(codes, i, axis=1)).astype(np.uint64)
+            pairs[(i + 1) * count : (i + 2) * count] = (part << np.uint64(32)) | ident
+        del codes
+        pairs.sort()
+        self.keys = (pairs >> np.uint64(32)).astype(np.uint32)
+        self.ids = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def word(self, ident: int) -> str:
+        start = int(self._ends[ident - 1]) if ident else 0
+        return self._text[start : int(self._ends[ident])]
+
+    def spelling(self, ident: int) -> str:
+        """How documents most often write the word (accents), else the folded word."""
+        start = int(self._spelled_ends[ident - 1]) if ident else 0
+        return self._spelled[start : int(self._spelled_ends[ident])] or self.word(ident)
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.keys, self.ids, self.frequencies, self._ends, self._spelled_ends)
+        return sum(a.nbytes for a in arrays) + len(self._text) + len(self._spelled)
+
+    def lookup(self, word: str, edits: int) -> dict[str, tuple[int, int, str]]:
+        """``{index word: (distance, frequency, spelling)}`` within ``edits`` of ``word`` (folded)."""
+        if not len(self.keys) or edits <= 0:
+            return {}
+        probes = np.unique(_pack(_codes(sorted(_deletions(word[:PREFIX], edits)))))
+        left = np.searchsorted(self.keys, probes, side="left")
+        right = np.searchsorted(self.keys, probes, side="right")
+        found: dict[str, tuple[int, int, str]] = {}
+        for ident in {int(i) for lo, hi in zip(left, right, strict=True) for i in self.ids[lo:hi]}:
+            other = self.word(ident)
+            if abs(len(other) - len(word)) > edits or other == word:
+                continue
+            distance = OSA.distance(word, other, score_cutoff=edits)
+            if distance <= edits:
+                found[other] = (distance, int(self.frequencies[ident]), self.spelling(ident))
+        return found
+
+
+def candidates(vocabularies: list[Vocabulary], word: str, limit: int = 8) -> list[Candidate]:
+    """The nearest index words to ``word`` over all segments, nearest and most frequent first."""
+    folded = fold(word.lower())
+    edits = max_edits(folded)
+    merged: dict[str, list] = {}
+    for vocabulary in vocabularies:
+        for other, (distance, frequency, spelled) in vocabulary.lookup(folded, edits).items():
+            entry = merged.setdefault(other, [distance, 0, spelled])
+            entry[1] += frequency
+    ranked = sorted(merged.items(), key=lambda kv: (kv[1][0], -kv[1][1], kv[0]))
+    return [Candidate(w, d, f, spelled) for w, (d, f, spelled) in ranked[:limit]]
+
+
+def _deletions(prefix: str, edits: int) -> set[str]:
+    """``prefix`` and every string made from it by deleting up to ``edits`` letters."""
+    found = {prefix}
+    frontier = {prefix}
+    for _ in range(edits):
+        frontier = {s[:i] + s[i + 1 :] for s in frontier for i in range(len(s))}
+        found |= frontier
+    return found
+
+
+def _codes(words: list[str]) -> np.ndarray:
+    """The first PREFIX letters of each word as one-byte codes (0 pads a short word)."""
+    padded = "".join(w[:PREFIX].ljust(PREFIX, "\0") for w in words)
+    points = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).reshape(len(words), PREFIX)
+    return np.where(points == 0, 0, points % 251 + 1).astype(np.uint8)
+
+
+def _pack(codes: np.ndarray) -> np.ndarray:
+    """Each row of letter codes hashed to 32 bits (a collision only adds a candidate the distance check drops)."""
+    width = codes.shape[1]
+    if width < PREFIX:  # a deletion: pad so it packs like a word of that length
+        codes = np.concatenate([codes, np.zeros((codes.shape[0], PREFIX - width), dtype=np.uint8)], axis=1)
+    packed = np.ascontiguousarray(codes).view(">u8").ravel().astype(np.uint64)
+    mixed = packed * np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the high bits mix every letter
+    return (mixed >> np.uint64(32)).astype(np.uint32)
+
+
+def _joined(parts: list[str]) -> tuple[str, np.ndarray]:
+    ends = np.cumsum(np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts)))
+    return "".join(parts), ends
+
+
+def vocabulary_of(reader) -> Vocabulary:
+    """The Vocabulary of one segment's ``words`` field."""
+    return vocabulary_from_terms(field_terms(reader, "words"))
+
+
+def vocabulary_from_terms(terms: Iterable[tuple[str, int]], separator: str = ACCENT_SEPARATOR) -> Vocabulary:
+    """A Vocabulary of sorted ``(term, doc frequency)`` pairs of the ``words`` field.
+
+    A folded word's accent keys (``word|accented``) name how documents spell it; the
+    most frequent is what "Did you mean" shows. In term order they come after every
+    longer word the folded word starts (``|`` sorts after the letters), so the words
+    that are prefixes of the current term are kept on a stack to find their owner.
+    """
+    words: list[str] = []
+    frequencies: list[int] = []
+    spellings: list[str] = []
+    stack: list[list] = []  # [word, id, frequency of its best spelling so far]
+    for term, frequency in terms:
+        folded, bar, accented = term.partition(separator)
+        while stack and not folded.startswith(stack[-1][0]):
+            stack.pop()
+        if bar:
+            if stack and stack[-1][0] == folded and frequency > stack[-1][2]:
+                spellings[stack[-1][1]] = accented
+                stack[-1][2] = frequency
+            continue
+        if len(term) < MIN_LENGTH - 1 or term.isdigit():
+            continue
+        stack.append([term, len(words), 0])
+        words.append(term)
+        frequencies.append(frequency)
+        spellings.append("")
+    return Vocabulary(words, frequencies, spellings)

@@ -1,0 +1,206 @@
+"""The query plan: typo candidates held to a brute-force reference, phrases with function words,
+coverage ranking for questions, completions of the last word, and any input planned without error."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
+
+from indexer import pipeline
+from kb.search import SearchService, typos
+from kb.search.plan import parse, required_coverage
+
+from .conftest import write_doc
+
+DOCS = {
+    "hu/komponens.md": ("title: Komponens\ntype: guidance\nlang: hu", "A szolgáltatási gyűrű komponensei és háttere."),
+    "cs/hacek.md": (
+        "title: Háček\ntype: article\nlang: cs",
+        "Písmeno s háčkem a komponentní rozhraní potřebují pozornost.",
+    ),
+    "cs/vege.md": ("title: Konec\ntype: article\nlang: cs", "Nakonec na to bychom neměli zapomenout, řekl ředitel."),
+    "hu/vege.md": ("title: Vége\ntype: forum\nlang: hu", "A találkozónak még nem volt vége, amikor elment."),
+    "hu/vege2.md": ("title: Nincs vége\ntype: forum\nlang: hu", "A vége felé volt egy szünet, de nem mentek haza."),
+    "hu/kerdes.md": (
+        "title: Lakhatás Szegeden\ntype: protocol\nlang: hu",
+        "Hogyan működik a támogatott lakhatás Szegeden a fogyatékos emberek számára?",
+    ),
+    "hu/reszben.md": ("title: Lakhatás\ntype: protocol\nlang: hu", "A támogatott lakhatás Pécsett működik."),
+}
+
+
+@pytest.fixture(scope="module")
+def svc(tmp_path_factory):
+    root = tmp_path_factory.mktemp("content")
+    for rel, (front, body) in DOCS.items():
+        write_doc(root, rel, front, body)
+    index = tmp_path_factory.mktemp("index")
+    assert pipeline.build(root, index, full=True).failed == 0
+    service = SearchService(index)
+    yield service
+    service.close()
+
+
+def ids(result) -> list[str]:
+    return [h.id for h in result.hits]
+
+
+# -- typo candidates ----------------------------------------------------------------
+
+
+def _vocabulary(seed: int, size: int) -> list[str]:
+    rng = random.Random(seed)
+    return sorted({"".join(rng.choice("abcdeilmnorst") for _ in range(rng.randint(3, 12))) for _ in range(size)})
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_one_edit_candidates_equal_a_brute_force_search(seed):
+    """Every index word within one Damerau edit is found (and nothing farther), as a full scan finds them."""
+    words = _vocabulary(seed, 3000)
+    vocabulary = typos.Vocabulary(words, [1] * len(words))
+    rng = random.Random(seed)
+    for query in rng.sample(words, 150):
+        i = rng.randrange(len(query))
+        typed = rng.choice([query[:i] + query[i + 1 :], query[:i] + "x" + query[i + 1 :], query[:i] + "e" + query[i:]])
+        if len(typed) < typos.MIN_LENGTH:
+            continue
+        expected = {w for w in words if w != typed and OSA.distance(typed, w) <= 1}
+        found = set(vocabulary.lookup(typed, 1))
+        assert found == expected, typed
+
+
+def test_two_edit_candidates_are_within_two_edits_and_include_single_edits():
+    words = _vocabulary(9, 3000)
+    vocabulary = typos.Vocabulary(words, [1] * len(words))
+    for query in words[:300]:
+        found = vocabulary.lookup(query + "ab", 2)
+        assert all(OSA.distance(query + "ab", w) == d <= 2 for w, (d, _, _) in found.items())
+        assert query in found or len(query) + 2 < typos.MIN_LENGTH
+
+
+def test_a_transposition_is_one_edit_and_accents_are_free():
+    terms = [("hacek", 1), ("hacek|háček", 1), ("komponentni", 3), ("komponentni|komponentní", 3), ("potrebuji", 2)]
+    vocabulary = typos.vocabulary_from_terms(terms)
+    assert [c.spelled for c in typos.candidates([vocabulary], "háek")] == ["háček"]
+    assert [(c.word, c.distance) for c in typos.candidates([vocabulary], "komponnetní")] == [("komponentni", 1)]
+    assert [(c.word, c.distance) for c in typos.candidates([vocabulary], "háek")] == [("hacek", 1)]
+    assert typos.candidates([vocabulary], "abc") == []  # too short to correct
+
+
+def test_typos_in_search_find_the_document_and_suggest_its_spelling(svc):
+    result = svc.search("komponnetní")
+    assert result.fuzzy and ids(result)[0] == "cs/hacek"
+    assert result.suggestion == "komponentní"
+    result = svc.search("szolgáltatási gyürü komponnesei")
+    assert ids(result)[0] == "hu/komponens"
+    assert "komponensei" in (result.suggestion or "")
+
+
+def test_a_word_documents_hold_is_not_a_typo(svc):
+    result = svc.search("háčkem")
+    assert not result.fuzzy and result.suggestion is None and ids(result) == ["cs/hacek"]
+
+
+# -- phrases -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "phrase, expected",
+    [('"nem volt vége"', "hu/vege"), ('"na to bychom"', "cs/vege"), ('"a vége felé"', "hu/vege2")],
+)
+def test_phrases_with_function_words_are_found_first(svc, phrase, expected):
+    result = svc.search(phrase)
+    assert ids(result)[0] == expected
+
+
+def test_a_phrase_matches_any_inflected_form(svc):
+    assert ids(svc.search('"támogatott lakhatást"'))[:1] in (["hu/kerdes"], ["hu/reszben"])
+
+
+# -- coverage -------------------------------------------------------------------------
+
+
+def test_a_question_ranks_by_how_many_of_its_words_match(svc):
+    result = svc.search("hogyan működik a támogatott lakhatás Szegeden?")
+    assert ids(result)[0] == "hu/kerdes"
+    result = svc.search("működik a támogatott lakhatás Szegeden")  # 3 of 4 words are enough for "reszben"
+    assert ids(result) == ["hu/kerdes", "hu/reszben"] and not result.relaxed
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_two_words_must_both_match_else_the_page_says_so(svc):
+    both = svc.search("lakhatás Pécsett")
+    assert ids(both) == ["hu/reszben"] and not both.relaxed
+    some = svc.search("lakhatás Debrecenben")
+    assert some.relaxed and "hu/reszben" in ids(some)
+
+
+def test_required_coverage():
+    assert [required_coverage(n, n) for n in range(1, 8)] == [1, 2, 2, 3, 4, 4, 5]
+    assert required_coverage(6, 2) == 2 and required_coverage(2, 1) == 1 and required_coverage(1, 0) == 1
+
+
+# -- completions ----------------------------------------------------------------------
+
+
+def test_the_last_word_being_typed_matches_its_completions(svc):
+    assert parse("támogatott lakh").open_last and not parse("támogatott lakh ").open_last
+    assert "hu/kerdes" in ids(svc.search("fogyaték"))
+    assert svc.search("fogyaték ").total == 0 or "hu/kerdes" in ids(svc.search("fogyaték "))
+
+
+# -- any input ------------------------------------------------------------------------
+
+query_text = st.text(
+    alphabet=st.sampled_from(list("abcáéíóöőúüűčěřšžý \"'*:()-?!.,") + ["\u0301", "\x00", "\t", "\u200b"]),
+    max_size=80,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=query_text, page=st.integers(1, 5))
+def test_any_text_is_planned_and_answered(svc, text, page):
+    result = svc.search(text, page=page, limit=3)
+    assert result.total >= len(result.hits)
+    assert all(h.id in {k[:-3] for k in DOCS} for h in result.hits)
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+# -- snippets --------------------------------------------------------------------------
+
+snippet_text = st.text(
+    alphabet=st.sampled_from(list("aáeéiíoóöőuúüűcčrřsšzžSÁÉŐŰČŘŠ -.,\n") + ["ß", "Ł", "ǅ"]), max_size=200
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=snippet_text, wanted=st.sets(st.sampled_from(["sz", "szo", "ces", "ruz", "uzs", "a", "er"]), max_size=4))
+def test_snippet_word_matching_equals_analysing_every_word(text, wanted):
+    """The fast path (one regex over the folded text) finds what analysing every word would."""
+    from indexer.analysis import WORD_PATTERN, fold, word_forms
+    from kb.search.snippets import matching_words
+
+    starts = {w[:3] for w in wanted}
+    expected = {
+        word
+        for word in {w.lower() for w in WORD_PATTERN.findall(text)}
+        if fold(word)[:3] in starts or fold(word)[:2] in starts or fold(word)[:1] in starts
+        if any(form in wanted for form in word_forms(word, "hu"))
+    }
+    assert matching_words(text, "hu", set(wanted)) == expected
+
+
+def test_spellings_reach_their_word_past_longer_words_in_term_order():
+    terms = sorted(
+        [("lakhatas", 5), ("lakhatasa", 1), ("lakhatasa|lakhatása", 1), ("lakhatasi", 2)]
+        + [("lakhatas|lakhatás", 5), ("lakhatas|lakhatäs", 1), ("lakhatasi|lakhatási", 2), ("la", 9)]
+    )
+    vocabulary = typos.vocabulary_from_terms(terms)
+    spelled = {vocabulary.word(i): vocabulary.spelling(i) for i in range(len(vocabulary))}
+    assert spelled == {"lakhatas": "lakhatás", "lakhatasa": "lakhatása", "lakhatasi": "lakhatási"}
