@@ -52,15 +52,17 @@ class Catalogue:
         generation = storage.current_generation(self.index_dir)
         if generation is None:
             raise storage.IndexUnavailable(f"no index in {self.index_dir}: run 'kb index' to build it")
+        file = catalogue.path(generation)
+        try:
+            inode = file.stat().st_ino  # kb index may write the file anew in the same generation
+        except OSError:
+            raise storage.IndexUnavailable(f"the index in {self.index_dir} has no catalogue: run 'kb index'") from None
         held = getattr(self._local, "held", None)
-        if held is None or held[0] != generation:
+        if held is None or held[0] != (generation, inode):
             if held is not None:
                 held[1].close()
-            file = catalogue.path(generation)
-            if not file.is_file():
-                raise storage.IndexUnavailable(f"the index in {self.index_dir} has no catalogue: run 'kb index'")
             conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True, timeout=10, check_same_thread=False)
-            self._local.held = held = (generation, conn)
+            self._local.held = held = ((generation, inode), conn)
         return held[1]
 
     def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
@@ -71,9 +73,9 @@ class Catalogue:
             raise storage.IndexUnavailable(f"the catalogue cannot be read ({exc}): run 'kb index --full'") from None
 
     def stamp(self) -> tuple:
-        """Names the state answers come from (generation and commit): a key for caches."""
+        """Names the state answers come from (generation, file and commit): a key for caches."""
         commit = self._query("SELECT v FROM meta WHERE k = 'commit'")
-        return (storage.current_generation(self.index_dir), commit[0][0] if commit else None)
+        return (self._local.held[0], commit[0][0] if commit else None)
 
     def _cached(self, question: tuple, answer):
         """``answer()``, kept until the index gets a new commit or generation."""
