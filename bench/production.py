@@ -91,9 +91,12 @@ def percentile(values: list[float], p: float) -> float:
 
 def child_index(content: str, index: str, mode: str) -> None:
     from indexer import pipeline
+    from kb.config import Config, apply_process_settings, build_options
 
+    config = Config.load()  # KB_INDEX_WORKERS, KB_CACHE_DIR as kb index reads them
+    apply_process_settings(config)
     started = time.perf_counter()
-    summary = pipeline.build(Path(content), Path(index), full=(mode == "full"))
+    summary = pipeline.build(Path(content), Path(index), full=(mode == "full"), **build_options(config))
     seconds = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -191,7 +194,7 @@ def get(port: int, path: str) -> tuple[int, bytes]:
 
 def start_gunicorn(index: Path, workers: int, log: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {**os.environ, "KB_INDEX_DIR": str(index), "KB_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "KB_INDEX_DIR": str(index), "KB_LOG_LEVEL": "WARNING", "KB_SECRET_KEY": "bench-only"}
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "kb.wsgi:app"]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
@@ -270,7 +273,7 @@ def du(path: Path) -> int:
 
 
 def measure(size: int, queries: list[str], workers: int, serial_baseline: bool) -> dict:
-    content = generate.ensure(size, OUT / f"corpus-{size}")
+    content = generate.ensure(size, OUT / f"corpus-{size}", vocabulary="sentences")  # as in earlier figures
     index = OUT / f"index-{size}"
     shutil.rmtree(index, ignore_errors=True)
     queries_file = OUT / "queries.json"

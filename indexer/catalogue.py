@@ -86,7 +86,7 @@ def _store_related(conn: sqlite3.Connection, lists: dict[str, list[tuple[str, st
     )
 
 
-def write_full(generation: Path, ix: FileIndex, rows: Iterable[tuple]) -> None:
+def write_full(generation: Path, ix: FileIndex, rows: Iterable[tuple], processes: int | None = None) -> None:
     """A new catalogue for a freshly built generation: every row, every related list."""
     target = path(generation)
     tmp = target.with_suffix(".tmp")
@@ -96,7 +96,7 @@ def write_full(generation: Path, ix: FileIndex, rows: Iterable[tuple]) -> None:
         conn.executescript(_SCHEMA)
         conn.executemany(f"INSERT OR REPLACE INTO docs VALUES ({', '.join('?' * (len(COLUMNS) + 2))})", rows)
         with ix.reader() as reader:  # not memory-mapped: Whoosh's mapping copies every segment into memory
-            lists = related.related_lists(reader, _members(conn), processes=default_workers(), ix=ix)
+            lists = related.related_lists(reader, _members(conn), processes=processes or default_workers(), ix=ix)
             _store_related(conn, lists)
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("commit", ix.latest_generation())])
         conn.commit()

@@ -12,10 +12,11 @@ from __future__ import annotations
 import difflib
 import posixpath
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from indexer.document import Document, Problem, doc_id
+from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.links import ATTACHMENT_TYPES, Target, file_path, resolve, safe_name
 from indexer.load import DocumentError, discover, parse
@@ -57,15 +58,15 @@ class CheckReport:
         }
 
 
-def check(content_dir: Path) -> CheckReport:
-    """Validate every document under ``content_dir``."""
+def check(content_dir: Path, types: Sequence[str] = DOC_TYPES) -> CheckReport:
+    """Validate every document under ``content_dir`` (``types``: the ``type`` vocabulary)."""
     paths = list(discover(content_dir))
     ids = {doc_id(path, content_dir) for path in paths}
     report = CheckReport(checked=len(paths))
     documents: list[Document] = []
     for path in paths:
         try:
-            doc = assign_language(render(parse(path, content_dir)))
+            doc = assign_language(render(parse(path, content_dir, types)))
         except DocumentError as exc:
             report.problems.append(exc.problem)
             continue

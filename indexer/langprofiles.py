@@ -8,7 +8,7 @@ index, the probabilities from a memory-mapped array, row by row as a text needs
 them. The rows are the very numbers langdetect computed, in its language order,
 so detection gives identical results.
 
-Uses the cache folder of :mod:`indexer.lemmas` (``KB_CACHE_DIR``; ``off`` disables).
+Uses the cache folder of :mod:`indexer.lemmas` (:func:`indexer.lemmas.use_cache_dir`; None disables).
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ a process has looked up so many words that loading the whole dictionary is
 cheaper. Either way simplemma runs its own lemmatisation rules over the same
 dictionary, so the lemmas are identical.
 
-``KB_CACHE_DIR`` names the folder for the tables (default: ``kb-methodology`` in
-the user's cache folder, shared with :mod:`indexer.langprofiles`); ``off`` keeps
-everything in memory, as simplemma does by itself.
+:func:`use_cache_dir` names the folder for the tables (the ``paths.cache`` setting,
+``KB_CACHE_DIR``; default: ``kb-methodology`` in the user's cache folder, shared
+with :mod:`indexer.langprofiles`); None keeps everything in memory, as simplemma
+does by itself.
 """
 
 from __future__ import annotations
@@ -38,15 +39,19 @@ log = logging.getLogger("kb.lemmas")
 SWITCH_AFTER = 20_000
 
 
+#: The folder for the tables, None for in memory only; set by :func:`use_cache_dir`.
+CACHE_DIR: Path | None = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb-methodology"
+
+
+def use_cache_dir(folder: Path | None) -> None:
+    """Keep the tables (and langdetect's profiles) in ``folder``; None: in memory only."""
+    global CACHE_DIR
+    CACHE_DIR = folder
+
+
 def cache_dir() -> Path | None:
     """Where the tables live, or None when switched off."""
-    setting = os.environ.get("KB_CACHE_DIR", "")
-    if setting.lower() == "off":
-        return None
-    if setting:
-        return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "kb-methodology"
+    return CACHE_DIR
 
 
 def store_path(lang: str, folder: Path) -> Path:

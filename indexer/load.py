@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import frontmatter
@@ -86,8 +86,11 @@ def _front_matter_end(raw: str) -> int | None:
     return None
 
 
-def parse(path: Path, content_dir: Path) -> Document:
-    """Read and validate one file. Raises :class:`DocumentError` naming file, line and field."""
+def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Document:
+    """Read and validate one file against the ``type`` vocabulary ``types``.
+
+    Raises :class:`DocumentError` naming file, line and field.
+    """
     rel = path.relative_to(content_dir).as_posix()
     data = path.read_bytes()
     try:
@@ -132,8 +135,8 @@ def parse(path: Path, content_dir: Path) -> Document:
     if not isinstance(title, (str, int, float)):
         raise fail("title", "field 'title' must be a string")
     doc_type = meta["type"]
-    if doc_type not in DOC_TYPES:
-        raise fail("type", f"field 'type' is '{doc_type}', expected one of: {', '.join(DOC_TYPES)}")
+    if doc_type not in types:
+        raise fail("type", f"field 'type' is '{doc_type}', expected one of: {', '.join(types)}")
     date = _parse_date(meta.get("date"))
     if meta.get("date") is not None and date is None:
         raise fail("date", f"field 'date' is '{meta.get('date')}', expected an ISO date like 2018-09-04")
@@ -208,13 +211,13 @@ def _parse_date(value: object) -> dt.date | None:
     return None
 
 
-def load_all(content_dir: Path) -> tuple[list[Document], list[Problem]]:
+def load_all(content_dir: Path, types: Sequence[str] = DOC_TYPES) -> tuple[list[Document], list[Problem]]:
     """Every readable document and one problem per unreadable file."""
     documents: list[Document] = []
     problems: list[Problem] = []
     for path in discover(content_dir):
         try:
-            documents.append(parse(path, content_dir))
+            documents.append(parse(path, content_dir, types))
         except DocumentError as exc:
             problems.append(exc.problem)
         except OSError as exc:

@@ -10,12 +10,12 @@ would cost more than it saves.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.document import Problem
+from indexer.document import DOC_TYPES, Problem
 
 #: Below this many files a pool is not worth starting.
 POOL_THRESHOLD = 200
@@ -35,7 +35,7 @@ class Prepared:
     row: tuple | None = None  # the document's catalogue row (indexer.catalogue)
 
 
-def prepare_one(path: Path, content_dir: Path) -> Prepared:
+def prepare_one(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Prepared:
     """Load, render, detect and turn into index fields; never raises for a bad file."""
     from indexer.catalogue import row
     from indexer.load import DocumentError
@@ -43,7 +43,7 @@ def prepare_one(path: Path, content_dir: Path) -> Prepared:
     from indexer.write import index_fields
 
     try:
-        doc = prepare(path, content_dir)
+        doc = prepare(path, content_dir, types)
     except DocumentError as exc:
         return Prepared(path, problem=exc.problem)
     except OSError as exc:
@@ -53,16 +53,13 @@ def prepare_one(path: Path, content_dir: Path) -> Prepared:
     return Prepared(path, fields=fields, lang=doc.lang or "xx", warnings=list(doc.warnings), row=row(fields))
 
 
-def _prepare_chunk(args: tuple[list[Path], Path]) -> list[Prepared]:
-    paths, content_dir = args
-    return [prepare_one(path, content_dir) for path in paths]
+def _prepare_chunk(args: tuple[list[Path], Path, Sequence[str]]) -> list[Prepared]:
+    paths, content_dir, types = args
+    return [prepare_one(path, content_dir, types) for path in paths]
 
 
 def default_workers() -> int:
-    """How many processes to use: ``KB_INDEX_WORKERS`` or one per core."""
-    value = os.environ.get("KB_INDEX_WORKERS")
-    if value and value.isdigit() and int(value) > 0:
-        return int(value)
+    """How many processes to use when the caller does not say (``index.workers``): one per core."""
     return os.cpu_count() or 1
 
 
@@ -72,6 +69,7 @@ def prepare_all(
     *,
     processes: int | None = None,
     threshold: int | None = None,
+    types: Sequence[str] = DOC_TYPES,
 ) -> Iterator[Prepared]:
     """Every path's :class:`Prepared`, in the given order."""
     paths = list(paths)
@@ -79,9 +77,9 @@ def prepare_all(
     processes = processes or default_workers()
     if processes <= 1 or len(paths) < threshold:
         for path in paths:
-            yield prepare_one(path, content_dir)
+            yield prepare_one(path, content_dir, types)
         return
-    chunks = [(paths[i : i + _CHUNK], content_dir) for i in range(0, len(paths), _CHUNK)]
+    chunks = [(paths[i : i + _CHUNK], content_dir, tuple(types)) for i in range(0, len(paths), _CHUNK)]
     with ProcessPoolExecutor(max_workers=processes) as pool:
         for batch in pool.map(_prepare_chunk, chunks):
             yield from batch

@@ -8,14 +8,14 @@ version in the index (nothing a reader had is lost) and is reported.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.index import FileIndex
 
 from indexer import catalogue, history, parallel, segments, storage
-from indexer.document import Document, Problem, doc_id
+from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover, parse
 from indexer.render import render
@@ -54,12 +54,12 @@ class IndexSummary:
         )
 
 
-def prepare(path: Path, content_dir: Path) -> Document:
+def prepare(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Document:
     """Load, render and assign the language of one file (raises DocumentError).
 
     A declared ``lang`` is trusted here; ``kb check`` is where it is verified.
     """
-    return assign_language(render(parse(path, content_dir)), verify=False)
+    return assign_language(render(parse(path, content_dir, types)), verify=False)
 
 
 def _indexed(ix: FileIndex) -> dict[str, tuple[str, str]]:
@@ -77,8 +77,13 @@ def build(
     *,
     full: bool = False,
     progress: Progress | None = None,
+    types: Sequence[str] = DOC_TYPES,
+    workers: int | None = None,
 ) -> IndexSummary:
-    """Bring the index in ``index_dir`` up to date with ``content_dir``."""
+    """Bring the index in ``index_dir`` up to date with ``content_dir``.
+
+    ``types`` is the ``type`` vocabulary; ``workers`` the processes of a full build (default: one per core).
+    """
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content directory not found: {content_dir}")
     paths = list(discover(content_dir))
@@ -125,7 +130,7 @@ def build(
 
     # A full build of many files: every core prepares and writes a segment of its own.
     # Otherwise one writer here, with a pool preparing documents for it when there are many.
-    processes = parallel.default_workers()
+    processes = workers or parallel.default_workers()
     in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
     catalogue_current = not summary.full and catalogue.is_current(generation, ix)
     writer = ix.writer(limitmb=WRITER_MB, codec=build_codec())
@@ -135,10 +140,16 @@ def build(
     try:
         if in_segments:
             items = segments.write_segments(
-                ix, todo, content_dir, processes=processes, limitmb=WRITER_MB, on_segments=finished_segments.extend
+                ix,
+                todo,
+                content_dir,
+                processes=processes,
+                limitmb=WRITER_MB,
+                on_segments=finished_segments.extend,
+                types=types,
             )
         else:
-            items = parallel.prepare_all(todo, content_dir, processes=processes)
+            items = parallel.prepare_all(todo, content_dir, processes=processes, types=types)
         for item in items:
             ident = doc_id(item.path, content_dir)
             previous = known.get(ident)
@@ -181,7 +192,7 @@ def build(
         raise
     try:
         if summary.full:
-            catalogue.write_full(generation, ix, rows.values())
+            catalogue.write_full(generation, ix, rows.values(), processes=processes)
         elif not catalogue_current:
             catalogue.rebuild(generation, ix)  # missing or behind the index: written again
         elif changed:

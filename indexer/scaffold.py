@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from indexer.document import DOC_TYPES
@@ -61,13 +62,14 @@ def create(
     lang: str | None = None,
     translation_key: str | None = None,
     date: str | dt.date | None = None,
+    types: Sequence[str] = DOC_TYPES,
 ) -> Path:
     """Write the scaffold and return its path; a taken name gets ``-2``, ``-3``, ... (never overwrites)."""
     title = " ".join(title.split())
     if not title:
         raise ScaffoldError("the title is empty")
-    if doc_type not in DOC_TYPES:
-        raise ScaffoldError(f"type '{doc_type}' is not one of: {', '.join(DOC_TYPES)}")
+    if doc_type not in types:
+        raise ScaffoldError(f"type '{doc_type}' is not one of: {', '.join(types)}")
     if lang is not None:
         lang = lang.strip().lower()
         if len(lang) != 2 or not lang.isalpha() or not lang.isascii():

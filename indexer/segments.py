@@ -16,13 +16,14 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
+from indexer.document import DOC_TYPES
 from indexer.parallel import Prepared, prepare_one
 from indexer.write import build_codec
 
@@ -35,7 +36,7 @@ class WorkerFailed(RuntimeError):
     """A segment worker stopped with an error (its traceback is the message)."""
 
 
-def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, jobs, results) -> None:
+def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, types, jobs, results) -> None:
     try:
         ix = FileStorage(index_dir, supports_mmap=False).open_index(indexname)
         writer = _writer(ix, limitmb)
@@ -43,7 +44,7 @@ def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, job
         while (chunk := jobs.get()) is not None:
             done = []
             for path in chunk:
-                item = prepare_one(path, content_dir)
+                item = prepare_one(path, content_dir, types)
                 if item.fields is not None:
                     writer.add_document(**item.fields)
                     item.fields, item.indexed = None, True  # no need to send the fields back
@@ -80,6 +81,7 @@ def write_segments(
     processes: int,
     limitmb: int,
     on_segments: Callable[[list], None],
+    types: Sequence[str] = DOC_TYPES,
 ) -> Iterator[Prepared]:
     """Index ``paths`` into new segments of ``ix`` with ``processes`` workers.
 
@@ -92,7 +94,7 @@ def write_segments(
     workers = [
         context.Process(
             target=_worker,
-            args=(ix.storage.folder, ix.indexname, content_dir, limitmb, jobs, results),
+            args=(ix.storage.folder, ix.indexname, content_dir, limitmb, tuple(types), jobs, results),
             daemon=True,
         )
         for _ in range(processes)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
 import click
 
 from indexer import pipeline
-from indexer.document import DOC_TYPES
 from indexer.storage import IndexUnavailable
-from kb.config import Config, ConfigError
+from kb.config import Config, ConfigError, apply_process_settings, build_options
 
 content_option = click.option(
     "--content",
@@ -28,10 +28,19 @@ index_option = click.option(
 
 
 def load_config(**overrides) -> Config:
+    """The configuration (kb.toml, environment, these options), applied to this process."""
     try:
-        return Config.load(overrides)
+        config = Config.load(overrides)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    apply_process_settings(config)
+    return config
+
+
+def check_type(config: Config, doc_type: str | None) -> None:
+    if doc_type is not None and doc_type not in config.doc_types:
+        choices = ", ".join(config.doc_types)
+        raise click.BadParameter(f"'{doc_type}' is not one of: {choices} (kb.toml [types])", param_hint="'--type'")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,9 +60,11 @@ def run_index(config: Config, full: bool, quiet: bool = False) -> pipeline.Index
                 bar.length = total
                 bar.update(done - bar.pos)
 
-            summary = pipeline.build(config.content_dir, config.index_dir, full=full, progress=progress)
+            summary = pipeline.build(
+                config.content_dir, config.index_dir, full=full, progress=progress, **build_options(config)
+            )
     else:
-        summary = pipeline.build(config.content_dir, config.index_dir, full=full)
+        summary = pipeline.build(config.content_dir, config.index_dir, full=full, **build_options(config))
     for problem in summary.problems + summary.warnings:
         click.echo(str(problem), err=True)
     if not quiet or summary.failed:
@@ -94,6 +105,7 @@ def warm_up(app) -> None:
 )
 def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int, no_index: bool, watch: bool) -> None:
     """Serve the site; brings the index up to date first."""
+    from kb import devserver
     from kb.web import create_app
 
     config = load_config(content_dir=content_dir, index_dir=index_dir, preview=watch or None)
@@ -117,12 +129,14 @@ def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int
             click.echo(result.line())
             preview.update(result)
 
-        watcher = ContentWatcher(config.content_dir, config.index_dir, rebuilt).start()
+        watcher = ContentWatcher(
+            config.content_dir, config.index_dir, rebuilt, build_options=build_options(config)
+        ).start()
         click.echo(f"Watching {config.content_dir} for changes (live preview)")
     warm_up(app)
-    click.echo(f"Serving the knowledge base on http://{host}:{port}/  (Ctrl+C to stop)")
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        devserver.serve(app, host, port, click.echo)  # a busy port: werkzeug says so and exits 1
     finally:
         if watcher is not None:
             watcher.stop()
@@ -151,7 +165,9 @@ def search(
     config = load_config(index_dir=index_dir)
     service = SearchService(config.index_dir)
     try:
-        result = service.search(" ".join(query), lang=lang, type=doc_type, tag=tag, limit=limit)
+        result = service.search(
+            " ".join(query)[: config.max_query_chars], lang=lang, type=doc_type, tag=tag, limit=limit
+        )
     except IndexUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -221,7 +237,7 @@ def check(content_dir: Path | None, strict: bool, output_format: str) -> None:
     config = load_config(content_dir=content_dir)
     if not config.content_dir.is_dir():
         raise click.UsageError(f"content directory not found: {config.content_dir}")
-    report = check_content(config.content_dir)
+    report = check_content(config.content_dir, types=config.doc_types)
     if strict:
         report = report.strict()
     if output_format == "json":
@@ -236,7 +252,7 @@ def check(content_dir: Path | None, strict: bool, output_format: str) -> None:
 
 @main.command()
 @content_option
-@click.option("--type", "doc_type", type=click.Choice(DOC_TYPES), required=True, help="The document's type.")
+@click.option("--type", "doc_type", required=True, help="The document's type (the vocabulary: kb.toml [types]).")
 @click.option("--lang", help="ISO 639-1 code (hu, cs, en, ...); the file goes into that language's folder.")
 @click.option("--translation-key", help="Key shared with the document's translations.")
 @click.option("--date", "date_text", help="ISO date (default: today).")
@@ -253,6 +269,7 @@ def new(
     from indexer.scaffold import ScaffoldError, create
 
     config = load_config(content_dir=content_dir)
+    check_type(config, doc_type)
     try:
         path = create(
             config.content_dir,
@@ -261,6 +278,7 @@ def new(
             lang=lang,
             translation_key=translation_key,
             date=date_text,
+            types=config.doc_types,
         )
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
@@ -269,7 +287,7 @@ def new(
 
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--type", "doc_type", type=click.Choice(DOC_TYPES), help="Document type (default: guessed).")
+@click.option("--type", "doc_type", help="Document type (default: guessed; the vocabulary: kb.toml [types]).")
 @click.option("--lang", help="Language code, e.g. hu or cs (default: detected from the text).")
 @click.option(
     "--out",
@@ -291,6 +309,7 @@ def import_command(
     if lang is not None and not (len(lang.strip()) == 2 and lang.strip().isalpha()):
         raise click.BadParameter(f"'{lang}' is not a two-letter language code such as hu or cs", param_hint="--lang")
     config = load_config()
+    check_type(config, doc_type)
     inputs: list[Path] = []
     for path in files:
         if path.is_dir():

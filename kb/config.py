@@ -1,47 +1,363 @@
-"""All configuration in one place: defaults, environment variables, explicit overrides.
+"""All configuration in one place: the settings table, ``kb.toml``, environment variables, explicit overrides.
 
-Precedence: an explicit value (command-line option, ``create_app`` argument) over
-the environment (``KB_CONTENT_DIR``, ``KB_INDEX_DIR``) over the defaults.
+Precedence, lowest first: the defaults, the site file ``kb.toml``, environment
+variables (``KB_INDEX_DIR``, ...), explicit values (command-line options,
+``create_app`` arguments). Every value is typed and checked here; a bad one is a
+:class:`ConfigError` naming where it came from, the key, what was expected and a
+hint (``kb.toml: index.workers: expected an integer ≥ 1, got "many" (hint: ...)``).
+
+The site file is ``$KB_CONFIG``, else ``kb.toml`` in the working directory, else
+``kb.toml`` beside the content folder. Paths in it are relative to the file.
+Run ``python -m kb.config`` to print the README's settings table.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import logging
 import os
-from dataclasses import dataclass, fields, replace
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+
+from indexer.document import DOC_TYPES
 
 DEFAULT_CONTENT_DIR = "content"
 DEFAULT_INDEX_DIR = "instance/index"
+CONFIG_FILE = "kb.toml"
+#: Interface languages with a catalogue in kb/web/translations (English is the source language).
+INTERFACE_LANGUAGES: tuple[str, ...] = ("hu", "cs", "en")
+#: The type vocabulary when the site file names none (content/README.md explains each).
+DEFAULT_TYPES: tuple[str, ...] = DOC_TYPES
+#: Facets of the results page, as kb.search.facets names them (slugs).
+FACET_SLUGS: tuple[str, ...] = ("type", "topic", "language", "organisation", "region", "year")
+#: The search engine's own cut (kb.search.plan.MAX_QUERY_CHARS, not imported: it would load Whoosh).
+ENGINE_MAX_QUERY_CHARS = 500
+LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: Used by ``kb serve`` and tests when no secret is set; kb.wsgi refuses to start with it.
+DEVELOPMENT_SECRET = "dev-only-not-secret"
 
 
 class ConfigError(ValueError):
-    """A configuration value that cannot work; the message names the setting."""
+    """A configuration value that cannot work; the message names the source, the setting and a fix."""
+
+
+class Invalid(ValueError):
+    """Raised by a kind's parser: ``expected`` says what would have worked."""
+
+    def __init__(self, expected: str):
+        super().__init__(expected)
+        self.expected = expected
+
+
+# -- kinds: how a value is read from the file (TOML types) or the environment (text) ----
+
+
+def _text(value: object, from_env: bool) -> str:
+    if not isinstance(value, str):
+        raise Invalid("a string")
+    return value
+
+
+def _integer_at_least(minimum: int, maximum: int | None = None) -> Callable[[object, bool], int]:
+    expected = f"an integer ≥ {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
+
+    def parse(value: object, from_env: bool) -> int:
+        if from_env and isinstance(value, str) and value.strip().lstrip("+").isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise Invalid(expected)
+        if maximum is not None and value > maximum:
+            raise Invalid(expected)
+        return value
+
+    return parse
+
+
+def _boolean(value: object, from_env: bool) -> bool:
+    if from_env and isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no"):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if not isinstance(value, bool):
+        raise Invalid("true or false" + (" (or 1/0, yes/no)" if from_env else ""))
+    return value
+
+
+def _path(value: object, from_env: bool) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("a folder path")
+    return Path(value).expanduser()
+
+
+def _cache_path(value: object, from_env: bool) -> Path | None:
+    if isinstance(value, str) and value.strip().lower() == "off":
+        return None
+    try:
+        return _path(value, from_env)
+    except Invalid:
+        raise Invalid('a folder path or "off"') from None
+
+
+def _choice(options: tuple[str, ...], upper: bool = False) -> Callable[[object, bool], str]:
+    def parse(value: object, from_env: bool) -> str:
+        text = value.strip() if isinstance(value, str) else value
+        text = text.upper() if upper and isinstance(text, str) else text
+        if text not in options:
+            raise Invalid("one of " + ", ".join(options))
+        return text
+
+    return parse
+
+
+def _subset(options: tuple[str, ...]) -> Callable[[object, bool], tuple[str, ...]]:
+    def parse(value: object, from_env: bool) -> tuple[str, ...]:
+        if from_env and isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        expected = f"a non-empty list of {', '.join(options)}"
+        if not isinstance(value, list) or not value or any(item not in options for item in value):
+            raise Invalid(expected + (" (comma-separated)" if from_env else ""))
+        if len(set(value)) != len(value):
+            raise Invalid(expected + ", each once")
+        return tuple(value)
+
+    return parse
+
+
+def _url_base(value: object, from_env: bool) -> str:
+    if not isinstance(value, str) or (value and not value.startswith(("https://", "http://"))):
+        raise Invalid('an http(s) URL ending where the file\'s path goes, or ""')
+    return value
+
+
+def _types(value: object, from_env: bool) -> dict[str, dict[str, str]]:
+    """``[types.protocol] en = "Protocol"``: type ids in order, each with labels per interface language."""
+    expected = 'a table of type ids, each a table of labels per interface language (en = "...")'
+    if not isinstance(value, dict) or not value:
+        raise Invalid(expected)
+    vocabulary: dict[str, dict[str, str]] = {}
+    for type_id, labels in value.items():
+        if not type_id.replace("-", "").replace("_", "").isalnum() or not type_id.islower():
+            raise Invalid(f"{expected}; type ids are lower-case words, not '{type_id}'")
+        if not isinstance(labels, dict) or any(
+            lang not in INTERFACE_LANGUAGES or not isinstance(text, str) or not text for lang, text in labels.items()
+        ):
+            raise Invalid(f"{expected}; '{type_id}' has {labels!r}")
+        vocabulary[type_id] = dict(labels)
+    return vocabulary
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table: its kb.toml key, the Config field, its variable and meaning.
+
+    The default is the Config field's own (one place); ``shown`` is the README's wording of it.
+    """
+
+    key: str  # dotted, as in kb.toml: ``index.workers``
+    field: str  # the Config attribute
+    parse: Callable[[object, bool], object]
+    help: str
+    hint: str = ""
+    env: str | None = None
+    shown: str | None = None
+    is_path: bool = False  # relative paths in kb.toml are relative to the file
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("site.title", "site_title", _text, "Site name in page titles and the header",
+            hint="any text; empty for the translated 'Methodology Knowledge Base'", shown='`""` (translated default)'),
+    Setting("site.languages", "languages", _subset(INTERFACE_LANGUAGES),
+            "Interface languages offered (English is the fallback when offered, else the first)",
+            hint="choose from the catalogues in kb/web/translations", shown='`["hu", "cs", "en"]`'),
+    Setting("site.edit_uri", "edit_uri", _url_base,
+            "Base URL of the content repository's edit page; the document's path in the content folder is "
+            "appended (MkDocs' repo_url + edit_uri); empty: no 'edit this page' link",
+            hint='e.g. "https://github.com/org/kb-content/edit/main/content/"'),
+    Setting("paths.content", "content_dir", _path, "The content folder", hint="a folder of Markdown documents",
+            env="KB_CONTENT_DIR", is_path=True),
+    Setting("paths.index", "index_dir", _path, "The index folder (shared by all web workers)",
+            hint="a writable folder", env="KB_INDEX_DIR", is_path=True),
+    Setting("paths.cache", "cache_dir", _cache_path,
+            "Lemma tables, language profiles and compiled catalogues kept between processes",
+            hint='a writable folder, or "off" to keep them in memory', env="KB_CACHE_DIR", is_path=True,
+            shown='`"~/.cache/kb-methodology"`'),
+    Setting("index.workers", "index_workers", _integer_at_least(1), "Processes a full `kb index` uses",
+            hint="1 on a small machine; each worker of a large build peaks at about 1.6 GB", env="KB_INDEX_WORKERS",
+            shown="one per core"),
+    Setting("search.max_query_chars", "max_query_chars", _integer_at_least(1, ENGINE_MAX_QUERY_CHARS),
+            "Longest search text; longer text is cut before searching",
+            hint=f"the engine reads at most {ENGINE_MAX_QUERY_CHARS} characters"),
+    Setting("search.facets", "facets", _subset(FACET_SLUGS), "Facets shown on the results page, in order",
+            hint="a list of facet names", shown="all six, in this order: " + ", ".join(FACET_SLUGS)),
+    Setting("glossary.default", "glossary_default", _boolean, "Search through the bundled default glossary too",
+            hint="false to use only content/glossary/*.yaml"),
+    Setting("log.level", "log_level", _choice(LOG_LEVELS, upper=True),
+            "Level of the kb loggers (the request log is INFO)", hint="WARNING hides the request log",
+            env="KB_LOG_LEVEL"),
+    Setting("server.secret_key", "secret_key", _text, "Flask's secret key; `kb.wsgi` refuses to start without it",
+            hint="a long random string: python -c 'import secrets; print(secrets.token_hex())'",
+            env="KB_SECRET_KEY", shown="none"),
+    Setting("hooks.git_secret", "git_hook_secret", _text,
+            "Shared secret of the push webhook `POST /hooks/git`; empty: the route does not exist",
+            hint="the secret set in the content repository's webhook", env="KB_GIT_HOOK_SECRET", shown="none"),
+    Setting("types", "types", _types,
+            "The `type` vocabulary: one `[types.<id>]` table each, with a label per interface language "
+            "(`en = \"Protocol\"`)", hint="[types.protocol] en = \"Protocol\", hu = \"Protokoll\"",
+            shown=", ".join(DEFAULT_TYPES)),
+)  # fmt: skip
+BY_KEY = {s.key: s for s in SETTINGS}
+_SECTIONS = {s.key.split(".")[0] for s in SETTINGS}
+
+
+def default_cache_dir() -> Path:
+    """~/.cache/kb-methodology (or under $XDG_CACHE_HOME); indexer.lemmas has the same default."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "kb-methodology"
 
 
 @dataclass(frozen=True)
 class Config:
     content_dir: Path = Path(DEFAULT_CONTENT_DIR)
     index_dir: Path = Path(DEFAULT_INDEX_DIR)
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
     testing: bool = False
-    secret_key: str = "dev-only-not-secret"
+    secret_key: str = ""
     max_query_chars: int = 500
     preview: bool = False  # kb serve --watch: live reload, problems shown on document pages
+    site_title: str = ""
+    languages: tuple[str, ...] = INTERFACE_LANGUAGES
+    edit_uri: str = ""
+    index_workers: int | None = None
+    facets: tuple[str, ...] = FACET_SLUGS
+    glossary_default: bool = True
+    log_level: str = "INFO"
+    git_hook_secret: str = ""
+    types: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {t: {} for t in DEFAULT_TYPES})
+    config_file: Path | None = None  # the kb.toml read, if any
+
+    @property
+    def doc_types(self) -> tuple[str, ...]:
+        """The type vocabulary, in the site file's order."""
+        return tuple(self.types)
 
     @classmethod
-    def load(cls, overrides: dict | None = None, environ: dict | None = None) -> Config:
+    def load(cls, overrides: dict | None = None, environ: Mapping[str, str] | None = None) -> Config:
+        """Defaults, then kb.toml, then the environment, then ``overrides`` (by field name; None = not given)."""
         env = os.environ if environ is None else environ
-        values: dict = {
-            "content_dir": env.get("KB_CONTENT_DIR") or DEFAULT_CONTENT_DIR,
-            "index_dir": env.get("KB_INDEX_DIR") or DEFAULT_INDEX_DIR,
-        }
-        if env.get("KB_SECRET_KEY"):
-            values["secret_key"] = env["KB_SECRET_KEY"]
+        overrides = {key.lower(): value for key, value in (overrides or {}).items()}
         known = {f.name for f in fields(cls)}
-        for key, value in (overrides or {}).items():
-            name = key.lower()
+        for name in overrides:
             if name not in known:
-                raise ConfigError(f"unknown setting '{key}'; known settings: {', '.join(sorted(known))}")
-            if value is not None:
-                values[name] = value
+                raise ConfigError(f"unknown setting '{name}'; known settings: {', '.join(sorted(known))}")
+        values: dict = {}
+        path = find_config_file(env, overrides.get("content_dir"))
+        if path is not None:
+            values.update(read_config_file(path))
+            values["config_file"] = path
+        for setting in SETTINGS:
+            if setting.env and env.get(setting.env):
+                values[setting.field] = _parse(setting, env[setting.env], setting.env, from_env=True)
+        values.update({name: value for name, value in overrides.items() if value is not None})
         config = cls(**values)
         return replace(config, content_dir=Path(config.content_dir), index_dir=Path(config.index_dir))
+
+
+def apply_process_settings(config: Config) -> None:
+    """The settings that belong to the process, not to one app: the cache folder and the log level."""
+    from indexer import lemmas  # here: kb.config itself stays light to import
+
+    lemmas.use_cache_dir(config.cache_dir)
+    logging.getLogger("kb").setLevel(config.log_level)
+
+
+def build_options(config: Config) -> dict:
+    """What :func:`indexer.pipeline.build` takes from the configuration (the indexer never reads it)."""
+    return {"types": config.doc_types, "workers": config.index_workers}
+
+
+def _parse(setting: Setting, value: object, source: str, *, from_env: bool, key: str | None = None) -> object:
+    try:
+        return setting.parse(value, from_env)
+    except Invalid as error:
+        where = source if key is None else f"{source}: {key}"
+        hint = f" (hint: {setting.hint})" if setting.hint else ""
+        raise ConfigError(f"{where}: expected {error.expected}, got {_shown(value)}{hint}") from None
+
+
+def _shown(value: object) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except TypeError:
+        return repr(value)
+
+
+def find_config_file(environ: Mapping[str, str], content_dir: Path | str | None = None) -> Path | None:
+    """``$KB_CONFIG`` (which must exist), else ./kb.toml, else kb.toml beside the content folder."""
+    if environ.get("KB_CONFIG"):
+        path = Path(environ["KB_CONFIG"]).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"KB_CONFIG: no such file: {path} (hint: unset it to use ./{CONFIG_FILE})")
+        return path
+    content = Path(content_dir or environ.get("KB_CONTENT_DIR") or DEFAULT_CONTENT_DIR)
+    for candidate in (Path(CONFIG_FILE), content.parent / CONFIG_FILE):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_config_file(path: Path) -> dict:
+    """The typed values a kb.toml sets, by Config field; ConfigError for anything unknown or ill-typed."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    values: dict = {}
+    for key, value in _flatten(data):
+        setting = BY_KEY.get(key)
+        if setting is None:
+            near = difflib.get_close_matches(key, BY_KEY, n=1)
+            hint = f" (hint: did you mean '{near[0]}'?)" if near else f" (hint: known settings: {', '.join(BY_KEY)})"
+            raise ConfigError(f"{path}: {key}: unknown setting{hint}")
+        parsed = _parse(setting, value, str(path), from_env=False, key=key)
+        if setting.is_path and isinstance(parsed, Path) and not parsed.is_absolute():
+            parsed = path.parent / parsed
+        values[setting.field] = parsed
+    return values
+
+
+def _flatten(data: dict) -> list[tuple[str, object]]:
+    """``{"index": {"workers": 2}, "types": {...}}`` -> ``[("index.workers", 2), ("types", {...})]``."""
+    items: list[tuple[str, object]] = []
+    for section, value in data.items():
+        if section in BY_KEY or not isinstance(value, dict) or section not in _SECTIONS:
+            items.append((section, value))
+        else:
+            items.extend((f"{section}.{key}", inner) for key, inner in value.items())
+    return items
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def settings_table() -> str:
+    """The README's settings table, generated from :data:`SETTINGS` and Config's defaults."""
+    defaults = {f.name: f.default for f in fields(Config)}
+    rows = ["| kb.toml key | environment | default | meaning |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        default = s.shown if s.shown is not None else f"`{_toml(defaults[s.field])}`"
+        env = f"`{s.env}`" if s.env else ""
+        rows.append(f"| `{s.key}` | {env} | {default} | {s.help} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -55,11 +55,13 @@ class ContentWatcher:
         on_build: Callable[[pipeline.IndexSummary], None],
         *,
         quiet: float = QUIET,
+        build_options: dict | None = None,
     ):
         self.content_dir = Path(content_dir).resolve()
         self.index_dir = Path(index_dir)
         self.on_build = on_build
         self.quiet = quiet
+        self.build_options = build_options or {}  # pipeline.build's types and workers
         self._changed = threading.Event()
         self._stopping = threading.Event()
         self._observer = Observer()
@@ -96,7 +98,7 @@ class ContentWatcher:
             if self._stopping.is_set():
                 return
             try:
-                summary = pipeline.build(self.content_dir, self.index_dir)
+                summary = pipeline.build(self.content_dir, self.index_dir, **self.build_options)
             except Exception:  # a locked or damaged index must not stop the watcher
                 log.exception("re-indexing after a change failed")
                 continue

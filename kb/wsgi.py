@@ -1,23 +1,38 @@
 """The WSGI entry point for production servers: ``gunicorn 'kb.wsgi:app'``.
 
-Configuration comes from the environment (``KB_INDEX_DIR``, ``KB_CONTENT_DIR``,
-``KB_SECRET_KEY``); the index is built by ``kb index``, never by a web worker.
-Lemma dictionaries are read in their compact form: a worker analyses only query
-words, and the in-memory dictionaries would cost ~250 MB in every worker.
+Configuration comes from kb.toml and the environment (``KB_INDEX_DIR``,
+``KB_SECRET_KEY``, ...); the index is built by ``kb index``, never by a web
+worker. Without a secret key it refuses to start: a production site must not
+sign cookies with the development key. Lemma dictionaries are read in their
+compact form: a worker analyses only query words, and the in-memory
+dictionaries would cost ~250 MB in every worker.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 
 from indexer.analysis import use_compact_dictionaries
 from indexer.storage import IndexUnavailable
+from kb.config import Config, apply_process_settings
 from kb.web import create_app
 
-logging.basicConfig(level=os.environ.get("KB_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(message)s")
+
+class NoSecretKey(RuntimeError):
+    """Raised at import: gunicorn then stops with "Worker failed to boot" instead of serving."""
+
+
+config = Config.load()
+if not config.secret_key:
+    raise NoSecretKey(
+        "kb.wsgi: no secret key. Set KB_SECRET_KEY (or server.secret_key in kb.toml) to a long random string, "
+        "e.g. KB_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex())'); "
+        "'kb serve' is the development server and needs none."
+    )
+logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+apply_process_settings(config)
 use_compact_dictionaries()
-app = create_app()
+app = create_app(config)
 
 try:  # each worker opens the index and loads its dictionaries before its first request
     app.extensions["kb_search"].open()

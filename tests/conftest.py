@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from indexer import pipeline
+from indexer import lemmas, pipeline
 from kb.search import SearchService
 from kb.web import create_app
 
 # Lemma dictionaries in memory, as before indexer.lemmas: no on-disk tables written by the suite
-# (tests/test_lemmas.py checks those in a temporary folder).
+# (tests/test_lemmas.py checks those in a temporary folder); the variable is for `kb` subprocesses.
 os.environ.setdefault("KB_CACHE_DIR", "off")
+lemmas.use_cache_dir(None)
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from kb.web import i18n
+from kb.web.catalogues import catalogue_dir, compile_catalogues
 
 HU_DOC = "/doc/hu/tl-szolgaltatasi-gyuru-forum"
 
@@ -35,11 +36,28 @@ def test_stale_catalogue_is_compiled(tmp_path):
     target = tmp_path / "cs" / "LC_MESSAGES"
     target.mkdir(parents=True)
     shutil.copy(i18n.TRANSLATIONS / "cs" / "LC_MESSAGES" / "messages.po", target / "messages.po")
-    assert i18n.compile_catalogues(tmp_path) == [target / "messages.mo"]
-    assert i18n.compile_catalogues(tmp_path) == []  # up to date: nothing to do
+    assert compile_catalogues(tmp_path) == [target / "messages.mo"]
+    assert compile_catalogues(tmp_path) == []  # up to date: nothing to do
     from babel.support import Translations
 
     assert Translations.load(str(tmp_path), ["cs"]).gettext("Skip to content") == "Přejít na obsah"
+
+
+def test_stale_catalogues_compile_outside_the_package(tmp_path):
+    """An installed package is never written to: stale catalogues are compiled into the cache folder."""
+    import os
+    import shutil
+
+    source = tmp_path / "package"
+    shutil.copytree(i18n.TRANSLATIONS, source)
+    mo = source / "hu" / "LC_MESSAGES" / "messages.mo"
+    os.utime(mo, (1, 1))  # older than its .po
+    used = catalogue_dir(source, tmp_path / "cache")
+    assert used.is_relative_to(tmp_path / "cache")
+    assert (used / "hu" / "LC_MESSAGES" / "messages.mo").is_file()
+    assert mo.stat().st_mtime == 1  # the package's own file untouched
+    os.utime(mo)  # fresh again: the package's catalogues are used as they are
+    assert catalogue_dir(source, tmp_path / "cache") == source
 
 
 def test_default_is_english(client):

@@ -46,7 +46,9 @@ def test_only_changed_documents_are_analysed(content_copy, tmp_path, monkeypatch
     edited.write_text(edited.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
     analysed = []
     real = pipeline.prepare
-    monkeypatch.setattr(pipeline, "prepare", lambda path, root: analysed.append(path.name) or real(path, root))
+    monkeypatch.setattr(
+        pipeline, "prepare", lambda path, root, types: analysed.append(path.name) or real(path, root, types)
+    )
     summary = pipeline.build(content_copy, index)
     assert analysed == ["tl-service-ring-forum.md"]
     assert (summary.updated, summary.unchanged) == (1, 7)

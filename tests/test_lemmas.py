@@ -16,7 +16,7 @@ def lemmatizer(factory):
 
 
 def test_table_gives_simplemmas_own_lemmas(tmp_path, monkeypatch):
-    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
     factory = lemmas.AdaptiveDictionaryFactory()
     from_disk = [lemmatizer(factory).lemmatize(w, LANG) for w in WORDS]
     assert from_disk == [simplemma.lemmatize(w, lang=LANG) for w in WORDS]
@@ -26,7 +26,7 @@ def test_table_gives_simplemmas_own_lemmas(tmp_path, monkeypatch):
 
 
 def test_many_lookups_switch_to_the_in_memory_dictionary(tmp_path, monkeypatch):
-    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
     monkeypatch.setattr(lemmas, "SWITCH_AFTER", 3)
     factory = lemmas.AdaptiveDictionaryFactory()
     results = [lemmatizer(factory).lemmatize(w, LANG) for w in WORDS]
@@ -35,7 +35,7 @@ def test_many_lookups_switch_to_the_in_memory_dictionary(tmp_path, monkeypatch):
 
 
 def test_off_means_in_memory_only(tmp_path, monkeypatch):
-    monkeypatch.setenv("KB_CACHE_DIR", "off")
+    monkeypatch.setattr(lemmas, "CACHE_DIR", None)
     factory = lemmas.AdaptiveDictionaryFactory()
     assert lemmatizer(factory).lemmatize("makanan", LANG) == simplemma.lemmatize("makanan", lang=LANG)
     assert factory._stores[LANG] is None and LANG in factory._in_memory

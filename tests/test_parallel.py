@@ -36,9 +36,8 @@ def test_pool_matches_serial(content_factory):
 def test_full_build_through_the_pool(content_factory, tmp_path, monkeypatch):
     root = _corpus(content_factory)
     monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
-    monkeypatch.setenv("KB_INDEX_WORKERS", "2")
     monkeypatch.setattr(segments, "_CHUNK", 4)  # work for both workers
-    summary = pipeline.build(root, tmp_path / "index", full=True)
+    summary = pipeline.build(root, tmp_path / "index", full=True, workers=2)
     assert (summary.added, summary.failed) == (13, 1)
     assert summary.per_language == {"hu": 12, "cs": 1}
     assert [p.path for p in summary.problems] == ["hu/broken.md"]
@@ -61,14 +60,13 @@ def test_a_failing_worker_cancels_the_full_build_and_the_old_keeps_serving(conte
     pipeline.build(root, index_dir, full=True)  # serial: below the threshold
     before = storage.current_generation(index_dir)
     monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
-    monkeypatch.setenv("KB_INDEX_WORKERS", "2")
 
-    def explode(path, content_dir):
+    def explode(path, content_dir, types):
         raise MemoryError(f"out of memory on {path.name}")
 
     monkeypatch.setattr(segments, "prepare_one", explode)  # the forked workers inherit it
     with pytest.raises(segments.WorkerFailed, match="out of memory on"):
-        pipeline.build(root, index_dir, full=True)
+        pipeline.build(root, index_dir, full=True, workers=2)
     assert storage.current_generation(index_dir) == before
     assert sorted(p.name for p in index_dir.glob("gen-*")) == [before.name]
     with storage.open_index(index_dir).searcher() as searcher:
@@ -78,10 +76,9 @@ def test_a_failing_worker_cancels_the_full_build_and_the_old_keeps_serving(conte
 def test_workers_start_new_segments_instead_of_spilling(content_factory, tmp_path, monkeypatch):
     root = _corpus(content_factory)
     monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
-    monkeypatch.setenv("KB_INDEX_WORKERS", "2")
     monkeypatch.setattr(segments, "_CHUNK", 2)
     monkeypatch.setattr(segments, "_ROLLOVER", 0)  # every chunk fills the pool
-    summary = pipeline.build(root, tmp_path / "index", full=True)
+    summary = pipeline.build(root, tmp_path / "index", full=True, workers=2)
     assert (summary.added, summary.failed) == (13, 1)
     with storage.open_index(tmp_path / "index").searcher() as searcher:
         assert len(searcher.ixreader.leaf_readers()) == 7  # 14 files in chunks of 2, one bad

@@ -204,3 +204,31 @@ def test_spellings_reach_their_word_past_longer_words_in_term_order():
     vocabulary = typos.vocabulary_from_terms(terms)
     spelled = {vocabulary.word(i): vocabulary.spelling(i) for i in range(len(vocabulary))}
     assert spelled == {"lakhatas": "lakhatás", "lakhatasa": "lakhatása", "lakhatasi": "lakhatási"}
+
+
+def test_a_segment_without_some_columns_keeps_search_working(tmp_path):
+    """An incremental update whose documents have no date, organisation, region or translation key
+    writes a segment without those columns; facets, hits and recency still line up by document."""
+    root = tmp_path / "content"
+    write_doc(
+        root,
+        "hu/a.md",
+        "title: A\ntype: guidance\nlang: hu\ndate: 2020-01-01\norganisation: Org\nregion: Dél\ntranslation_key: k",
+        "Lakhatás és támogatás.",
+    )
+    index = tmp_path / "index"
+    pipeline.build(root, index, full=True)
+    service = SearchService(index)
+    assert service.search("lakhatás").total == 1
+    write_doc(root, "hu/b.md", "title: B\ntype: forum\nlang: hu", "Lakhatás Pécsett.")
+    pipeline.build(root, index)
+    with service.reading() as searcher:
+        assert len(searcher.ixreader.leaf_readers()) == 2
+    result = service.search("lakhatás")
+    assert sorted(ids(result)) == ["hu/a", "hu/b"]
+    assert result.facets["organisation"] == {"Org": 1} and result.facets["type"] == {"forum": 1, "guidance": 1}
+    by_id = {h.id: h for h in result.hits}
+    assert by_id["hu/b"].translation_key is None and by_id["hu/a"].translation_key == "k"
+    assert by_id["hu/b"].date is None and by_id["hu/a"].date == "2020-01-01"
+    assert service.browse_counts()["region"] == {"Dél": 1}
+    service.close()

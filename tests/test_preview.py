@@ -167,24 +167,24 @@ def test_browser_reloads_by_itself_under_a_strict_csp(preview, browser):
 
 
 def test_kb_serve_watch_wires_the_watcher_and_preview(tmp_path, monkeypatch):
-    """``kb serve --watch`` end to end, with the blocking ``app.run`` replaced by a visit."""
-    import flask
+    """``kb serve --watch`` end to end, with the blocking server replaced by a visit."""
     from click.testing import CliRunner
 
+    from kb import devserver
     from kb.cli import main
 
     content = tmp_path / "content"
     write(content / "hu" / "a.md", "Első", HU)
     seen = {}
 
-    def visit(app, host, port, **kwargs):
+    def visit(app, host, port, echo):
         client = app.test_client()
         version = client.get("/_changes?since=&timeout=0").get_json()["version"]
         write(content / "hu" / "a.md", "Második", HU)
         seen["version"] = wait_until(client, version, lambda: "<h1>Második</h1>" in client.get("/doc/hu/a").text)
         seen["script"] = "/static/live-reload." in client.get("/").text
 
-    monkeypatch.setattr(flask.Flask, "run", visit)
+    monkeypatch.setattr(devserver, "serve", visit)
     result = CliRunner().invoke(
         main, ["serve", "--watch", "--content", str(content), "--index", str(tmp_path / "ix")], catch_exceptions=False
     )

@@ -9,6 +9,7 @@ from whoosh import query as Q
 from whoosh.searching import Searcher
 
 from indexer.analysis import FIELD_LANGUAGES, field_language
+from kb.search.columns import AlignedColumn
 from kb.search.results import decode_stored, text_of
 
 MAX_LIMIT = 300
@@ -52,7 +53,7 @@ def field_languages(searcher: Searcher) -> list[str]:
 
 
 def ids_in_language(searcher: Searcher, lang: str) -> set[str]:
-    column = searcher.reader().column_reader("id")
+    column = AlignedColumn(searcher.reader(), "id")
     return {text_of(column[n]) for n in searcher.docs_for_query(Q.Term("lang", lang))}
 
 
@@ -64,11 +65,9 @@ class _Column:
     """A column as text by document number ('' where a document has none)."""
 
     def __init__(self, reader, name: str):
-        self._values = reader.column_reader(name) if reader.has_column(name) else None
+        self._values = AlignedColumn(reader, name)
 
     def __getitem__(self, docnum: int) -> str:
-        if self._values is None:
-            return ""
         value = self._values[docnum]
         return text_of(value) if value else ""
 

@@ -12,6 +12,7 @@ import numpy as np
 from whoosh import query as Q
 from whoosh.searching import Searcher
 
+from kb.search.columns import AlignedColumn
 from kb.search.results import text_of
 
 
@@ -86,7 +87,7 @@ class FacetCounter:
         reader = searcher.reader()
         if self._reader is not reader:
             self._tables = {
-                name: _table(name, reader.column_reader(name)) for name in FIELDS if reader.has_column(name)
+                name: _table(name, AlignedColumn(reader, name)) for name in FIELDS if reader.has_column(name)
             }
             self._reader = reader
             self._everything = {}

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.config import Config
+from kb.config import DEVELOPMENT_SECRET, Config
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -14,8 +14,12 @@ if TYPE_CHECKING:
 # Flask is imported inside the functions: the ``kb`` command line imports this
 # package too, and ``kb index`` after one edit should not pay for loading Flask.
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "templates"
+PACKAGE = Path(__file__).resolve().parents[1]
+#: The templates live at the top of the repository (the design card); a wheel carries
+#: them as ``kb/templates`` (pyproject.toml maps the folder into the package).
+TEMPLATES = next(
+    (p for p in (PACKAGE / "templates", PACKAGE.parent / "templates") if p.is_dir()), PACKAGE / "templates"
+)
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
@@ -27,13 +31,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
     if not isinstance(config, Config):
         config = Config.load(config)
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="static")
-    app.config.update(TESTING=config.testing, SECRET_KEY=config.secret_key)
+    app.config.update(TESTING=config.testing, SECRET_KEY=config.secret_key or DEVELOPMENT_SECRET)
     app.json.sort_keys = False  # facets most frequent first, as kb search --json (JSON_SORT_KEYS is gone in Flask 3)
     app.config["KB"] = config
     app.extensions["kb_search"] = SearchService(config.index_dir)
 
     from kb.search.updates import UpdatesService
-    from kb.web import api, browse, feeds, files, i18n, site
+    from kb.web import api, browse, discovery, feeds, files, hooks, i18n, site
 
     i18n.init_app(app)
     app.extensions["kb_updates"] = UpdatesService(app.extensions["kb_search"])
@@ -42,6 +46,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(files.bp)
+    discovery.init_app(app)
+    hooks.init_app(app)
     if config.preview:
         from kb.web import preview
 
@@ -78,8 +84,8 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(405)
     def not_allowed(error):
-        if wants_json():
-            return {"error": "method not allowed"}, 405
+        if wants_json():  # the Allow header as werkzeug would send it
+            return {"error": "method not allowed"}, 405, {"Allow": ", ".join(error.valid_methods or ())}
         return render_template("error.html", status=405, message=_("That method is not allowed here.")), 405
 
     @app.errorhandler(Exception)

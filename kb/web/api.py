@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 
 from kb.search.facets import FILTER_ARGS
-from kb.web.site import int_arg, service
+from kb.web import openapi
+from kb.web.site import int_arg, query_arg, service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 API_MAX_LIMIT = 100  # results per API page
+MAX_SUGGESTIONS = 20
 
 _DOC_LIST_FIELDS = ("id", "title", "lang", "lang_detected", "type", "date", "url")
 _DOC_FIELDS = _DOC_LIST_FIELDS + (
@@ -30,7 +32,7 @@ _DOC_FIELDS = _DOC_LIST_FIELDS + (
 @bp.route("/search")
 def search():
     result = service().search(
-        request.args.get("q", ""),
+        query_arg(),
         **{name: request.args.get(name) or None for name in FILTER_ARGS},
         page=int_arg("page", 1),
         limit=min(int_arg("limit", 10), API_MAX_LIMIT),
@@ -38,11 +40,17 @@ def search():
     return result.as_json()
 
 
+@bp.route("/openapi.json")
+def openapi_json():
+    """The OpenAPI 3.1 description of these routes."""
+    return openapi.spec(current_app.config["KB"].max_query_chars, API_MAX_LIMIT, MAX_SUGGESTIONS)
+
+
 @bp.route("/suggest")
 def suggest():
     """Autocomplete for the search box: word completions and matching document titles."""
-    q = request.args.get("q", "")
-    return {"query": q, "suggestions": service().suggest(q, limit=min(max(1, int_arg("limit", 8)), 20))}
+    q = query_arg()
+    return {"query": q, "suggestions": service().suggest(q, limit=min(max(1, int_arg("limit", 8)), MAX_SUGGESTIONS))}
 
 
 def _translations(doc: dict) -> list[dict]:

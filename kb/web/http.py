@@ -47,6 +47,8 @@ SECURITY_HEADERS = {
 }
 #: Largest request body accepted (the site takes no uploads; forms are GETs).
 MAX_CONTENT_LENGTH = 64 * 1024
+#: Endpoints that take a larger body (a push webhook lists its commits).
+BODY_LIMITS = {"hooks.git_push": 25 * 1024 * 1024}
 #: Longest query string accepted, in bytes.
 MAX_QUERY_STRING = 16 * 1024
 
@@ -72,7 +74,9 @@ def install(app: Flask, *, max_query_chars: int) -> None:
 
     @app.before_request
     def check_limits() -> Response | None:
-        if (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]:
+        limit = BODY_LIMITS.get(request.endpoint or "", app.config["MAX_CONTENT_LENGTH"])
+        request.max_content_length = limit  # also bounds a body sent without Content-Length
+        if (request.content_length or 0) > limit:
             abort(413, description="That request is too large.")
         # Over-long search text is cut to ``max_query_chars`` by the query parser; an address
         # longer than this is refused outright (gunicorn's own request-line limit is lower).

@@ -2,33 +2,32 @@
 
 The interface speaks Hungarian, Czech and English. A reader's choice is kept in a
 cookie; without one, the browser's ``Accept-Language`` decides. Catalogues are
-committed as ``.po`` files and compiled to ``.mo`` when the app starts if they are
-missing or older than their ``.po`` (so a fresh clone works with no build step).
+committed as ``.po`` files; a wheel carries them compiled, and a checkout with
+stale ``.mo`` files gets them compiled into the cache folder at start
+(:mod:`kb.web.catalogues`), so a fresh clone works with no build step.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from babel import Locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from flask import Blueprint, Flask, redirect, request
+from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
-UI_LANGUAGES: tuple[str, ...] = ("hu", "cs", "en")
+from kb.config import INTERFACE_LANGUAGES
+from kb.web.catalogues import catalogue_dir
+
+UI_LANGUAGES: tuple[str, ...] = INTERFACE_LANGUAGES  # every language with a catalogue
 DEFAULT_LANGUAGE = "en"
 COOKIE = "kb_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
-#: Labels for the document-type vocabulary (indexer.document.DOC_TYPES), in the interface language.
+#: Labels of the default type vocabulary, in the interface language (kb.toml [types] can name its own).
 TYPE_LABELS = {
     "protocol": _l("Protocol"),
     "forum": _l("Forum"),
@@ -45,20 +44,30 @@ SERVICE_MESSAGES = (
     _l("Only very common words in that query: add a more specific word."),
 )
 
-log = logging.getLogger("kb")
 bp = Blueprint("i18n", __name__)
 
 
+def offered_languages() -> tuple[str, ...]:
+    """The interface languages this site offers (``site.languages``)."""
+    return current_app.config["KB"].languages
+
+
+def fallback_language() -> str:
+    """English when offered, else the first offered language."""
+    offered = offered_languages()
+    return DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in offered else offered[0]
+
+
 def select_locale() -> str:
-    """The cookie if it names a known language, else the best ``Accept-Language`` match, else English."""
+    """The cookie if it names an offered language, else the best ``Accept-Language`` match, else the fallback."""
     chosen = request.cookies.get(COOKIE)
-    if chosen in UI_LANGUAGES:
+    if chosen in offered_languages():
         return chosen
-    return request.accept_languages.best_match(UI_LANGUAGES) or DEFAULT_LANGUAGE
+    return request.accept_languages.best_match(offered_languages()) or fallback_language()
 
 
 def ui_language() -> str:
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    return str(get_locale() or fallback_language())
 
 
 def reader_languages() -> list[str]:
@@ -85,7 +94,7 @@ def safe_next(target: str | None) -> str:
 def switch_language(code: str):
     """Remember the chosen interface language and go back to the page the reader was on."""
     response = redirect(safe_next(request.args.get("next")), code=303)
-    if code in UI_LANGUAGES:
+    if code in offered_languages():
         response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
     return response
 
@@ -136,37 +145,17 @@ def local_number(value: float | int | None, pattern: str | None = None) -> str:
 
 
 def type_label(value: str | None) -> str:
-    return str(TYPE_LABELS.get(value or "", value or ""))
-
-
-# -- catalogues ------------------------------------------------------------------
-
-
-def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
-    """Compile every ``.po`` under ``directory`` whose ``.mo`` is missing or older; returns what was written."""
-    written = []
-    for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        try:
-            with po_path.open("rb") as handle:
-                catalog = read_po(handle, locale=po_path.parent.parent.name)
-            fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
-            with os.fdopen(fd, "wb") as out:
-                write_mo(out, catalog)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, mo_path)
-            written.append(mo_path)
-        except OSError as error:  # a read-only install: the interface falls back to English
-            log.warning("could not compile %s: %s", po_path, error)
-    return written
+    """The site file's label in the interface language, else its English one, else the catalogue's, else the id."""
+    value = value or ""
+    labels = current_app.config["KB"].types.get(value) or {}
+    label = labels.get(ui_language()) or labels.get(DEFAULT_LANGUAGE) or TYPE_LABELS.get(value)
+    return str(label or value)
 
 
 def init_app(app: Flask) -> None:
-    compile_catalogues()
+    config = app.config["KB"]
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(catalogue_dir(TRANSLATIONS, config.cache_dir)))
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.add_template_filter(local_date, "local_date")
@@ -179,7 +168,8 @@ def init_app(app: Flask) -> None:
     def interface_language() -> dict:
         return {
             "ui_lang": ui_language(),
-            "ui_languages": [(code, native_name(code)) for code in UI_LANGUAGES],
+            "ui_languages": [(code, native_name(code)) for code in offered_languages()],
+            "site_title": config.site_title,
         }
 
     @app.after_request

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from indexer.storage import IndexUnavailable
 from kb.search import SearchService
 from kb.web import families
-from kb.web.facets import FACETS, FILTER_ARGS
+from kb.web.facets import BY_SLUG, FILTER_ARGS
 from kb.web.i18n import reader_languages, ui_language
 from kb.web.slides import split_slides
 
@@ -31,6 +31,11 @@ def int_arg(name: str, default: int) -> int:
         return int(request.args.get(name, default))
     except (TypeError, ValueError):
         return default
+
+
+def query_arg() -> str:
+    """The search text, cut to ``search.max_query_chars``."""
+    return request.args.get("q", "")[: current_app.config["KB"].max_query_chars]
 
 
 @dataclass
@@ -71,7 +76,7 @@ def home():
 @bp.route("/search")
 def search():
     started = time.perf_counter()
-    q = request.args.get("q", "")
+    q = query_arg()
     filters = {name: request.args.get(name) or None for name in FILTER_ARGS}
     svc = service()
     # One search for the whole grouping window; snippets only for the entries shown.
@@ -93,7 +98,7 @@ def search():
         entries=shown,
         pager=pager,
         took_ms=took_ms,
-        facets=[f for f in FACETS if result.facets.get(f.field)],
+        facets=[BY_SLUG[slug] for slug in current_app.config["KB"].facets if result.facets.get(BY_SLUG[slug].field)],
     )
 
 

@@ -16,6 +16,8 @@ from array import array
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from kb.search.columns import AlignedColumn
+
 RECENCY_WEIGHT = 0.05
 RECENCY_HORIZON_DAYS = 20 * 365
 _LAST_ORDINAL = dt.date.max.toordinal()
@@ -38,11 +40,8 @@ class RecencyBM25F(BM25F):
         if reader is not self._reader:
             with self._lock:
                 if reader is not self._reader:
-                    count = reader.doc_count_all()
-                    dates = reader.column_reader("date_ordinal") if reader.has_column("date_ordinal") else None
-                    self._boosts = array(
-                        "d", (self.boost(dates[d]) if dates is not None else 1.0 for d in range(count))
-                    )
+                    dates = AlignedColumn(reader, "date_ordinal", default=0)
+                    self._boosts = array("d", (self.boost(ordinal) for ordinal in dates))
                     self._reader = reader
         return self._boosts
 

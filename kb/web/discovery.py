@@ -1,0 +1,98 @@
+"""How crawlers and browsers find the site: ``/sitemap.xml``, ``/robots.txt``, ``/opensearch.xml``,
+and the "edit this page" link to the content repository (``site.edit_uri``)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
+from whoosh import query as Q
+
+from kb.search.results import text_of
+from kb.web.site import service
+
+bp = Blueprint("discovery", __name__)
+
+XML = "application/xml; charset=utf-8"
+
+
+def documents_and_families() -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:
+    """Every (id, lang) in id order, and the translation families, from the index's columns and terms.
+
+    Read here rather than through page_of_documents: a sitemap of 50,000 documents should
+    not decompress every stored page.
+    """
+    with service().reading() as searcher:
+        reader = searcher.reader()
+        ids, langs = reader.column_reader("id"), reader.column_reader("lang")
+        by_number = {n: (text_of(ids[n]), text_of(langs[n] or "")) for n in reader.all_doc_ids()}
+        families = [
+            [by_number[n] for n in searcher.docs_for_query(Q.Term("translation_key", key)) if n in by_number]
+            for key in searcher.lexicon("translation_key")
+        ]
+    return sorted(by_number.values()), families
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    documents, families = documents_and_families()
+    # A family of one has no alternates to name (a translation_key no other document shares).
+    family_of = {
+        doc: sorted(members, key=lambda m: m[1]) for members in families if len(members) > 1 for doc in members
+    }
+    updates = current_app.extensions["kb_updates"]
+    entries = []
+    for doc_id, lang in documents:
+        history = updates.for_document({"id": doc_id}) or {}
+        entries.append(
+            {
+                "loc": url_for("site.document", doc_id=doc_id, _external=True),
+                "lastmod": (history.get("updated") or "")[:10],
+                "alternates": [
+                    (member_lang, url_for("site.document", doc_id=member_id, _external=True))
+                    for member_id, member_lang in family_of.get((doc_id, lang), [])
+                    if member_lang
+                ],
+            }
+        )
+    body = render_template("sitemap.xml", home=url_for("site.home", _external=True), entries=entries)
+    return current_app.response_class(body, mimetype="application/xml")
+
+
+@bp.route("/robots.txt")
+def robots():
+    lines = [
+        "User-agent: *",
+        "Disallow: /search",  # endless combinations of filters: the sitemap lists every page worth indexing
+        "Disallow: /api/",
+        "Disallow: /language/",
+        "",
+        f"Sitemap: {url_for('discovery.sitemap', _external=True)}",
+        "",
+    ]
+    return current_app.response_class("\n".join(lines), mimetype="text/plain")
+
+
+@bp.route("/opensearch.xml")
+def opensearch():
+    body = render_template(
+        "opensearch.xml",
+        search_url=url_for("site.search", _external=True),
+        icon=url_for("static", filename="favicon.svg", _external=True),
+        language=request.accept_languages.best or "*",
+    )
+    return current_app.response_class(body, mimetype="application/opensearchdescription+xml")
+
+
+def edit_url(doc: dict) -> str | None:
+    """The content repository's edit page for ``doc`` when ``site.edit_uri`` is set (MkDocs' model)."""
+    base = current_app.config["KB"].edit_uri
+    if not base:
+        return None
+    path = doc.get("path") or f"{doc['id']}.md"
+    return base + ("" if base.endswith("/") else "/") + quote(path)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.add_template_global(edit_url)

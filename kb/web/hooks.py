@@ -1,0 +1,53 @@
+"""``POST /hooks/git``: a push webhook (GitHub, Gitea, Forgejo, GitLab-compatible signature) publishes the content.
+
+The body must carry an HMAC-SHA256 signature with the shared secret
+(``X-Hub-Signature-256: sha256=<hex>``), compared in constant time. The route is
+registered only when a secret is configured (``hooks.git_secret``); without one
+it does not exist (404). The answer is immediate (202): the pull and the
+incremental re-index run in the background, one at a time (:mod:`kb.publish`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Blueprint, Flask, current_app, request
+
+from kb.config import build_options
+from kb.publish import content_publisher
+
+bp = Blueprint("hooks", __name__, url_prefix="/hooks")
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The header value a sender computes: ``sha256=`` and the hex HMAC of the body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def valid_signature(secret: str, body: bytes, given: str | None) -> bool:
+    # Compared as bytes: compare_digest refuses non-ASCII text, and a header may hold anything.
+    return given is not None and hmac.compare_digest(signature(secret, body).encode(), given.strip().encode())
+
+
+@bp.route("/git", methods=["POST"])
+def git_push():
+    body = request.get_data(cache=False)
+    if not valid_signature(current_app.config["KB"].git_hook_secret, body, request.headers.get(SIGNATURE_HEADER)):
+        return {"error": "invalid or missing signature"}, 403
+    event = request.headers.get("X-GitHub-Event") or request.headers.get("X-Gitea-Event") or "push"
+    if event == "ping":  # sent once when the webhook is created
+        return {"status": "pong"}, 200
+    started = current_app.extensions["kb_publisher"].request()
+    return {"status": "accepted", "queued": not started}, 202
+
+
+def init_app(app: Flask) -> None:
+    """Register the route when a secret is configured; otherwise there is nothing to find."""
+    config = app.config["KB"]
+    if not config.git_hook_secret:
+        return
+    app.extensions["kb_publisher"] = content_publisher(config.content_dir, config.index_dir, build_options(config))
+    app.register_blueprint(bp)
