@@ -224,8 +224,12 @@ class QueryMaker:
 
     def _phrase_with_function_word(self, doc: Doc, rng: random.Random) -> Query | None:
         spans = []
-        for i in range(len(doc.tokens) - 2):
-            span = doc.tokens[i : i + 3]
+        # Spans as a person copies them from the text: three words in a row, no number between them.
+        words = [w.lower() for w in re.findall(r"\w+", doc.body)]
+        for i in range(len(words) - 2):
+            span = words[i : i + 3]
+            if not all(WORD.fullmatch(w) for w in span):
+                continue
             if any(w in self.function[doc.lang] for w in span) and sum(len(w) >= 4 for w in span) >= 1:
                 if not self.strict or any(self.df[w] <= 3 for w in span):
                     spans.append(span)

@@ -232,3 +232,18 @@ def test_a_segment_without_some_columns_keeps_search_working(tmp_path):
     assert by_id["hu/b"].date is None and by_id["hu/a"].date == "2020-01-01"
     assert service.browse_counts()["region"] == {"Dél": 1}
     service.close()
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_completions_equal_a_scan_of_the_vocabulary(seed):
+    words = _vocabulary(seed, 2000)
+    rng = random.Random(seed)
+    frequencies = [rng.randint(1, 50) for _ in words]
+    vocabulary = typos.Vocabulary(words, frequencies)
+    for prefix in ["a", "be", "lim", "zzz", "", "oste", words[7], words[-1]]:
+        lo, hi = vocabulary.starting(prefix)
+        assert [vocabulary.word(i) for i in range(lo, hi)] == [w for w in words if w.startswith(prefix)]
+        best = typos.completions([vocabulary, vocabulary], prefix, 5)
+        expected = sorted((w for w in words if w.startswith(prefix)), key=lambda w: (-frequencies[words.index(w)], w))
+        assert [c.word for c in best] == expected[:5]
+        assert all(c.frequency == 2 * frequencies[words.index(c.word)] for c in best)  # summed over segments

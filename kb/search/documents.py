@@ -85,3 +85,16 @@ class HitColumns:
             self._columns = {name: _Column(reader, name) for name in HIT_COLUMNS}
             self._reader = reader
         return self._columns
+
+
+def documents_and_families(searcher: Searcher) -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:
+    """Every (id, lang) in id order, and the translation families, from the index's columns and terms
+    (a sitemap of 50,000 documents should not decompress every stored page)."""
+    reader = searcher.reader()
+    ids, langs = AlignedColumn(reader, "id"), AlignedColumn(reader, "lang")
+    by_number = {n: (text_of(ids[n]), text_of(langs[n] or "")) for n in reader.all_doc_ids()}
+    families = [
+        [by_number[n] for n in searcher.docs_for_query(Q.Term("translation_key", key)) if n in by_number]
+        for key in searcher.lexicon("translation_key")
+    ]
+    return sorted(by_number.values()), families

@@ -54,7 +54,8 @@ MAX_PHRASES = 4
 TYPO_BOOST = {1: 0.5, 2: 0.25}
 PREFIX_BOOST = 0.4
 TYPO_CANDIDATES = 4
-COMPLETIONS = 6
+COMPLETIONS = 100  # a stub's completions that match, as written
+FORMED_COMPLETIONS = 4  # ... of which the most frequent also match in any inflected form
 MIN_PREFIX = 3
 
 _PHRASE = re.compile(r'"([^"]+)"')
@@ -223,7 +224,9 @@ def word_query(word: str, langs: list[str], spellings: tuple[str, ...] = (), boo
         for kind in FIELD_BOOSTS
         for form, weight in forms.items()
     ]
-    # An exact, accented match earns a little more (the typed word, or the spellings it stands for).
+    # The word as typed earns a little more than its stems and lemmas (folded: accents aside),
+    # and an exact, accented match more again (the typed word, or the spellings it stands for).
+    alternatives.append(Q.Term("words", fold(word), boost=EXACT_BOOST * boost))
     alternatives += [
         Q.Term("words", accent_key(spelled), boost=EXACT_BOOST * boost)
         for spelled in (word, *spellings)
@@ -279,27 +282,23 @@ def _near_words(searcher, word: str, langs: list[str], vocabularies, last: bool)
     near = [c for c in near if c.distance == near[0].distance]
     spellings = {c.word: (c.spelled,) for c in near if c.spelled != c.word}
     weighted = {c.word: TYPO_BOOST.get(c.distance, 0.2) for c in near}
-    if last and len(word) >= MIN_PREFIX:
-        reader = searcher.reader()
-        found = [w for w in completions(reader, fold(word), COMPLETIONS) if w not in weighted]
-        spellings.update(accented_spellings(reader, found))
-        weighted.update((w, PREFIX_BOOST) for w in found)
     parts = [word_query(w, langs, spellings.get(w, ()), boost=b) for w, b in weighted.items()]
-    parts = [p for p in parts if p is not None]
-    query = BulkOr([t for p in parts for t in p.subqueries]) if parts else None
+    terms = [t for p in parts if p is not None for t in p.subqueries]
+    if last and len(word) >= MIN_PREFIX:
+        # Completions match as written (one term each, in the ``words`` field), the frequent ones
+        # with all their forms: a stub stands for every word it starts, as ``stub*`` does in FTS5.
+        completed = [c for c in typos.completions(vocabularies(), fold(word), COMPLETIONS) if c.word not in weighted]
+        found = [c.word for c in completed if c.word != fold(word)]
+        frequent = found[:FORMED_COMPLETIONS]
+        forms = {c.word: (c.spelled,) for c in completed if c.spelled != c.word}
+        terms += [
+            t for w in frequent if (q := word_query(w, langs, forms.get(w, ()), PREFIX_BOOST)) for t in q.subqueries
+        ]
+        terms += [Q.Term("words", w, boost=PREFIX_BOOST) for w in found[FORMED_COMPLETIONS:]]
+        weighted.update((w, PREFIX_BOOST) for w in found)
+    query = BulkOr(terms) if terms else None
     spelled = near[0].spelled if near else None
     return query, list(weighted), spelled
-
-
-def completions(reader, prefix: str, limit: int, keep_prefix: bool = False) -> list[str]:
-    """The most frequent folded index words that start with ``prefix`` (itself too when ``keep_prefix``)."""
-    found = [
-        _text(t)
-        for t in itertools.islice(reader.expand_prefix("words", prefix), 2000)
-        if ACCENT_SEPARATOR not in _text(t) and (keep_prefix or _text(t) != prefix)
-    ]
-    found.sort(key=lambda w: -reader.doc_frequency("words", w))
-    return found[:limit]
 
 
 class _SpanOr(spans.SpanOr):

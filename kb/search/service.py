@@ -240,7 +240,7 @@ class SearchService:
     @serialized
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         """Completions of the last word typed (frequent index words, accented) and matching titles."""
-        return suggest.complete(self._current(), text, limit)
+        return suggest.complete(self._current(), self._vocabularies(), text, limit)
 
     # -- documents and browsing -------------------------------------------
 
@@ -271,6 +271,11 @@ class SearchService:
     @serialized
     def ids_in_language(self, lang: str) -> set[str]:
         return documents.ids_in_language(self._current(), lang)
+
+    @serialized
+    def documents_and_families(self) -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:
+        """Every (id, lang) and the translation families: what the sitemap lists."""
+        return documents.documents_and_families(self._current())
 
     def family(self, key: str | None) -> list[dict]:
         return self.catalogue.family(key)

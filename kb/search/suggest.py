@@ -6,25 +6,22 @@ from whoosh import query as Q
 from whoosh.searching import Searcher
 
 from indexer.analysis import WORD_PATTERN, fold
-from kb.search.plan import accented_spellings, clean, completions
+from kb.search import typos
+from kb.search.plan import clean
 from kb.search.results import doc_url
 
 
-def complete(searcher: Searcher, text: str, limit: int = 8) -> list[dict]:
+def complete(searcher: Searcher, vocabularies: list[typos.Vocabulary], text: str, limit: int = 8) -> list[dict]:
     """Frequent index words that start like the last word (as documents spell them), then titles."""
     typed = WORD_PATTERN.findall(clean(text).lower())
     if not typed or len(typed[-1]) < 2:
         return []
-    reader = searcher.reader()
     head = [fold(w) for w in typed[:-1]]
     last = fold(typed[-1])
     lead = text[: text.lower().rfind(typed[-1])] if typed[-1] in text.lower() else " ".join(typed[:-1]) + " "
     suggestions = []
-    words = completions(reader, last, max(1, limit // 2), keep_prefix=True)
-    spellings = accented_spellings(reader, words)
-    for word in words:
-        spelled = spellings.get(word, (word,))[0]
-        suggestions.append({"text": f"{lead}{spelled}".strip(), "kind": "term"})
+    for word in typos.completions(vocabularies, last, max(1, limit // 2)):
+        suggestions.append({"text": f"{lead}{word.spelled}".strip(), "kind": "term"})
     room = limit - len(suggestions)
     title_query = Q.And([Q.Term("suggest", w) for w in head] + [Q.Prefix("suggest", last)])
     for hit in searcher.search(title_query, limit=room) if room > 0 else ():

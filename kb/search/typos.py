@@ -94,6 +94,24 @@ class Vocabulary:
         arrays = (self.keys, self.ids, self.frequencies, self._starts, self._spelled_starts, self._first)
         return sum(a.nbytes for a in arrays) + len(self._text) + len(self._spelled)
 
+    def starting(self, prefix: str) -> tuple[int, int]:
+        """The ids of the words that start with ``prefix``: one run, the words being in term order."""
+        lo, hi = 0, len(self)
+        while lo < hi:  # the first word >= prefix
+            mid = (lo + hi) // 2
+            if self.word(mid) < prefix:
+                lo = mid + 1
+            else:
+                hi = mid
+        start, hi = lo, len(self)
+        while lo < hi:  # the first word past the prefix's run
+            mid = (lo + hi) // 2
+            if self.word(mid).startswith(prefix) or self.word(mid) < prefix:
+                lo = mid + 1
+            else:
+                hi = mid
+        return start, lo
+
     def scan(self, word: str, edits: int) -> dict[str, tuple[int, int, str]]:
         """Like :meth:`lookup`, by checking every index word with the same first letter.
 
@@ -220,3 +238,20 @@ def vocabulary_from_terms(terms: Iterable[tuple[str, int]], separator: str = ACC
         frequencies.append(frequency)
         spellings.append("")
     return Vocabulary(words, frequencies, spellings)
+
+
+def completions(vocabularies: list[Vocabulary], prefix: str, limit: int) -> list[Candidate]:
+    """The most frequent index words that start with ``prefix`` (folded), over all segments."""
+    merged: dict[str, list] = {}
+    for vocabulary in vocabularies:
+        lo, hi = vocabulary.starting(prefix)
+        if lo == hi:
+            continue
+        frequencies = vocabulary.frequencies[lo:hi]
+        best = np.argsort(-frequencies, kind="stable")[: limit * 2]
+        for i in best:
+            ident = lo + int(i)
+            entry = merged.setdefault(vocabulary.word(ident), [0, 0, vocabulary.spelling(ident)])
+            entry[1] += int(frequencies[i])
+    ranked = sorted(merged.items(), key=lambda kv: (-kv[1][1], kv[0]))
+    return [Candidate(w, 0, f, spelled) for w, (_, f, spelled) in ranked[:limit]]

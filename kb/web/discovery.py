@@ -6,9 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, current_app, render_template, request, url_for
-from whoosh import query as Q
 
-from kb.search.results import text_of
 from kb.web.site import service
 
 bp = Blueprint("discovery", __name__)
@@ -16,26 +14,9 @@ bp = Blueprint("discovery", __name__)
 XML = "application/xml; charset=utf-8"
 
 
-def documents_and_families() -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:
-    """Every (id, lang) in id order, and the translation families, from the index's columns and terms.
-
-    Read here rather than through page_of_documents: a sitemap of 50,000 documents should
-    not decompress every stored page.
-    """
-    with service().reading() as searcher:
-        reader = searcher.reader()
-        ids, langs = reader.column_reader("id"), reader.column_reader("lang")
-        by_number = {n: (text_of(ids[n]), text_of(langs[n] or "")) for n in reader.all_doc_ids()}
-        families = [
-            [by_number[n] for n in searcher.docs_for_query(Q.Term("translation_key", key)) if n in by_number]
-            for key in searcher.lexicon("translation_key")
-        ]
-    return sorted(by_number.values()), families
-
-
 @bp.route("/sitemap.xml")
 def sitemap():
-    documents, families = documents_and_families()
+    documents, families = service().documents_and_families()
     # A family of one has no alternates to name (a translation_key no other document shares).
     family_of = {
         doc: sorted(members, key=lambda m: m[1]) for members in families if len(members) > 1 for doc in members
