@@ -73,6 +73,7 @@ class Document:
     mtime: float = 0.0
     warnings: list[Problem] = field(default_factory=list)
     field_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
+    body_line: int = 1  # line of the file where the body starts
     links: list = field(default_factory=list)  # indexer.links.Link of the body, as written
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import frontmatter
 import yaml
 
+from indexer import limits
 from indexer.document import DOC_TYPES, KNOWN_FIELDS, REQUIRED_FIELDS, Document, Problem, doc_id
 
 
@@ -92,7 +93,9 @@ def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Do
     Raises :class:`DocumentError` naming file, line and field.
     """
     rel = path.relative_to(content_dir).as_posix()
+    check_size(path.stat().st_size, rel)
     data = path.read_bytes()
+    check_size(len(data), rel)
     try:
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -111,6 +114,8 @@ def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Do
         post = frontmatter.loads(raw, handler=_Handler())
     except yaml.YAMLError:
         raise DocumentError(_yaml_problem(rel, raw, end)) from None
+    except RecursionError:
+        raise DocumentError(Problem(rel, 2, "front matter nested too deeply: use plain 'field: value' lines")) from None
     except Exception as exc:  # python-frontmatter raises plain errors for non-mapping YAML
         raise DocumentError(Problem(rel, 1, f"invalid front matter: {exc}")) from None
     meta = post.metadata
@@ -181,7 +186,23 @@ def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Do
         mtime=path.stat().st_mtime,
         warnings=warnings,
         field_lines=lines,
+        body_line=_body_line(raw, end),
     )
+
+
+def check_size(size: int, rel: str) -> None:
+    """A file over ``KB_MAX_DOC_BYTES`` is refused before it is read or parsed."""
+    if size > limits.MAX_DOC_BYTES.value:
+        raise DocumentError(Problem(rel, 1, f"file too large: {size:,} bytes ({limits.MAX_DOC_BYTES.describe()})"))
+
+
+def _body_line(raw: str, end: int) -> int:
+    """Line of the body's first text (python-frontmatter strips the blank lines before it)."""
+    lines = raw.splitlines()
+    number = end + 1
+    while number <= len(lines) and not lines[number - 1].strip():
+        number += 1
+    return number
 
 
 def _yaml_problem(rel: str, raw: str, end: int) -> Problem:
@@ -189,6 +210,8 @@ def _yaml_problem(rel: str, raw: str, end: int) -> Problem:
     block = "\n".join(raw.splitlines()[1 : end - 1])
     try:
         yaml.load(block, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        return Problem(rel, 2, "front matter nested too deeply: use plain 'field: value' lines")
     except yaml.YAMLError as exc:
         # Where the broken construct starts (an unclosed [ or ") is more useful than where YAML gave up.
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)

@@ -9,7 +9,9 @@ would cost more than it saves.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -58,6 +60,20 @@ def _prepare_chunk(args: tuple[list[Path], Path, Sequence[str]]) -> list[Prepare
     return [prepare_one(path, content_dir, types) for path in paths]
 
 
+def die_with_parent(parent: int) -> None:
+    """In a worker: be killed when the build that started it dies (even by SIGKILL), not linger.
+
+    Linux's PR_SET_PDEATHSIG; elsewhere nothing. ``parent`` is the build's pid, for the
+    case that it died before this call.
+    """
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def default_workers() -> int:
     """How many processes to use when the caller does not say (``index.workers``): one per core."""
     return os.cpu_count() or 1
@@ -80,6 +96,6 @@ def prepare_all(
             yield prepare_one(path, content_dir, types)
         return
     chunks = [(paths[i : i + _CHUNK], content_dir, tuple(types)) for i in range(0, len(paths), _CHUNK)]
-    with ProcessPoolExecutor(max_workers=processes) as pool:
+    with ProcessPoolExecutor(max_workers=processes, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         for batch in pool.map(_prepare_chunk, chunks):
             yield from batch

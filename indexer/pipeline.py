@@ -3,6 +3,11 @@
 Incremental by content hash: a file whose bytes did not change is not even
 parsed; a deleted file leaves the index; a file that fails keeps its last good
 version in the index (nothing a reader had is lost) and is reported.
+
+One build at a time holds the index folder (indexer.storage.build_lock); it first
+removes what an interrupted build left. An index that cannot be written (a full
+disk, a read-only folder, a worker that died) is :class:`BuildFailed` with one
+line for the editor; readers keep the last complete index.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import catalogue, history, parallel, segments, storage
+from indexer import catalogue, crashpoints, history, limits, parallel, segments, storage
 from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover, parse
@@ -40,6 +45,7 @@ class IndexSummary:
     per_language: Counter = field(default_factory=Counter)  # documents in the index
     problems: list[Problem] = field(default_factory=list)  # errors of failed files
     warnings: list[Problem] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)  # generations an interrupted build left, removed
 
     @property
     def total(self) -> int:
@@ -48,10 +54,17 @@ class IndexSummary:
     def line(self) -> str:
         langs = ", ".join(f"{lang} {n}" for lang, n in sorted(self.per_language.items())) or "none"
         kind = "full rebuild" if self.full else "incremental"
-        return (
+        line = (
             f"{kind}: {self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.unchanged} unchanged, {self.failed} failed; {self.total} documents ({langs})"
         )
+        if self.cleaned:
+            line += f"; removed {', '.join(self.cleaned)} left by an interrupted build"
+        return line
+
+
+class BuildFailed(Exception):
+    """The index could not be written; the message says why and what to do."""
 
 
 def prepare(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Document:
@@ -80,12 +93,43 @@ def build(
     types: Sequence[str] = DOC_TYPES,
     workers: int | None = None,
 ) -> IndexSummary:
-    """Bring the index in ``index_dir`` up to date with ``content_dir``.
+    """Bring the index in ``index_dir`` up to date with ``content_dir``; :class:`BuildFailed` if it cannot.
 
     ``types`` is the ``type`` vocabulary; ``workers`` the processes of a full build (default: one per core).
     """
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content directory not found: {content_dir}")
+    try:
+        with storage.build_lock(index_dir):
+            cleaned = storage.remove_unfinished(index_dir)
+            summary = _build(content_dir, index_dir, full=full, progress=progress, types=types, workers=workers)
+            summary.cleaned = cleaned
+            return summary
+    except storage.IndexBusy as exc:
+        raise BuildFailed(str(exc)) from None
+    except (OSError, segments.WorkerFailed) as exc:
+        raise BuildFailed(
+            f"cannot write the index in {index_dir}: {_reason(exc)}. "
+            "Readers keep the last complete index; fix that and run 'kb index' again."
+        ) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[-1].strip() if lines else exc.__class__.__name__
+
+
+def _build(
+    content_dir: Path,
+    index_dir: Path,
+    *,
+    full: bool,
+    progress: Progress | None,
+    types: Sequence[str],
+    workers: int | None,
+) -> IndexSummary:
     paths = list(discover(content_dir))
     ix = None
     if not full:
@@ -96,6 +140,7 @@ def build(
     summary = IndexSummary(full=ix is None)
     if ix is None:
         generation, ix = storage.new_generation(index_dir)
+        crashpoints.reached("generation-created")
         known: dict[str, tuple[str, str]] = {}
     else:
         generation = storage.current_generation(index_dir)
@@ -110,6 +155,9 @@ def build(
         seen.add(ident)
         previous = known.get(ident)
         try:
+            if path.stat().st_size > limits.MAX_DOC_BYTES.value:
+                todo.append(path)  # refused by parse with its message; not worth reading to hash
+                continue
             data = path.read_bytes()
         except OSError as exc:
             summary.failed += 1
@@ -171,6 +219,7 @@ def build(
                     summary.added += 1
                 languages[ident] = item.lang
             done += 1
+            crashpoints.reached("document")
             if progress:
                 progress(done, len(paths))
         for ident in known.keys() - seen:
@@ -179,17 +228,23 @@ def build(
             summary.removed += 1
         summary.per_language = Counter(languages.values())
         changed = summary.added or summary.updated or summary.removed
+        crashpoints.reached("before-commit")
         if in_segments:
             segments.commit_segments(writer, finished_segments)
         elif changed or summary.full:
             writer.commit(optimize=summary.full)
         else:
             writer.cancel()
+            storage.remove_stray_files(ix)
     except BaseException:
-        writer.cancel()
+        try:
+            writer.cancel()
+        except Exception:  # a writer that failed half-way may not cancel; the first error is the one to report
+            pass
         if summary.full:  # never published: readers still have the previous generation
             storage.discard_generation(generation)
         raise
+    crashpoints.reached("committed")
     try:
         if summary.full:
             catalogue.write_full(generation, ix, rows.values(), processes=processes)
@@ -197,12 +252,13 @@ def build(
             catalogue.rebuild(generation, ix)  # missing or behind the index: written again
         elif changed:
             catalogue.update(generation, ix, rows, removed)
-    except BaseException:
+        storage.write_meta(generation, documents=summary.total)
+        history.record(content_dir, generation, paths, previous=storage.current_generation(index_dir))
+        crashpoints.reached("before-publish")
         if summary.full:
+            storage.publish(index_dir, generation)
+    except BaseException:  # an incremental catalogue still names the old commit: the next run rewrites it
+        if summary.full and storage.current_generation(index_dir) != generation.resolve():
             storage.discard_generation(generation)
-        raise  # an incremental one: the catalogue still names the old commit, the next run rewrites it
-    storage.write_meta(generation, documents=summary.total)
-    history.record(content_dir, generation, paths, previous=storage.current_generation(index_dir))
-    if summary.full:
-        storage.publish(index_dir, generation)
+        raise
     return summary

@@ -14,8 +14,10 @@ import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
 
-from indexer.document import Document, Section
+from indexer import deadline, guard, limits
+from indexer.document import Document, Problem, Section
 from indexer.links import Link, resolve
+from indexer.load import DocumentError
 
 _EXTENSIONS = ["tables", "fenced_code", "sane_lists", "toc", "attr_list", "def_list"]
 _EXTENSION_CONFIGS = {"toc": {"slugify": slugify_unicode, "permalink": False}}
@@ -159,7 +161,27 @@ def split_sections(fragment: str) -> list[Section]:
 
 
 def render(doc: Document) -> Document:
-    """Fill ``html``, ``text`` and ``sections`` of a loaded document."""
+    """Fill ``html``, ``text`` and ``sections`` of a loaded document.
+
+    Raises :class:`DocumentError` when the body is beyond a limit of :mod:`indexer.limits`
+    (checked before rendering) or rendering it takes longer than ``KB_MAX_DOC_SECONDS``.
+    """
+    try:
+        guard.check_markdown(doc.body)
+    except guard.TooComplex as exc:
+        raise DocumentError(Problem(doc.path, doc.body_line + exc.line - 1, exc.message)) from None
+    seconds = limits.MAX_DOC_SECONDS.value
+    try:
+        with deadline.limit(seconds):
+            return _render(doc)
+    except deadline.Expired:
+        message = f"rendering took too long ({limits.MAX_DOC_SECONDS.describe()}); simplify the file"
+    except RecursionError:
+        message = f"Markdown nested too deeply to render ({limits.MAX_NESTING.describe()})"
+    raise DocumentError(Problem(doc.path, doc.body_line, message))
+
+
+def _render(doc: Document) -> Document:
     fragment, doc.links = link_targets(render_markdown(doc.body), doc.id)
     if doc.type == "presentation":
         fragment = number_slides(fragment)

@@ -14,6 +14,7 @@ A failure anywhere cancels the build (a full build's generation is then discarde
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -23,8 +24,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
+from indexer import crashpoints
 from indexer.document import DOC_TYPES
-from indexer.parallel import Prepared, prepare_one
+from indexer.parallel import Prepared, die_with_parent, prepare_one
 from indexer.write import build_codec
 
 _CHUNK = 16  # files per job: small enough for a lively progress bar, large enough to be cheap
@@ -36,7 +38,8 @@ class WorkerFailed(RuntimeError):
     """A segment worker stopped with an error (its traceback is the message)."""
 
 
-def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, types, jobs, results) -> None:
+def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, types, jobs, results, parent: int) -> None:
+    die_with_parent(parent)
     try:
         ix = FileStorage(index_dir, supports_mmap=False).open_index(indexname)
         writer = _writer(ix, limitmb)
@@ -50,6 +53,7 @@ def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, typ
                     item.fields, item.indexed = None, True  # no need to send the fields back
                 done.append(item)
             results.put(("chunk", done))
+            crashpoints.reached("worker-chunk")
             if writer.pool.currentsize > rollover:
                 # A full posting pool spills sorted runs to disk and merges them back, which
                 # made a 10k build 40 % slower; a new segment instead costs a little at search.
@@ -94,7 +98,7 @@ def write_segments(
     workers = [
         context.Process(
             target=_worker,
-            args=(ix.storage.folder, ix.indexname, content_dir, limitmb, tuple(types), jobs, results),
+            args=(ix.storage.folder, ix.indexname, content_dir, limitmb, tuple(types), jobs, results, os.getpid()),
             daemon=True,
         )
         for _ in range(processes)
@@ -108,6 +112,9 @@ def write_segments(
             jobs.put(None)
         segments, finished, quiet = [], 0, 0
         while finished < len(workers):
+            killed = [worker.exitcode for worker in workers if worker.exitcode not in (None, 0)]
+            if killed:  # its jobs are lost, and it may have died holding a queue's lock
+                raise WorkerFailed(f"an index worker stopped (exit code {killed[0]}) before finishing its segment")
             try:
                 kind, payload = results.get(timeout=_POLL_SECONDS)
             except queue.Empty:

@@ -5,29 +5,66 @@ incremental update commits into the current generation (Whoosh's own commit is
 atomic); a full rebuild writes a new generation and swaps the link in one
 ``os.replace``, so a reader only ever sees a complete index, and a failed build
 leaves the previous one serving.
+
+A build holds ``INDEX_DIR/.kb-build.lock`` (an ``flock``, which the kernel releases
+when the process dies, even by SIGKILL), so one build at a time touches the folder.
+A generation is marked ``published`` in its meta file before ``current`` points at
+it; one without the mark beside a newer-than-current name is what a killed or failed
+full build left, and the next build removes it (:func:`remove_unfinished`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
+from indexer import crashpoints
 from indexer.schema import SCHEMA_VERSION, build_schema
 
 CURRENT = "current"
 META_FILE = "kb-index.json"
+LOCK_FILE = ".kb-build.lock"
+_LOCK_WAIT_SECONDS = 10.0  # a build that collides with another waits this long, then gives up
 _KEEP_OLD_GENERATIONS = 1  # searchers still reading the previous one keep working
 
 
 class IndexUnavailable(Exception):
     """There is no usable index at the given place; the message says why."""
+
+
+class IndexBusy(Exception):
+    """Another build holds the index folder."""
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the folder's build lock for the block; :class:`IndexBusy` after waiting a while."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + _LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    busy = f"another 'kb index' is building {index_dir}; try again when it has finished"
+                    raise IndexBusy(busy) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -92,17 +129,56 @@ def new_generation(index_dir: Path) -> tuple[Path, FileIndex]:
     index_dir.mkdir(parents=True, exist_ok=True)
     generation = index_dir / f"gen-{time.time_ns()}"
     generation.mkdir()
-    ix = whoosh_index.create_in(str(generation), build_schema())
-    write_meta(generation, schema_version=SCHEMA_VERSION)
+    try:
+        ix = whoosh_index.create_in(str(generation), build_schema())
+        write_meta(generation, schema_version=SCHEMA_VERSION)
+    except BaseException:
+        discard_generation(generation)
+        raise
     return generation, ix
 
 
 def publish(index_dir: Path, generation: Path) -> None:
     """Point ``current`` at ``generation`` atomically and drop generations no one needs."""
+    write_meta(generation, published=True)
     tmp_link = index_dir / f".current-{time.time_ns()}"
     os.symlink(generation.name, tmp_link)
+    crashpoints.reached("link-made")
     os.replace(tmp_link, index_dir / CURRENT)
+    crashpoints.reached("published")
     discard_old_generations(index_dir, keep=generation)
+
+
+def remove_unfinished(index_dir: Path) -> list[str]:
+    """Remove what an interrupted build left (call with the build lock held); the names removed.
+
+    That is every generation newer than ``current`` that was never published, and
+    half-made ``.current-*`` links. Older unpublished ones are left to
+    :func:`discard_old_generations` (indexes built before the mark existed have none).
+    """
+    if not index_dir.is_dir():
+        return []
+    current = current_generation(index_dir)
+    removed = []
+    for path in sorted(index_dir.glob("gen-*")):
+        if not path.is_dir() or (current is not None and path.resolve() == current):
+            continue
+        if read_meta(path).get("published") or (current is not None and path.name < current.name):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path.name)
+    for link in index_dir.glob(".current-*"):
+        link.unlink(missing_ok=True)
+    return removed
+
+
+def remove_stray_files(ix: FileIndex) -> None:
+    """Delete segment files the index's table of contents does not list (call with the build lock held).
+
+    Whoosh does this after a commit; a cancelled writer (an update that changed
+    nothing) and a killed one leave their segment files otherwise.
+    """
+    whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(), ix._segments())
 
 
 def discard_generation(generation: Path) -> None:
@@ -111,9 +187,10 @@ def discard_generation(generation: Path) -> None:
 
 
 def discard_old_generations(index_dir: Path, keep: Path) -> None:
+    # Published ones sort last, so the one kept for open searchers is the newest that served.
     old = sorted(
         (p for p in index_dir.glob("gen-*") if p.is_dir() and p.resolve() != keep.resolve()),
-        key=lambda p: p.name,
+        key=lambda p: (bool(read_meta(p).get("published")), p.name),
     )
     for path in old[: max(0, len(old) - _KEEP_OLD_GENERATIONS)]:
         shutil.rmtree(path, ignore_errors=True)

@@ -53,18 +53,21 @@ def run_index(config: Config, full: bool, quiet: bool = False) -> pipeline.Index
     if not config.content_dir.is_dir():
         raise click.ClickException(f"content directory not found: {config.content_dir}")
     show_bar = sys.stderr.isatty() and not quiet
-    if show_bar:
-        with click.progressbar(length=0, label="Indexing", file=sys.stderr) as bar:
+    try:
+        if show_bar:
+            with click.progressbar(length=0, label="Indexing", file=sys.stderr) as bar:
 
-            def progress(done: int, total: int) -> None:
-                bar.length = total
-                bar.update(done - bar.pos)
+                def progress(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
 
-            summary = pipeline.build(
-                config.content_dir, config.index_dir, full=full, progress=progress, **build_options(config)
-            )
-    else:
-        summary = pipeline.build(config.content_dir, config.index_dir, full=full, **build_options(config))
+                summary = pipeline.build(
+                    config.content_dir, config.index_dir, full=full, progress=progress, **build_options(config)
+                )
+        else:
+            summary = pipeline.build(config.content_dir, config.index_dir, full=full, **build_options(config))
+    except pipeline.BuildFailed as exc:  # a full disk, a read-only folder: one line, no traceback
+        raise click.ClickException(str(exc)) from None
     for problem in summary.problems + summary.warnings:
         click.echo(str(problem), err=True)
     if not quiet or summary.failed:

@@ -72,7 +72,7 @@ def test_a_failed_full_build_leaves_the_previous_index_serving(content_copy, tmp
         return real(doc)
 
     monkeypatch.setattr(write, "index_fields", crash_midway)
-    with pytest.raises(OSError):
+    with pytest.raises(pipeline.BuildFailed, match="No space left on device"):
         pipeline.build(content_copy, index, full=True)
     assert storage.current_generation(index) == before
     assert sorted(p.name for p in index.glob("gen-*")) == [before.name]  # the half-built one is gone

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from indexer import deadline, guard, limits
 from indexer.importers import docx, html, pdf, pptx, txt
 from indexer.importers.model import Extracted, ImportFailure
 from indexer.importers.output import Imported, write
@@ -41,11 +42,32 @@ def extract(path: Path) -> Extracted:
     if not path.is_file():
         raise ImportFailure("file not found" if not path.exists() else "not a file")
     try:
-        if path.stat().st_size == 0:
+        size = path.stat().st_size
+        if size == 0:
             raise ImportFailure("empty file")
-        return EXTRACTORS[suffix](path)
+        if size > limits.MAX_IMPORT_BYTES.value:
+            raise ImportFailure(f"file too large: {size:,} bytes ({limits.MAX_IMPORT_BYTES.describe()})")
+        with deadline.limit(limits.MAX_IMPORT_SECONDS.value):
+            extracted = EXTRACTORS[suffix](path)
     except OSError as exc:
         raise ImportFailure(f"cannot read the file: {exc.strerror or exc}") from None
+    except deadline.Expired:
+        raise ImportFailure(f"reading the file took too long ({limits.MAX_IMPORT_SECONDS.describe()})") from None
+    except RecursionError:
+        raise ImportFailure("the file is nested too deeply to read") from None
+    check_body(extracted.body)
+    return extracted
+
+
+def check_body(body: str) -> None:
+    """The Markdown an import produced must be within the limits ``kb index`` applies to a document."""
+    size = len(body.encode("utf-8"))
+    if size > limits.MAX_DOC_BYTES.value:
+        raise ImportFailure(f"the converted text is too large: {size:,} bytes ({limits.MAX_DOC_BYTES.describe()})")
+    try:
+        guard.check_markdown(body)
+    except guard.TooComplex as exc:
+        raise ImportFailure(f"the converted text, line {exc.line}: {exc.message}") from None
 
 
 def import_file(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from indexer import limits
 from indexer.importers import chrome
 from indexer.importers.markdown import (
     emphasis,
@@ -49,6 +50,8 @@ INLINE_TAGS = set(
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BREAK = "\x00"  # stands for <br> until the spaces around it are tidied
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_TAG = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>")
+_VOID = {name.encode() for name in "area base br col embed hr img input link meta param source track wbr".split()}
 
 
 def extract(path: Path) -> Extracted:
@@ -56,6 +59,9 @@ def extract(path: Path) -> Extracted:
     data = path.read_bytes()
     if not data.strip():
         raise ImportFailure("empty file")
+    depth = nesting_depth(data)
+    if depth > limits.MAX_HTML_NESTING.value:
+        raise ImportFailure(f"elements nested too deeply: {depth:,} levels ({limits.MAX_HTML_NESTING.describe()})")
     soup = BeautifulSoup(data, "html.parser")
     title = _title(soup)
     date = _date(soup)
@@ -67,6 +73,25 @@ def extract(path: Path) -> Extracted:
     if not body.strip():
         raise ImportFailure("no article text found in the page")
     return Extracted(body=body, title=title, date=date, lang=(lang or "").split("-")[0].lower() or None)
+
+
+def nesting_depth(data: bytes) -> int:
+    """How deep the parser's tree will be, from the tags alone (one pass, no tree).
+
+    html.parser keeps an unclosed element open, so every start tag of a non-void
+    element counts until its end tag; building and walking a tree thousands of levels
+    deep takes minutes.
+    """
+    depth = deepest = 0
+    for match in _TAG.finditer(data):
+        closing, name, self_closing = match.groups()
+        name = name.lower()
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def _text(node: Tag) -> str:
