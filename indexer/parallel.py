@@ -34,10 +34,12 @@ class Prepared:
     warnings: list[Problem] = field(default_factory=list)
     problem: Problem | None = None
     indexed: bool = False  # already written to a segment by the worker (indexer.segments)
+    row: tuple | None = None  # the document's catalogue row (indexer.catalogue)
 
 
 def prepare_one(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Prepared:
     """Load, render, detect and turn into index fields; never raises for a bad file."""
+    from indexer.catalogue import row
     from indexer.load import DocumentError
     from indexer.pipeline import prepare
     from indexer.write import index_fields
@@ -49,7 +51,8 @@ def prepare_one(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES)
     except OSError as exc:
         rel = path.relative_to(content_dir).as_posix()
         return Prepared(path, problem=Problem(rel, 1, f"cannot read file: {exc.strerror}"))
-    return Prepared(path, fields=index_fields(doc), lang=doc.lang or "xx", warnings=list(doc.warnings))
+    fields = index_fields(doc)
+    return Prepared(path, fields=fields, lang=doc.lang or "xx", warnings=list(doc.warnings), row=row(fields))
 
 
 def _prepare_chunk(args: tuple[list[Path], Path, Sequence[str]]) -> list[Prepared]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import crashpoints, glossary, history, limits, parallel, segments, storage
+from indexer import catalogue, crashpoints, glossary, history, limits, parallel, segments, storage
 from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover, parse
@@ -205,8 +205,11 @@ def _build(
     # Otherwise one writer here, with a pool preparing documents for it when there are many.
     processes = workers or parallel.default_workers()
     in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
+    catalogue_current = not summary.full and catalogue.is_current(generation, ix)
     writer = ix.writer(limitmb=WRITER_MB, codec=build_codec())
     finished_segments: list = []
+    rows: dict[str, tuple] = {}  # catalogue rows of the documents written now
+    removed: list[str] = []
     try:
         if in_segments:
             items = segments.write_segments(
@@ -230,6 +233,7 @@ def _build(
                     languages[ident] = previous[1]
             else:
                 summary.warnings.extend(item.warnings)
+                rows[ident] = item.row
                 if item.indexed:
                     summary.added += 1
                 elif previous:
@@ -245,6 +249,7 @@ def _build(
                 progress(done, len(paths))
         for ident in known.keys() - seen:
             writer.delete_by_term("id", ident)
+            removed.append(ident)
             summary.removed += 1
         summary.per_language = Counter(languages.values())
         changed = summary.added or summary.updated or summary.removed or glossary_changed
@@ -266,12 +271,18 @@ def _build(
         raise
     crashpoints.reached("committed")
     try:
+        if summary.full:
+            catalogue.write_full(generation, ix, rows.values(), processes=processes)
+        elif not catalogue_current:
+            catalogue.rebuild(generation, ix)  # missing or behind the index: written again
+        elif changed:
+            catalogue.update(generation, ix, rows, removed)
         storage.write_meta(generation, documents=summary.total)
         history.record(content_dir, generation, paths, previous=storage.current_generation(index_dir))
         crashpoints.reached("before-publish")
         if summary.full:
             storage.publish(index_dir, generation)
-    except BaseException:
+    except BaseException:  # an incremental catalogue still names the old commit: the next run rewrites it
         if summary.full and storage.current_generation(index_dir) != generation.resolve():
             storage.discard_generation(generation)
         raise

@@ -124,6 +124,47 @@ def test_fast_index_path_equals_the_analyzer(lang, text):
         assert sorted(field.index(text)) == sorted(TEXT.index(field, text)), name
 
 
+def test_the_c_stemmer_stems_as_the_pure_python_one():
+    """snowballstemmer hands out PyStemmer's C stemmers when installed; they must give the same stems."""
+    import re
+    from pathlib import Path
+
+    import snowballstemmer
+    from snowballstemmer import czech_stemmer, english_stemmer, german_stemmer, hungarian_stemmer, polish_stemmer
+
+    text = " ".join(p.read_text("utf-8") for p in Path(__file__).parent.parent.joinpath("content").rglob("*.md"))
+    words = sorted({w.lower() for w in re.findall(r"\w+", text)})
+    assert len(words) > 1000
+    for lang, pure in [
+        ("hungarian", hungarian_stemmer.HungarianStemmer),
+        ("czech", czech_stemmer.CzechStemmer),
+        ("english", english_stemmer.EnglishStemmer),
+        ("german", german_stemmer.GermanStemmer),
+        ("polish", polish_stemmer.PolishStemmer),
+    ]:
+        fast = snowballstemmer.stemmer(lang)
+        assert type(fast).__module__ == "Stemmer"  # PyStemmer
+        assert fast.stemWords(words) == pure().stemWords(words), lang
+
+
+def test_fold_by_table_equals_folding_the_normalised_string():
+    import random
+    import unicodedata
+
+    from indexer.analysis import _EXTRA_FOLDS, fold
+
+    def reference(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text)
+        return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_EXTRA_FOLDS)
+
+    rng = random.Random(3)
+    alphabet = "aáäcčdďeéěiíĺľnňoóôöőrřsštťuúůüűyýzžłßøđ ﬁÅǅ\u0301\u030cΩωжй한글ｱ①"
+    samples = ["Támogatott Lakhatás", "sociálních služeb", "Łódź", "Straße", "ﬁnále"]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(2000)]
+    for text in samples:
+        assert fold(text) == reference(text), text
+
+
 def _analyzer_positions(analyzer, text: str) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for token in analyzer(text, positions=True, mode="index"):

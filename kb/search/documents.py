@@ -10,7 +10,7 @@ from whoosh.searching import Searcher
 
 from indexer.analysis import FIELD_LANGUAGES, field_language
 from kb.search.columns import AlignedColumn
-from kb.search.results import decode_stored, family_member, text_of
+from kb.search.results import decode_stored, text_of
 
 MAX_LIMIT = 300
 MAX_PAGE = 1000
@@ -44,16 +44,6 @@ def page_of_documents(searcher: Searcher, page: int = 1, limit: int = 50) -> tup
     results = searcher.search(Q.Every(), limit=None, sortedby="id")
     chosen = [decode_stored(hit.fields()) for hit in list(results)[(page - 1) * limit : page * limit]]
     return len(results), chosen
-
-
-def recent(searcher: Searcher, limit: int = 5) -> list[dict]:
-    results = searcher.search(Q.Every(), limit=limit, sortedby="date", reverse=True)
-    return [decode_stored(hit.fields()) for hit in results]
-
-
-def languages(searcher: Searcher) -> list[str]:
-    """The document languages present in the knowledge base."""
-    return sorted(text_of(lang) for lang in searcher.lexicon("lang"))
 
 
 def field_languages(searcher: Searcher) -> list[str]:
@@ -95,14 +85,6 @@ class HitColumns:
             self._columns = {name: _Column(reader, name) for name in HIT_COLUMNS}
             self._reader = reader
         return self._columns
-
-
-def family(searcher: Searcher, key: str | None) -> list[dict]:
-    """Every document sharing a translation key, in language order (metadata only, no HTML)."""
-    if not key:
-        return []
-    members = [family_member(d) for d in searcher.documents(translation_key=key)]
-    return sorted(members, key=lambda d: d["lang"])
 
 
 def documents_and_families(searcher: Searcher) -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:

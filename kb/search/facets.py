@@ -81,6 +81,7 @@ class FacetCounter:
     def __init__(self) -> None:
         self._reader = None
         self._tables: dict[str, tuple] = {}
+        self._everything: dict[tuple[str, ...], dict] = {}  # counts over every document (browse, home)
 
     def tables(self, searcher: Searcher) -> dict[str, tuple]:
         reader = searcher.reader()
@@ -89,6 +90,7 @@ class FacetCounter:
                 name: _table(name, AlignedColumn(reader, name)) for name in FIELDS if reader.has_column(name)
             }
             self._reader = reader
+            self._everything = {}
         return self._tables
 
     def count(self, searcher: Searcher, matched: np.ndarray | None, fields: tuple[str, ...] = FIELDS):
@@ -97,6 +99,13 @@ class FacetCounter:
         ``matched``: the document numbers counted; None counts every live document.
         """
         tables = self.tables(searcher)
+        if matched is None:
+            if fields not in self._everything:  # the same for every page until the index changes
+                self._everything[fields] = self._count(searcher, tables, None, fields)
+            return self._everything[fields]
+        return self._count(searcher, tables, matched, fields)
+
+    def _count(self, searcher: Searcher, tables: dict, matched: np.ndarray | None, fields: tuple[str, ...]):
         if matched is None:
             matched = np.array(list(searcher.reader().all_doc_ids()), dtype=np.int64)
             by_year = True

@@ -1,4 +1,9 @@
-"""Documents like this one: Whoosh ``more_like`` within each translation's own language field."""
+"""Documents like this one, computed from a searcher: Whoosh ``more_like`` within each translation's field.
+
+Pages no longer run this: the build stores the same lists (``indexer.related``) and
+``kb.search.catalogue`` reads them. It stays as the reference the stored lists are
+tested against (with a plain BM25F searcher, as the build scores).
+"""
 
 from __future__ import annotations
 

@@ -22,9 +22,10 @@ from whoosh.searching import Searcher
 
 from indexer import storage
 from indexer.analysis import FIELD_LANGUAGES, field_language, warm_up
-from kb.search import documents, related, suggest, typos
+from kb.search import documents, suggest, typos
 from kb.search import glossary as glossary_search
 from kb.search import plan as plans
+from kb.search.catalogue import Catalogue, EditorsView
 from kb.search.facets import FIELDS, FacetCounter, filter_query
 from kb.search.results import Hit, SearchResult, Via, decode_stored, doc_url, family_member, split_tags, text_of
 from kb.search.snippets import fill_snippet
@@ -68,6 +69,7 @@ class SearchService:
         self._columns = documents.HitColumns()
         self._postings = dense.PostingsCache()
         self._typo_index: dict[str, typos.Vocabulary] = {}
+        self.catalogue = Catalogue(self.index_dir)
         self._glossary = glossary_search.for_generation(None)
 
     # -- index lifecycle -------------------------------------------------
@@ -261,13 +263,13 @@ class SearchService:
     def documents(self, page: int = 1, limit: int = 50) -> tuple[int, list[dict]]:
         return documents.page_of_documents(self._current(), page, limit)
 
-    @serialized
-    def recent(self, limit: int = 5) -> list[dict]:
-        return documents.recent(self._current(), limit)
+    # Lists that need no query come from the catalogue, without the searcher lock.
 
-    @serialized
+    def recent(self, limit: int = 5) -> list[dict]:
+        return self.catalogue.recent(limit)
+
     def languages(self) -> list[str]:
-        return documents.languages(self._current())
+        return self.catalogue.languages()
 
     @serialized
     def ids_in_language(self, lang: str) -> set[str]:
@@ -278,18 +280,20 @@ class SearchService:
         """Every (id, lang) and the translation families: what the sitemap lists."""
         return documents.documents_and_families(self._current())
 
-    @serialized
     def family(self, key: str | None) -> list[dict]:
-        return documents.family(self._current(), key)
+        return self.catalogue.family(key)
 
     @serialized
     def browse_counts(self, fields: tuple[str, ...] = FIELDS) -> dict[str, dict[str, int]]:
         """How many documents have each value of each facet, most frequent first (years newest first)."""
         return self._facets.count(self._current(), None, fields)
 
-    @serialized
     def related(self, doc_id: str, langs: list[str] | None = None, limit: int = 5) -> list[dict]:
-        return related.related(self._current(), doc_id, langs, limit)
+        """Documents like ``doc_id`` (stored by the build), each in the first of ``langs`` it exists in."""
+        return self.catalogue.related(doc_id, langs, limit)
+
+    def editors(self, page: int = 1, per_page: int = 100) -> EditorsView:
+        return self.catalogue.editors(page, per_page)
 
     # -- glossary ----------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from kb.web.facets import BY_SLUG, FACETS, value_label
 from kb.web.site import service
@@ -31,37 +31,23 @@ def facet(slug: str):
     )
 
 
-def all_documents() -> list[dict]:
-    """Every document's stored metadata, page by page through the search service."""
-    svc = service()
-    docs: list[dict] = []
-    page = 1
-    while True:
-        total, chosen = svc.documents(page=page, limit=100)
-        docs.extend(chosen)
-        if not chosen or len(docs) >= total:
-            return docs
-        page += 1
+#: Translation gaps listed per page of the editors' overview.
+GAPS_PER_PAGE = 100
 
 
 @bp.route("/editors")
 def editors():
     """What needs an editor's attention: translation gaps, documents with warnings, recent changes."""
-    docs = all_documents()
-    present = service().languages()
-    by_family: dict[str, list[dict]] = {}
-    for doc in docs:
-        by_family.setdefault(doc.get("translation_key") or doc["id"], []).append(doc)
-    gaps = []
-    for members in by_family.values():
-        have = {m["lang"] for m in members}
-        missing = [lang for lang in present if lang not in have]
-        if missing:
-            gaps.append((sorted(members, key=lambda m: m["lang"]), missing))
-    gaps.sort(key=lambda gap: gap[0][0]["title"].lower())
-    with_warnings = [d for d in docs if d.get("warnings")]
-    changed = sorted(docs, key=lambda d: -(d.get("mtime") or 0.0))[:10]
-    return render_template("editors.html", gaps=gaps, with_warnings=with_warnings, changed=changed, total=len(docs))
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    view = service().editors(page=page, per_page=GAPS_PER_PAGE)
+    pages = max(1, -(-view.gap_count // GAPS_PER_PAGE))
+    if page > pages:
+        page = pages
+        view = service().editors(page=page, per_page=GAPS_PER_PAGE)
+    return render_template("editors.html", view=view, page=page, pages=pages)
 
 
 @bp.app_context_processor

@@ -1,0 +1,170 @@
+"""The catalogue: what pages show without a query, written beside the index by every build.
+
+An SQLite file in the generation folder with each document's light metadata (what a
+list entry, a translation family, the home page and the editors' overview need) and
+its related documents (:mod:`indexer.related`). Pages read it without the searcher
+lock and without unpickling stored documents; a full build writes it before the
+generation is published, an incremental build updates it in one transaction after
+its commit, refreshing the related lists of what it touched. ``meta.commit`` names
+the index commit it describes: a catalogue that lags (an interrupted build) is
+written again from the index by the next ``kb index``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh.index import FileIndex
+
+from indexer import related
+from indexer.parallel import default_workers
+
+CATALOGUE_FILE = "kb-catalogue.sqlite"
+VERSION = "1"
+#: The light part of a document, in the catalogue's column order.
+COLUMNS = (
+    "id",
+    "lang",
+    "title",
+    "type",
+    "date",
+    "year",
+    "summary",
+    "tags",
+    "translation_key",
+    "organisation",
+    "region",
+    "path",
+    "mtime",
+    "warnings",
+)
+_SCHEMA = f"""
+CREATE TABLE docs ({", ".join(COLUMNS)}, sort_title, family, PRIMARY KEY (id)) WITHOUT ROWID;
+CREATE INDEX docs_key ON docs (translation_key);
+CREATE INDEX docs_family ON docs (family);
+CREATE INDEX docs_date ON docs (date);
+CREATE INDEX docs_mtime ON docs (mtime);
+CREATE TABLE related (id, position, grp, best, PRIMARY KEY (id, position)) WITHOUT ROWID;
+CREATE INDEX related_grp ON related (grp);
+CREATE INDEX related_best ON related (best);
+CREATE TABLE meta (k PRIMARY KEY, v) WITHOUT ROWID;
+"""
+
+
+def path(generation: Path) -> Path:
+    return generation / CATALOGUE_FILE
+
+
+def row(fields: dict) -> tuple:
+    """A document's catalogue row from its index fields (``indexer.write.index_fields``)."""
+    values = {name: fields.get(name) for name in COLUMNS}
+    values["lang"] = values["lang"] or "xx"
+    title = values["title"] or values["id"]
+    return (*values.values(), title.lower(), values["translation_key"] or values["id"])
+
+
+def _connect(file: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(file, timeout=30)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def _members(conn: sqlite3.Connection) -> dict[str, related.Member]:
+    return {
+        i: related.Member(i, lang, key) for i, lang, key in conn.execute("SELECT id, lang, translation_key FROM docs")
+    }
+
+
+def _store_related(conn: sqlite3.Connection, lists: dict[str, list[tuple[str, str]]]) -> None:
+    conn.executemany("DELETE FROM related WHERE id = ?", ((i,) for i in lists))
+    conn.executemany(
+        "INSERT INTO related VALUES (?, ?, ?, ?)",
+        ((i, n, group, best) for i, found in lists.items() for n, (group, best) in enumerate(found)),
+    )
+
+
+def write_full(generation: Path, ix: FileIndex, rows: Iterable[tuple], processes: int | None = None) -> None:
+    """A new catalogue for a freshly built generation: every row, every related list."""
+    target = path(generation)
+    tmp = target.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    conn = _connect(tmp)
+    try:
+        conn.executescript(_SCHEMA)
+        conn.executemany(f"INSERT OR REPLACE INTO docs VALUES ({', '.join('?' * (len(COLUMNS) + 2))})", rows)
+        with ix.reader() as reader:  # not memory-mapped: Whoosh's mapping copies every segment into memory
+            lists = related.related_lists(reader, _members(conn), processes=processes or default_workers(), ix=ix)
+            _store_related(conn, lists)
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("commit", ix.latest_generation())])
+        conn.commit()
+    finally:
+        conn.close()
+    tmp.replace(target)
+
+
+def rebuild(generation: Path, ix: FileIndex) -> None:
+    """The catalogue written again from the index's stored fields (it was missing or behind)."""
+    with ix.reader() as reader:
+        rows = [row(stored) for docnum, stored in reader.iter_docs()]
+    write_full(generation, ix, rows)
+
+
+def is_current(generation: Path, ix: FileIndex) -> bool:
+    """Whether the catalogue describes the index's latest commit."""
+    try:
+        conn = sqlite3.connect(f"file:{path(generation)}?mode=ro", uri=True)
+        try:
+            meta = dict(conn.execute("SELECT k, v FROM meta"))
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return meta.get("version") == VERSION and str(meta.get("commit")) == str(ix.latest_generation())
+
+
+def update(generation: Path, ix: FileIndex, changed: dict[str, tuple], removed: Iterable[str]) -> None:
+    """Apply an incremental build: rows of changed and removed documents, and the related
+    lists of every document that changed, shares a family with one, or named one."""
+    removed = list(removed)
+    conn = _connect(path(generation))
+    try:
+        with conn:
+            touched_groups = set()
+            for doc_id in [*changed, *removed]:
+                old = conn.execute("SELECT family FROM docs WHERE id = ?", (doc_id,)).fetchone()
+                if old:
+                    touched_groups.add(old[0])
+            touched_groups |= {values[-1] for values in changed.values()}
+            conn.executemany("DELETE FROM docs WHERE id = ?", ((i,) for i in removed))
+            conn.executemany("DELETE FROM related WHERE id = ?", ((i,) for i in removed))
+            conn.executemany(
+                f"INSERT OR REPLACE INTO docs VALUES ({', '.join('?' * (len(COLUMNS) + 2))})", changed.values()
+            )
+            names = set(changed) | set(removed) | touched_groups
+            wanted = set(changed)
+            for name in names:
+                wanted |= {i for (i,) in conn.execute("SELECT id FROM docs WHERE family = ?", (name,))}
+                wanted |= {i for (i,) in conn.execute("SELECT id FROM related WHERE grp = ? OR best = ?", (name, name))}
+            members = _members(conn)
+            wanted &= members.keys()
+            if wanted:
+                with ix.searcher() as searcher:
+
+                    def text(doc_id: str) -> str | None:
+                        stored = searcher.document(id=doc_id)
+                        return stored.get("text") if stored else None
+
+                    _store_related(conn, related.related_lists(searcher.reader(), members, sorted(wanted), text))
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('commit', ?)", (ix.latest_generation(),))
+    finally:
+        conn.close()
+
+
+def decode_warnings(value: str | None) -> list[str]:
+    try:
+        return json.loads(value or "[]")
+    except ValueError:
+        return []

@@ -1,0 +1,418 @@
+"""Related documents, computed when the index is built: Whoosh's ``more_like`` for every document.
+
+A document page lists documents like it: for each translation, Whoosh's
+``more_like`` (the 20 key terms of its text by the Bo1 model, then a BM25F search
+for them, top 15), the rankings fused across translations, one entry per
+translation family. Whoosh looks up the collection frequency of every term of the
+text (two file reads per term and segment) on each page view, under the searcher
+lock; none of it depends on the reader. So the build runs the same computation:
+
+* a full build reads each language field's postings once into arrays
+  (:class:`FieldArrays`) and ranks every document from them;
+* an incremental build ranks only the documents it touched, with look-ups in the
+  index (:class:`FieldLookups`), and only the key terms that can still make the top 20.
+
+Both give what Whoosh gives (``tests/test_related_build.py``); the page reads the
+result from the catalogue (:mod:`indexer.catalogue`). Scores are plain BM25F: the
+search's recency tie-break would make the lists depend on the day they were computed.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import itertools
+import math
+import pickle
+import struct
+import zlib
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from whoosh.reading import IndexReader
+from whoosh.scoring import BM25F
+
+from indexer.analysis import field_language
+from indexer.schema import text_field
+
+if TYPE_CHECKING:
+    import numpy as np
+
+NUMTERMS = 20  # key terms per text, as kb asked more_like for
+TOP = 15  # hits per translation (three times the entries shown)
+LIMIT = 5  # related families kept per document
+_INT = struct.Struct("!i")
+_LOG2 = math.log(2)
+
+
+@dataclass(frozen=True)
+class Member:
+    """What the fusion needs of one document."""
+
+    id: str
+    lang: str
+    key: str | None  # translation key
+
+
+def bo1(weight: float, cf: float, doc_count: int) -> float:
+    """Whoosh's Bo1 key-term score (``classify.Bo1Model.score``), with its arithmetic."""
+    f = cf / doc_count
+    return weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)
+
+
+def key_terms(
+    weights: list[tuple[bytes, float]], frequency: Callable[[bytes], float], doc_count: int, max_cf: float
+) -> list[tuple[bytes, float]]:
+    """The NUMTERMS best terms of a text and their weights, as ``Expander.expanded_terms(normalize=False)``.
+
+    ``weights``: each term of the text with its weight there. Terms are scored in
+    descending weight; once no term left can reach the 20th score (for a given weight,
+    Bo1 is largest at the smallest or the largest collection frequency), the rest are
+    not looked up.
+    """
+    scored: list[tuple[float, bytes]] = []
+    best: list[float] = []  # a min-heap of the NUMTERMS best scores
+    hi = max(max_cf / doc_count, 1e-300)
+    for term, weight in sorted(weights, key=lambda tw: -tw[1]):
+        if len(best) == NUMTERMS and max(_bo1_at(weight, weight / doc_count), _bo1_at(weight, hi)) < best[0]:
+            break
+        score = bo1(weight, frequency(term), doc_count)
+        scored.append((score, term))
+        if len(best) < NUMTERMS:
+            heapq.heappush(best, score)
+        elif score > best[0]:
+            heapq.heapreplace(best, score)
+    if not scored:
+        return []
+    norm = max(s for s, _ in scored)
+    chosen = sorted(((s / norm, t) for s, t in scored), key=lambda st: (-st[0], st[1]))  # UTF-8 sorts as text does
+    return [(t, s) for s, t in chosen[:NUMTERMS]]
+
+
+def _bo1_at(weight: float, f: float) -> float:
+    return weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)
+
+
+def rank(scores: np.ndarray, docs: np.ndarray, exclude: int, top: int = TOP) -> list[int]:
+    """The ``top`` documents by score (ties by document number), without ``exclude``."""
+    import numpy as np
+
+    keep = docs != exclude
+    docs, scores = docs[keep], scores[keep]
+    order = np.lexsort((docs, -scores))[:top]
+    return [int(d) for d in docs[order]]
+
+
+def fuse(rankings: Iterable[list[Member]], own: set[str], limit: int = LIMIT) -> list[tuple[str, str]]:
+    """Fuse each translation's ranking into related families: ``[(group, best member id)]``.
+
+    A family (its translation key, or a document's id when it has none) scores
+    ``1 / (10 + rank)`` for each ranking it appears in; the document's own family is left out.
+    """
+    fused: dict[str, float] = {}
+    best: dict[str, str] = {}
+    for hits in rankings:
+        for position, other in enumerate(hits):
+            group = other.key or other.id
+            if other.id in own or group in own:
+                continue
+            fused[group] = fused.get(group, 0.0) + 1.0 / (10 + position)
+            best.setdefault(group, other.id)
+    return [(group, best[group]) for group in sorted(fused, key=lambda g: -fused[g])[:limit]]
+
+
+class _Field:
+    """BM25F statistics of one language's body field, shared by both ways of ranking."""
+
+    def __init__(self, reader: IndexReader, fieldname: str):
+        weighting = BM25F()
+        self.fieldname = fieldname
+        self.field = reader.schema[fieldname]
+        self.doc_count = reader.doc_count_all()
+        self.total = reader.field_length(fieldname)
+        self.avgfl = (self.total / (self.doc_count or 1)) or 1
+        self.k1, self.b = weighting.K1, weighting._field_B.get(fieldname, weighting.B)
+
+    def idf(self, df: int) -> float:
+        return math.log(self.doc_count / (df + 1)) + 1
+
+    def bm25(self, idf: float, tf: np.ndarray, fl: np.ndarray) -> np.ndarray:
+        """Whoosh's ``scoring.bm25`` over arrays (``fl``: the documents' field lengths), in its order of operations."""
+        return idf * ((tf * (self.k1 + 1)) / (tf + self.k1 * ((1 - self.b) + self.b * fl / self.avgfl)))
+
+    def text_weights(self, text: str) -> list[tuple[bytes, float]]:
+        """Each term of ``text`` with its weight, as the field indexes it (``Expander.add_text``)."""
+        return [(term, weight) for term, _, weight, _ in self.field.index(text)]
+
+
+class FieldArrays(_Field):
+    """Every posting of one field in memory: each document's terms, each term's documents."""
+
+    def __init__(self, reader: IndexReader, fieldname: str):
+        import numpy as np  # here, not at the top: a one-file kb index does without it (a fifth of a second)
+
+        super().__init__(reader, fieldname)
+        self.lengths = np.array(
+            [reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)], dtype=np.float64
+        )
+        self.live = np.array([not reader.is_deleted(d) for d in range(self.doc_count)], dtype=bool)
+        ids: dict[bytes, int] = {}
+        cf: list[float] = []
+        df: list[int] = []
+        term_of, doc_of, tf_of = array("i"), array("i"), array("f")
+        for leaf, offset in _leaves(reader):
+            terms = leaf._terms
+            terms._postfile.seek(0)
+            postings = terms._postfile.read()  # one read, not two per posting block
+            for (name, btext), info in terms.items_from(fieldname, b""):
+                if name != fieldname:
+                    break
+                tid = ids.get(btext)
+                if tid is None:
+                    tid = ids[btext] = len(cf)
+                    cf.append(0)
+                    df.append(0)
+                cf[tid] += info.weight()
+                df[tid] += info.doc_frequency()
+                docs, weights = _postings(postings, info)
+                term_of.extend(itertools.repeat(tid, len(docs)))
+                doc_of.extend(d + offset for d in docs) if offset else doc_of.extend(docs)
+                tf_of.extend(weights)
+        self.terms = list(ids)
+        self.cf = np.array(cf, dtype=np.float64)
+        self.df = np.array(df, dtype=np.int64)
+        self.max_cf = float(self.cf.max()) if len(cf) else 1.0
+        term_of = np.frombuffer(term_of, dtype=np.int32)
+        doc_of = np.frombuffer(doc_of, dtype=np.int32)
+        tf_of = np.frombuffer(tf_of, dtype=np.float32).astype(np.float64)
+        # By term (for scoring) and by document (for key terms).
+        by_term = np.lexsort((doc_of, term_of))
+        self.t_docs, self.t_tf = doc_of[by_term], tf_of[by_term]
+        self.t_start = np.searchsorted(term_of[by_term], np.arange(len(cf) + 1))
+        by_doc = np.argsort(doc_of, kind="stable")
+        self.d_terms, self.d_tf = term_of[by_doc], tf_of[by_doc]
+        self.d_start = np.searchsorted(doc_of[by_doc], np.arange(self.doc_count + 1))
+        self._scores = np.zeros(self.doc_count, dtype=np.float64)
+
+    def more_like(self, docnum: int) -> list[int]:
+        """The document numbers ``searcher.more_like(docnum, field, text=its text, top=15, numterms=20)`` gives."""
+        lo, hi = self.d_start[docnum], self.d_start[docnum + 1]
+        if lo == hi:
+            return []
+        terms = self.d_terms[lo:hi].tolist()
+        weights = [(self.terms[t], w) for t, w in zip(terms, self.d_tf[lo:hi].tolist(), strict=True)]
+        index = {self.terms[t]: t for t in terms}
+        chosen = key_terms(weights, lambda term: float(self.cf[index[term]]), self.doc_count, self.max_cf)
+        return self._search([(index[term], boost) for term, boost in chosen], docnum)
+
+    def _search(self, boosted: list[tuple[int, float]], docnum: int) -> list[int]:
+        import numpy as np
+
+        scores = self._scores
+        touched = []
+        for tid, boost in boosted:
+            a, b = self.t_start[tid], self.t_start[tid + 1]
+            docs = self.t_docs[a:b]
+            part = self.bm25(self.idf(int(self.df[tid])), self.t_tf[a:b], self.lengths[docs])
+            scores[docs] += part * boost if boost != 1.0 else part
+            touched.append(docs)
+        docs = np.unique(np.concatenate(touched)) if touched else np.zeros(0, np.int64)
+        docs = docs[self.live[docs]]
+        found = rank(scores[docs], docs, docnum)
+        for docs in touched:
+            scores[docs] = 0.0
+        return found
+
+
+class FieldLookups(_Field):
+    """Looks terms up in the index: for the few documents an incremental build touches."""
+
+    def __init__(self, reader: IndexReader, fieldname: str):
+        super().__init__(reader, fieldname)
+        self.reader = reader
+        self._lengths: dict[int, float] = {}
+
+    def more_like(self, docnum: int, text: str) -> list[int]:
+        reader, name, k1, b, avgfl = self.reader, self.fieldname, self.k1, self.b, self.avgfl
+        weights = self.text_weights(text)
+        if not weights:
+            return []
+        chosen = key_terms(weights, lambda term: reader.frequency(name, term), self.doc_count, self.total)
+        scores: dict[int, float] = {}
+        for term, boost in chosen:
+            idf = self.idf(reader.doc_frequency(name, term))
+            for d, tf in _reader_postings(reader, name, term):  # live documents only
+                fl = self._length(d)
+                score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))  # scoring.bm25
+                scores[d] = scores.get(d, 0.0) + (score * boost if boost != 1.0 else score)
+        return sorted((d for d in scores if d != docnum), key=lambda d: (-scores[d], d))[:TOP]
+
+    def _length(self, docnum: int) -> float:
+        found = self._lengths.get(docnum)
+        if found is None:
+            found = self._lengths[docnum] = self.reader.doc_field_length(docnum, self.fieldname, 1)
+        return found
+
+
+def related_lists(
+    reader: IndexReader,
+    members: dict[str, Member],
+    wanted: Iterable[str] | None = None,
+    text: Callable[[str], str | None] | None = None,
+    processes: int = 1,
+    ix=None,
+) -> dict[str, list[tuple[str, str]]]:
+    """``{id: [(group, best member id)]}`` for the documents ``wanted`` (None: every document).
+
+    ``members``: every live document of the index. ``text(id)``: a document's stored
+    text, needed when only some documents are ranked (index look-ups, not arrays).
+    ``processes``: with ``ix`` (the reader's index), ranking every document, up to this
+    many language fields are ranked at once, each in a process of its own.
+    """
+    ids = reader.column_reader("id")
+    if wanted is None:
+        numbers = {ids[d]: d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)}
+        ids = {n: i for i, n in numbers.items()}
+    else:  # a few documents: their numbers by look-up, not the whole id column (a third of a one-file update)
+        numbers = _Numbers(reader)
+    families: dict[str, list[str]] = {}
+    for member in members.values():
+        if member.key:
+            families.setdefault(member.key, []).append(member.id)
+
+    def group_of(doc_id: str) -> list[str]:
+        """The document, then its translations in document order (as Whoosh lists them)."""
+        key = members[doc_id].key
+        others = sorted((i for i in families.get(key, []) if i != doc_id), key=lambda i: numbers.get(i, -1))
+        return [doc_id, *others] if key else [doc_id]
+
+    chosen = list(members) if wanted is None else [i for i in wanted if i in members]
+    needed = {i for doc_id in chosen for i in group_of(doc_id) if i in numbers}
+    rankings: dict[str, list[Member]] = {}
+    by_field: dict[str, list[str]] = {}
+    for doc_id in sorted(needed):
+        by_field.setdefault(text_field("body", field_language(members[doc_id].lang)), []).append(doc_id)
+    fields = [(name, ids_) for name, ids_ in by_field.items() if name in reader.schema and reader.field_length(name)]
+    if wanted is None:
+        jobs = [(name, [(i, numbers[i]) for i in doc_ids]) for name, doc_ids in fields]
+        if processes > 1 and ix is not None and len(jobs) > 1:
+            ranked_fields = _rank_in_processes(ix.storage.folder, ix.indexname, jobs, processes)
+        else:
+            _use_reader(reader)
+            ranked_fields = [_rank_field(job) for job in jobs]
+    else:
+        ranked_fields = []
+        for name, doc_ids in fields:
+            engine = FieldLookups(reader, name)
+            ranked_fields.append({i: engine.more_like(numbers[i], (text(i) or "")) for i in doc_ids})
+    for ranked in ranked_fields:
+        for doc_id, found in ranked.items():
+            rankings[doc_id] = [members[ids[n]] for n in found if ids[n] in members]
+    result = {}
+    for doc_id in chosen:
+        key = members[doc_id].key
+        group = group_of(doc_id)
+        own = set(group) | ({key} if key else set())
+        result[doc_id] = fuse((rankings.get(i, []) for i in group), own)
+    return result
+
+
+_shared_reader: IndexReader | None = None  # what a forked ranking process reads (see _rank_in_processes)
+
+
+def _rank_field(job: tuple[str, list[tuple[str, int]]]) -> dict[str, list[int]]:
+    """Rank every document of one field from its arrays (which then go away)."""
+    name, doc_numbers = job
+    engine = FieldArrays(_shared_reader, name)
+    return {doc_id: engine.more_like(number) for doc_id, number in doc_numbers}
+
+
+def _rank_in_processes(folder: str, indexname: str, jobs: list, processes: int) -> list[dict[str, list[int]]]:
+    """One process per field (a full build's cores are free by now). Each opens the index
+    afresh: forked processes sharing file offsets would read each other's bytes."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(processes, len(jobs)), initializer=_open_shared, initargs=(folder, indexname)) as pool:
+        return pool.map(_rank_field, jobs, chunksize=1)
+
+
+def _open_shared(folder: str, indexname: str) -> None:
+    from whoosh.filedb.filestore import FileStorage
+
+    _use_reader(FileStorage(folder, supports_mmap=False).open_index(indexname).reader())
+
+
+def _use_reader(reader: IndexReader) -> None:
+    global _shared_reader
+    _shared_reader = reader
+
+
+class _Numbers(dict):
+    """Document id -> live document number, looked up as asked for."""
+
+    def __init__(self, reader: IndexReader):
+        super().__init__()
+        self._reader = reader
+
+    def __missing__(self, doc_id: str) -> int:
+        found = self._reader.first_id("id", doc_id)
+        if found is None:
+            raise KeyError(doc_id)
+        self[doc_id] = found
+        return found
+
+    def __contains__(self, doc_id: object) -> bool:
+        try:
+            self[doc_id]
+        except KeyError:
+            return False
+        return True
+
+    def get(self, doc_id, default=None):
+        return self[doc_id] if doc_id in self else default
+
+
+def _leaves(reader: IndexReader) -> list:
+    return reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+
+
+def _postings(postings: bytes, info) -> tuple[list[int], list[float]]:
+    """One term's document numbers and weights in a segment, read from its posting blocks
+    (what ``W3LeafMatcher`` decodes, without a matcher per term)."""
+    if info.is_inlined():
+        ids, weights, _ = info.inlined_postings()
+        return list(ids), list(weights)
+    position = info.extent()[0] + 4  # after the postings' header tag; the last block says it is the last
+    ids: list[int] = []
+    weights: list[float] = []
+    while True:
+        size = _INT.unpack_from(postings, position)[0]
+        final, size = size < 0, abs(size)
+        block = postings[position + 4 : position + 4 + size]
+        stream = io.BytesIO(block)
+        count, _, _, compression, _, _ = pickle.load(stream)
+        data = block[stream.tell() :]
+        deltas, block_weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
+        ids.extend(itertools.accumulate(deltas))  # each block's first id is absolute
+        if block_weights is None:
+            weights.extend(itertools.repeat(1.0, count))
+        elif isinstance(block_weights, float):
+            weights.extend(itertools.repeat(block_weights, count))
+        else:
+            weights.extend(block_weights)
+        position += 4 + size
+        if final:
+            break
+    return ids, weights
+
+
+def _reader_postings(reader: IndexReader, fieldname: str, term: bytes) -> list[tuple[int, float]]:
+    found = []
+    matcher = reader.postings(fieldname, term)
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight()))
+        matcher.next()
+    return found

@@ -1,0 +1,166 @@
+"""Read side of indexer.catalogue: document lists, families, related documents, editors' lists.
+
+Answers come from the SQLite catalogue the build writes beside the index, never from
+the searcher: no searcher lock is taken, so a document page or the editors' overview
+never holds up a search. Each thread keeps its own read-only connection to the
+current generation's file; a new commit is visible to it at once (SQLite), a new
+generation opens a new file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer import catalogue, storage
+from kb.search.results import doc_url, prefer, split_tags
+
+_LIGHT = ", ".join(catalogue.COLUMNS)
+
+
+def _member(values: tuple) -> dict:
+    """A catalogue row as the pages want a listed document (``results.family_member``'s shape)."""
+    doc = dict(zip(catalogue.COLUMNS, values, strict=True))
+    doc["tags"] = split_tags(doc["tags"] or "")
+    doc["warnings"] = catalogue.decode_warnings(doc["warnings"])
+    doc["url"] = doc_url(doc["id"])
+    return doc
+
+
+@dataclass
+class EditorsView:
+    """What the editors' overview lists."""
+
+    total: int
+    gaps: list[tuple[list[dict], list[str]]] = field(default_factory=list)  # one page of them
+    gap_count: int = 0
+    with_warnings: list[dict] = field(default_factory=list)
+    changed: list[dict] = field(default_factory=list)
+
+
+class Catalogue:
+    """The catalogue of the index in ``index_dir``; safe to share between threads."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._local = threading.local()
+        self._memo: tuple[tuple, dict] = ((), {})  # (stamp, {question: answer}) for the lists every page asks for
+
+    def _conn(self) -> sqlite3.Connection:
+        generation = storage.current_generation(self.index_dir)
+        if generation is None:
+            raise storage.IndexUnavailable(f"no index in {self.index_dir}: run 'kb index' to build it")
+        file = catalogue.path(generation)
+        try:
+            inode = file.stat().st_ino  # kb index may write the file anew in the same generation
+        except OSError:
+            raise storage.IndexUnavailable(f"the index in {self.index_dir} has no catalogue: run 'kb index'") from None
+        held = getattr(self._local, "held", None)
+        if held is None or held[0] != (generation, inode):
+            if held is not None:
+                held[1].close()
+            conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True, timeout=10, check_same_thread=False)
+            self._local.held = held = ((generation, inode), conn)
+        return held[1]
+
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return self._conn().execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            self._local.held = None
+            raise storage.IndexUnavailable(f"the catalogue cannot be read ({exc}): run 'kb index --full'") from None
+
+    def stamp(self) -> tuple:
+        """Names the state answers come from (generation, file and commit): a key for caches."""
+        commit = self._query("SELECT v FROM meta WHERE k = 'commit'")
+        return (self._local.held[0], commit[0][0] if commit else None)
+
+    def _cached(self, question: tuple, answer):
+        """``answer()``, kept until the index gets a new commit or generation."""
+        stamp = self.stamp()
+        held_stamp, answers = self._memo
+        if held_stamp != stamp:
+            answers = {}
+            self._memo = (stamp, answers)
+        if question not in answers:
+            answers[question] = answer()
+        return answers[question]
+
+    def member(self, doc_id: str) -> dict | None:
+        found = self._query(f"SELECT {_LIGHT} FROM docs WHERE id = ?", (doc_id,))
+        return _member(found[0]) if found else None
+
+    def family(self, key: str | None) -> list[dict]:
+        """Every document sharing a translation key, in language order."""
+        if not key:
+            return []
+        rows = self._query(f"SELECT {_LIGHT} FROM docs WHERE translation_key = ? ORDER BY lang, id", (key,))
+        return [_member(r) for r in rows]
+
+    def languages(self) -> list[str]:
+        return self._cached(("languages",), self._languages)
+
+    def _languages(self) -> list[str]:
+        return [lang for (lang,) in self._query("SELECT DISTINCT lang FROM docs ORDER BY lang")]
+
+    def recent(self, limit: int = 5) -> list[dict]:
+        """The newest documents by their date (undated ones last)."""
+        return self._cached(("recent", limit), lambda: self._recent(limit))
+
+    def _recent(self, limit: int) -> list[dict]:
+        rows = self._query(
+            f"SELECT {_LIGHT} FROM docs ORDER BY date IS NULL, date DESC, id LIMIT ?",
+            (limit,),
+        )
+        return [_member(r) for r in rows]
+
+    def related(self, doc_id: str, langs: list[str] | None = None, limit: int = 5) -> list[dict]:
+        """The related families stored for ``doc_id``, each shown in the first of ``langs`` it has."""
+        chosen = []
+        for group, best in self._query(
+            "SELECT grp, best FROM related WHERE id = ? ORDER BY position LIMIT ?", (doc_id, limit)
+        ):
+            candidates = self.family(group)
+            if not candidates:
+                fallback = self.member(best)
+                if fallback is None:  # removed since (the next build refreshes the list)
+                    continue
+                candidates = [fallback]
+            chosen.append(prefer(candidates, langs or [], fallback=best))
+        return chosen
+
+    def editors(self, page: int = 1, per_page: int = 100) -> EditorsView:
+        return self._cached(("editors", page, per_page), lambda: self._editors(page, per_page))
+
+    def _editors(self, page: int, per_page: int) -> EditorsView:
+        """Translation gaps (a page of them, by title), documents with warnings, the files changed last."""
+        view = EditorsView(total=self._query("SELECT count(*) FROM docs")[0][0])
+        langs = self.languages()
+        # A family lacks a language when it has fewer distinct languages than the knowledge base.
+        incomplete = """
+            SELECT family, min(id) AS first FROM docs GROUP BY family HAVING count(DISTINCT lang) < ?
+        """
+        ordered = f"""
+            WITH gap AS ({incomplete}),
+            head AS (SELECT g.family, g.first,
+                     (SELECT sort_title FROM docs d WHERE d.family = g.family ORDER BY lang, id LIMIT 1) AS sort_title
+                     FROM gap g)
+            SELECT family FROM head ORDER BY sort_title, first LIMIT ? OFFSET ?
+        """
+        count = len(langs)
+        view.gap_count = self._query(f"SELECT count(*) FROM ({incomplete})", (count,))[0][0]
+        families = [f for (f,) in self._query(ordered, (count, per_page, (page - 1) * per_page))]
+        by_family = f"SELECT {_LIGHT} FROM docs WHERE family = ? ORDER BY lang, id"
+        for family in families:
+            members = [_member(r) for r in self._query(by_family, (family,))]
+            have = {m["lang"] for m in members}
+            view.gaps.append((members, [lang for lang in langs if lang not in have]))
+        view.with_warnings = [
+            _member(r) for r in self._query(f"SELECT {_LIGHT} FROM docs WHERE warnings NOT IN ('[]', '') ORDER BY id")
+        ]
+        view.changed = [
+            _member(r) for r in self._query(f"SELECT {_LIGHT} FROM docs ORDER BY coalesce(mtime, 0) DESC, id LIMIT 10")
+        ]
+        return view

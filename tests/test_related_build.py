@@ -1,0 +1,179 @@
+"""Related lists stored by the build equal Whoosh's more_like at query time, after full and incremental builds;
+the catalogue behind the home page, /editors and document pages follows every new commit and generation."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from whoosh.scoring import BM25F
+
+from indexer import catalogue, pipeline, related, storage
+from kb.search import SearchService
+from kb.search import related as live
+from kb.web import create_app
+
+WORDS = {
+    "hu": "lakhatás támogatás szolgáltatás gyermek család közösség program önkormányzat ellátás segítség "
+    "munka képzés egészség iskola idős fogyatékos szociális módszertan fórum jog".split(),
+    "cs": "bydlení podpora služba dítě rodina komunita program obec péče pomoc práce vzdělávání zdraví "
+    "škola senior postižení sociální metodika fórum zákon".split(),
+}
+
+
+def _doc(rng: random.Random, lang: str, title: str, key: str | None = None) -> tuple[str, str]:
+    words = WORDS[lang]
+    body = "\n\n".join(" ".join(rng.choice(words) for _ in range(rng.randint(15, 40))) + "." for _ in range(3))
+    front = f"title: {title}\ntype: article\nlang: {lang}\ndate: 2020-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+    if key:
+        front += f"\ntranslation_key: {key}"
+    return front, body
+
+
+@pytest.fixture()
+def corpus(content_factory, tmp_path):
+    rng = random.Random(13)
+    for n in range(24):
+        lang = "hu" if n % 2 else "cs"
+        key = f"family-{n // 4}" if n % 4 < 2 else None  # some translation pairs
+        content_factory(f"{lang}/doc-{n:02d}.md", *_doc(rng, lang, f"Dokument {n:02d}", key))
+    index = tmp_path / "index"
+    pipeline.build(content_factory.root, index, full=True)
+    return content_factory, index, rng
+
+
+def _expected(index, doc_id: str, langs: list[str]) -> list[str]:
+    ix = storage.open_index(index)
+    with ix.searcher(weighting=BM25F()) as searcher:
+        return [d["id"] for d in live.related(searcher, doc_id, langs)]
+
+
+def _stored(index, doc_id: str, langs: list[str]) -> list[str]:
+    svc = SearchService(index)
+    try:
+        return [d["id"] for d in svc.related(doc_id, langs)]
+    finally:
+        svc.close()
+
+
+def _ids(index) -> list[str]:
+    svc = SearchService(index)
+    try:
+        return [d["id"] for d in svc.documents(limit=300)[1]]
+    finally:
+        svc.close()
+
+
+def test_stored_lists_equal_query_time_more_like(corpus):
+    _, index, _ = corpus
+    ids = _ids(index)
+    assert len(ids) == 24
+    for doc_id in ids:
+        for langs in (["hu"], ["cs", "hu"]):
+            assert _stored(index, doc_id, langs) == _expected(index, doc_id, langs), doc_id
+    assert any(_stored(index, doc_id, ["hu"]) for doc_id in ids)
+
+
+def test_index_lookups_rank_as_the_arrays_and_as_whoosh(corpus):
+    _, index, _ = corpus
+    generation = storage.current_generation(index)
+    from whoosh.filedb.filestore import FileStorage
+
+    ix = FileStorage(str(generation), supports_mmap=True).open_index()
+    with ix.searcher(weighting=BM25F()) as searcher:
+        reader = searcher.reader()
+        for name in ("body_hu", "body_cs"):
+            arrays, lookups = related.FieldArrays(reader, name), related.FieldLookups(reader, name)
+            for docnum in range(reader.doc_count_all()):
+                stored = reader.stored_fields(docnum)
+                if f"body_{stored['lang']}" != name:
+                    continue
+                whoosh = [h.docnum for h in searcher.more_like(docnum, name, text=stored["text"], top=15, numterms=20)]
+                assert arrays.more_like(docnum) == whoosh
+                assert lookups.more_like(docnum, stored["text"]) == whoosh
+
+
+def test_incremental_build_refreshes_what_it_touched(corpus):
+    content, index, rng = corpus
+    ids = _ids(index)
+    before = {doc_id: _stored(index, doc_id, ["hu"]) for doc_id in ids}
+    removed = next(i for i in ids if any(i in found for found in before.values()))
+    (content.root / f"{removed}.md").unlink()
+    changed = "hu/doc-01"
+    content(f"{changed}.md", *_doc(rng, "hu", "Dokument 01, új", "family-0"))
+    added = "cs/doc-99"
+    content(f"{added}.md", *_doc(rng, "cs", "Dokument 99", "family-0"))
+    summary = pipeline.build(content.root, index)
+    assert (summary.added, summary.updated, summary.removed) == (1, 1, 1)
+
+    now = _ids(index)
+    assert removed not in now and added in now
+    named = {i for i, found in before.items() if removed in found or changed in found}
+    family = {i for i in now if i.endswith(("doc-00", "doc-01", "doc-99"))}
+    for doc_id in {changed, added} | family | (named & set(now)):
+        assert _stored(index, doc_id, ["hu"]) == _expected(index, doc_id, ["hu"]), doc_id
+    for doc_id in now:
+        assert removed not in _stored(index, doc_id, ["hu"])
+
+
+def test_catalogue_follows_commits_and_generations(corpus):
+    content, index, rng = corpus
+    app = create_app({"content_dir": content.root, "index_dir": index, "testing": True})
+    client = app.test_client()
+    assert "Dokument" in client.get("/").get_data(as_text=True)
+    editors = client.get("/editors").get_data(as_text=True)
+    assert 'href="/doc/cs/doc-02"' in editors and "What needs attention among the 24 documents" in editors
+
+    front, body = _doc(rng, "cs", "Nový dokument 50", None)
+    content("cs/doc-50.md", front.replace("date: 2020", "date: 2025"), body)
+    pipeline.build(content.root, index)  # a new commit in the same generation
+    assert "Nový dokument 50" in client.get("/").get_data(as_text=True)  # the newest on the home page
+    assert "Nový dokument 50" in client.get("/editors").get_data(as_text=True)
+    assert "among the 25 documents" in client.get("/editors").get_data(as_text=True)
+
+    (content.root / "cs/doc-50.md").unlink()
+    first = storage.current_generation(index)
+    pipeline.build(content.root, index, full=True)  # a new generation
+    assert storage.current_generation(index) != first
+    assert "Nový dokument 50" not in client.get("/editors").get_data(as_text=True)
+    assert "Nový dokument 50" not in client.get("/").get_data(as_text=True)
+    assert "among the 24 documents" in client.get("/editors").get_data(as_text=True)
+
+
+def test_kb_index_rewrites_a_missing_catalogue(corpus):
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    content, index, _ = corpus
+    generation = storage.current_generation(index)
+    catalogue.path(generation).unlink()
+    app = create_app({"content_dir": content.root, "index_dir": index, "testing": True})
+    assert app.test_client().get("/editors").status_code == 503
+    result = CliRunner().invoke(main, ["index", "--content", str(content.root), "--index", str(index)])
+    assert result.exit_code == 0, result.output
+    assert catalogue.is_current(generation, storage.open_index(index))
+    assert app.test_client().get("/editors").status_code == 200
+    assert _stored(index, "hu/doc-01", ["hu"]) == _expected(index, "hu/doc-01", ["hu"])
+
+
+def test_editors_gaps_are_paged(content_factory, tmp_path, monkeypatch):
+    from kb.web import browse
+
+    rng = random.Random(5)
+    for n in range(7):
+        content_factory(f"hu/gap-{n}.md", *_doc(rng, "hu", f"Hiány {n}"))
+    content_factory("cs/only.md", *_doc(rng, "cs", "Jen česky"))
+    index = tmp_path / "index"
+    pipeline.build(content_factory.root, index, full=True)
+    monkeypatch.setattr(browse, "GAPS_PER_PAGE", 3)
+    client = create_app({"content_dir": content_factory.root, "index_dir": index, "testing": True}).test_client()
+
+    def gaps(url: str) -> str:
+        html = client.get(url).get_data(as_text=True)
+        return html[html.index('id="gaps-h"') : html.index('id="warnings-h"')]
+
+    first = gaps("/editors")
+    assert "Hiány 0" in first and "Hiány 2" in first and "Hiány 3" not in first and 'rel="next"' in first
+    last = gaps("/editors?page=9")
+    assert "Jen česky" in last and "Hiány 6" in last and 'rel="next"' not in last
