@@ -322,3 +322,16 @@ def test_office_files_without_text_are_refused(tmp_path):
         extract(tmp_path / "blank.docx")
     with pytest.raises(ImportFailure, match="no slides"):
         extract(tmp_path / "blank.pptx")
+
+
+def test_text_that_reads_as_a_character_reference_stays_text():
+    """A page that writes the characters ``&#x41;`` (``&amp;#x41;`` in its HTML) keeps them, not an 'A'."""
+    import re
+    from html import unescape
+
+    from indexer.importers.markdown import escape_inline
+    from indexer.render import render_markdown
+
+    for text in ("&#x41; &#65; &amp; <b> AT&T; R&D", "a < b & c > d"):
+        html = render_markdown(escape_inline(text))
+        assert unescape(re.sub(r"<[^>]+>", "", html)).strip() == text

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 _BLOCK_START = re.compile(r"^(\s*)(#{1,6}(?:\s|$)|>|[-+*](?:\s|$)|\d+[.)](?:\s|$))")
 _INLINE_SPECIAL = re.compile(r"([\\`*\[\]]|(?<!\w)_|_(?!\w))")
 _HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY_START = re.compile(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")  # text that reads as a reference
 _LINKABLE = re.compile(
     r"(?P<url>https?://[^\s<>\"]+[^\s<>\".,;:!?)\]])|(?P<mail>[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})"
 )
@@ -24,7 +25,8 @@ def escape_inline(text: str) -> str:
     Underscores inside words (snake_case, file_names) are left alone: Markdown does
     not read them as emphasis, and the editor reviews this text.
     """
-    return _HTML_START.sub("&lt;", _INLINE_SPECIAL.sub(r"\\\1", text))
+    # References first: the "&lt;" written for a tag start must stay one.
+    return _HTML_START.sub("&lt;", _ENTITY_START.sub("&amp;", _INLINE_SPECIAL.sub(r"\\\1", text)))
 
 
 def escape_block_start(text: str) -> str:
