@@ -247,3 +247,25 @@ def test_completions_equal_a_scan_of_the_vocabulary(seed):
         expected = sorted((w for w in words if w.startswith(prefix)), key=lambda w: (-frequencies[words.index(w)], w))
         assert [c.word for c in best] == expected[:5]
         assert all(c.frequency == 2 * frequencies[words.index(c.word)] for c in best)  # summed over segments
+
+
+def test_hits_completed_after_the_index_changed_read_their_own_document(tmp_path):
+    """The results page searches, then completes the hits it shows in a second call; a rebuild
+    in between renumbers documents, and each hit must still get its own title and snippet."""
+    root = tmp_path / "content"
+    for name in "abcdef":
+        write_doc(root, f"hu/{name}.md", f"title: Cím {name}\ntype: guidance\nlang: hu", f"Lakhatás {name}.")
+    index = tmp_path / "index"
+    pipeline.build(root, index, full=True)
+    service = SearchService(index)
+    hits = service.search("lakhatás", snippets=False, limit=10).hits
+    (root / "hu" / "a.md").unlink()
+    write_doc(root, "hu/0.md", "title: Cím 0\ntype: guidance\nlang: hu", "Más szöveg.")
+    pipeline.build(root, index, full=True)  # a new generation: every document number is new
+    service.complete(hits)
+    for hit in hits:
+        if hit.id == "hu/a":
+            assert not hit.complete  # gone from the index: nothing read for it
+        else:
+            assert hit.title == f"Cím {hit.id[-1]}" and hit.id[-1] in hit.snippet
+    service.close()

@@ -32,7 +32,8 @@ class Hit:
     tags: list[str] = field(default_factory=list)
     via: list[Via] = field(default_factory=list)
     translation_key: str | None = None
-    docnum: int = -1  # in the searcher that found it
+    docnum: int = -1  # in the reader that found it (``reader``)
+    reader: object = field(default=None, repr=False, compare=False)
     complete: bool = False  # title, summary, tags and snippet filled in (see SearchService.complete)
     # What a snippet is made from, until it is made (see snippets.fill_snippet).
     stored: dict | None = field(default=None, repr=False, compare=False)

@@ -198,7 +198,9 @@ class SearchService:
         columns = self._columns.get(searcher)
         for score, docnum in found.results.top_n[offset : offset + limit]:
             via = _via(plan, found.via.get(docnum, []), self._glossary, columns["lang"][docnum] or "xx")
-            result.hits.append(_light_hit(columns, score, docnum, terms, via))
+            hit = _light_hit(columns, score, docnum, terms, via)
+            hit.reader = searcher.reader()
+            result.hits.append(hit)
         if snippets:
             self._complete(searcher, result.hits)
         result.took_ms = (time.perf_counter() - started) * 1000
@@ -215,10 +217,17 @@ class SearchService:
         return hits
 
     def _complete(self, searcher: Searcher, hits: list[Hit]) -> None:
+        reader = searcher.reader()
         for hit in hits:
-            if not hit.complete:
-                _fill_stored(hit, searcher.stored_fields(hit.docnum))
-                fill_snippet(hit)
+            if hit.complete:
+                continue
+            docnum = hit.docnum
+            if hit.reader is not reader:  # the index changed since the search: numbers moved
+                docnum = searcher.document_number(id=hit.id)
+                if docnum is None:  # removed meanwhile: the hit keeps what its columns said
+                    continue
+            _fill_stored(hit, searcher.stored_fields(docnum))
+            fill_snippet(hit)
 
     def _glossary_step(self):
         """The plan's glossary step for this index (None: no glossary)."""
