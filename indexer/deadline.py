@@ -4,8 +4,10 @@ Why not a thread with a timeout: the thread would go on rendering after we gave 
 on it, holding the CPU and the memory. The alarm raises :class:`Expired` inside the
 running code, which unwinds it. Index builds, ``kb check`` and ``kb import`` run
 their documents in a process's main thread (the pool and segment workers too), where
-alarms work; elsewhere (a web request thread of the live preview, the watcher
-thread) the limit is not applied and :mod:`indexer.guard`'s checks are the defence.
+alarms work. Elsewhere (a web request thread of the live preview, the watcher thread
+of ``kb serve --watch``) :func:`limit` does nothing: :func:`indexer.render.render`
+asks :func:`available` and runs the work in a worker process of
+:mod:`indexer.isolated` instead, which is killed when the limit passes.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def available() -> bool:
 
 @contextmanager
 def limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`Expired` in the block once it has run ``seconds`` (no limit where unavailable)."""
+    """Raise :class:`Expired` in the block once it has run ``seconds`` (no limit where unavailable:
+    see :mod:`indexer.isolated`)."""
     if seconds <= 0 or not available():
         yield
         return

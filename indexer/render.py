@@ -14,7 +14,7 @@ import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
 
-from indexer import deadline, guard, limits
+from indexer import deadline, guard, isolated, limits
 from indexer.document import Document, Problem, Section
 from indexer.links import Link, resolve
 from indexer.load import DocumentError
@@ -164,7 +164,8 @@ def render(doc: Document) -> Document:
     """Fill ``html``, ``text`` and ``sections`` of a loaded document.
 
     Raises :class:`DocumentError` when the body is beyond a limit of :mod:`indexer.limits`
-    (checked before rendering) or rendering it takes longer than ``KB_MAX_DOC_SECONDS``.
+    (checked before rendering) or rendering it takes longer than ``KB_MAX_DOC_SECONDS``
+    (an alarm in a main thread; elsewhere a worker process of :mod:`indexer.isolated`).
     """
     try:
         guard.check_markdown(doc.body)
@@ -172,6 +173,8 @@ def render(doc: Document) -> Document:
         raise DocumentError(Problem(doc.path, doc.body_line + exc.line - 1, exc.message)) from None
     seconds = limits.MAX_DOC_SECONDS.value
     try:
+        if not deadline.available():  # a web request or watcher thread: a process that can be killed
+            return isolated.call(seconds, _render, doc)
         with deadline.limit(seconds):
             return _render(doc)
     except deadline.Expired:
