@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
 from production import free_port, make_queries, percentile  # noqa: E402
+from slowclients import wait_serving  # noqa: E402
 
 OUT = HERE / "out"
 KB = shutil.which("kb", path=str(Path(sys.executable).parent)) or "kb"
@@ -213,16 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"{HOST}:{port}", "kb.wsgi:app"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        for _ in range(240):
-            try:
-                conn = http.client.HTTPConnection(HOST, port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise SystemExit("gunicorn did not answer")
+        wait_serving(port, server)
         rng = random.Random(16)
         doc_ids = sorted(p.relative_to(content).with_suffix("").as_posix() for p in content.rglob("*.md"))
         words = [w for q in make_queries(60) for w in q.split()]

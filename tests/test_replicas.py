@@ -176,3 +176,25 @@ def test_killing_a_replica_fails_no_request(cluster):
     assert failures == [], (failures, cut_off)
     assert int(stats["replica-2"]["stot"]) > 0
     assert int(stats["replica-1"]["stot"]) > served_before  # the restarted replica is back in rotation
+
+
+def test_slow_clients_do_not_hold_a_replica(cluster):
+    """Connections that dribble their headers (slowloris) wait in haproxy, not in a sync worker: a
+    normal client is still served, and haproxy drops them after `timeout http-request` (408)."""
+    base, _, _ = cluster
+    port = int(base.rsplit(":", 1)[1])
+    slow = []
+    for _ in range(20):  # ten times the replicas' workers
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: 1\r\n")  # never ends its headers
+        slow.append(sock)
+    try:
+        started = time.monotonic()
+        statuses = [fetch(f"{base}/api/search?q={quote(q)}", timeout=10)[0] for q in QUERIES * 2]
+        assert statuses == [200] * len(statuses)
+        assert time.monotonic() - started < 8  # a generous bound: stalled workers would take 30 s each
+        answer = slow[0].recv(4096)  # haproxy gives up on the incomplete request (timeout http-request 5s)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:80]
+    finally:
+        for sock in slow:
+            sock.close()
