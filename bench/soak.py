@@ -11,6 +11,7 @@ requests, errors and p95 per page, and each worker's RSS and open files (from
 
     python bench/soak.py --size 2000 --minutes 5          # the shared-machine run
     python bench/soak.py --size 10000 --minutes 15        # the issue's run
+    python bench/soak.py --size 2000 --minutes 10 --sample-every 15   # and the RSS curve, every 15 s
 """
 
 from __future__ import annotations
@@ -190,10 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--reindex-every", type=float, default=60.0, help="seconds between re-index rounds")
     parser.add_argument("--warmup", type=float, default=30.0, help="seconds of load before the first reading")
+    parser.add_argument("--sample-every", type=float, default=0, help="seconds between RSS/open-file samples")
+    parser.add_argument("--corpus", type=Path, help="a generated corpus to copy (default: generate one)")
     args = parser.parse_args(argv)
 
     place = OUT / f"soak-{args.size}"
-    corpus = generate.ensure(args.size, OUT / f"corpus-{args.size}")
+    corpus = args.corpus or generate.ensure(args.size, OUT / f"corpus-{args.size}")
     shutil.rmtree(place, ignore_errors=True)
     content = Path(shutil.copytree(corpus, place / "content"))  # the soak edits its own copy
     index = place / "index"
@@ -234,9 +237,15 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         end = started + args.minutes * 60
         seen = set(pids)
+        samples: list[tuple[float, int, dict]] = [(0.0, load.count, before)]
+        next_sample = started + args.sample_every
         while time.monotonic() < end and load.count < MAX_REQUESTS:
-            time.sleep(5)
+            time.sleep(min(5, args.sample_every or 5))
             seen.update(workers_of(server.pid))
+            if args.sample_every and time.monotonic() >= next_sample:
+                next_sample += args.sample_every
+                now = {pid: worker_state(pid) for pid in workers_of(server.pid)}
+                samples.append((time.monotonic() - started, load.count, now))
         stop_reindex.set()
         reindex.join(timeout=1800)
         time.sleep(2)  # requests after the last swap
@@ -257,7 +266,23 @@ def main(argv: list[str] | None = None) -> int:
 
     timeouts = (place / "gunicorn.log").read_text(errors="replace").count("WORKER TIMEOUT")
     print(report(args, load, runs, before, after, len(seen) - len(pids), timeouts, elapsed))
+    if args.sample_every:
+        print(curve(samples, runs, started))
     return 0
+
+
+def curve(samples: list[tuple[float, int, dict]], runs: list[dict], started: float) -> str:
+    """One row per sample: each worker's RSS and open files, and the re-indexes finished by then."""
+    pids = sorted({pid for _, _, state in samples for pid in state})
+    lines = [
+        "| s | requests | " + " | ".join(f"{pid} RSS MB / files" for pid in pids) + " | re-indexes done |",
+        "|---" * (len(pids) + 3) + "|",
+    ]
+    for at, count, state in samples:
+        done = [r["mode"][0] for r in runs if r["at"] - started <= at]
+        cells = [f"{state[pid]['rss_mb']:.0f} / {state[pid]['fds']}" if pid in state else "" for pid in pids]
+        lines.append(f"| {at:.0f} | {count:,} | " + " | ".join(cells) + f" | {''.join(done) or '-'} |")
+    return "\n".join(lines)
 
 
 def report(args, load: Load, runs, before, after, replaced: int, timeouts: int, elapsed: float) -> str:

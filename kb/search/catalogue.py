@@ -40,6 +40,10 @@ class EditorsView:
     changed: list[dict] = field(default_factory=list)
 
 
+#: Answers kept per index state: ``/editors?page=N`` for every N must not grow a worker without end.
+_MEMO_LIMIT = 256
+
+
 class Catalogue:
     """The catalogue of the index in ``index_dir``; safe to share between threads."""
 
@@ -81,7 +85,7 @@ class Catalogue:
         """``answer()``, kept until the index gets a new commit or generation."""
         stamp = self.stamp()
         held_stamp, answers = self._memo
-        if held_stamp != stamp:
+        if held_stamp != stamp or (question not in answers and len(answers) >= _MEMO_LIMIT):
             answers = {}
             self._memo = (stamp, answers)
         if question not in answers:

@@ -27,6 +27,7 @@ from kb.search import glossary as glossary_search
 from kb.search import plan as plans
 from kb.search.catalogue import Catalogue, EditorsView
 from kb.search.facets import FIELDS, FacetCounter, filter_query
+from kb.search.memory import release_freed_memory
 from kb.search.results import Hit, SearchResult, Via, decode_stored, doc_url, family_member, split_tags, text_of
 from kb.search.snippets import fill_snippet
 from kb.search.whoosh_internals import dense
@@ -234,19 +235,25 @@ class SearchService:
         return functools.partial(glossary_search.plan_step, self._glossary) if self._glossary else None
 
     def _vocabularies(self) -> list[typos.Vocabulary]:
-        """Each segment's typo index, built once per segment (an incremental build adds a small one)."""
-        searcher = self._searcher
+        """Each segment's typo index, built once per segment (an incremental build adds a small one).
+
+        Those of segments no longer in the index are dropped before new ones are built, so
+        a full rebuild's swap never holds two generations' indexes at once, and their memory
+        goes back to the system.
+        """
+        leaves = [leaf.reader() for leaf, _offset in self._searcher.leaf_searchers()]
+        segments = [reader.segment().segment_id() for reader in leaves]
+        gone = set(self._typo_index) - set(segments)
+        for segment in gone:
+            del self._typo_index[segment]
         found = []
-        present = set()
-        for leaf, _offset in searcher.leaf_searchers():
-            segment = leaf.reader().segment().segment_id()
-            present.add(segment)
+        for segment, reader in zip(segments, leaves, strict=True):
             vocabulary = self._typo_index.get(segment)
             if vocabulary is None:
-                vocabulary = self._typo_index[segment] = typos.vocabulary_of(leaf.reader())
+                vocabulary = self._typo_index[segment] = typos.vocabulary_of(reader)
             found.append(vocabulary)
-        for gone in set(self._typo_index) - present:
-            del self._typo_index[gone]
+        if gone:
+            release_freed_memory()
         return found
 
     @serialized
