@@ -158,3 +158,22 @@ def test_bulk_term_list_equals_whoosh_iter_field(searcher):
             expected = [(t.decode("utf-8"), info.doc_frequency()) for t, info in leaf.iter_field(fieldname)]
             assert list(field_terms(leaf, fieldname)) == expected
         assert list(field_terms(leaf, "words"))
+
+
+def test_one_read_postings_equal_whoosh_matchers(searcher):
+    """Every posting list, decoded from one read of its bytes, is what Whoosh's matcher walks
+    (lists of one block and of many, with deletions in the segment: deleted documents are
+    masked by the collector, not here)."""
+    longest = 0
+    for leaf, _ in searcher.ixreader.leaf_readers():
+        for fieldname in ("words", "body_hu", "head_hu", "id"):
+            for text, info in leaf.iter_field(fieldname):
+                ids, weights = dense.extent_postings(leaf._terms._postfile, *info.extent())
+                matcher = leaf._terms.matcher(fieldname, text, leaf.schema[fieldname].format)
+                expected = []
+                while matcher.is_active():
+                    expected.append((matcher.id(), matcher.weight()))
+                    matcher.next()
+                assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == expected, (fieldname, text)
+                longest = max(longest, len(expected))
+    assert longest > 128  # more than one block

@@ -18,18 +18,24 @@ then by BM25F with the recency factor.
 
 from __future__ import annotations
 
+import io
 import itertools
+import math
+import pickle
+import struct
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as Q
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import WrappingMatcher
+from whoosh import scoring
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
+from whoosh.reading import TermNotFound
 from whoosh.searching import Results, Searcher
 
-from kb.search.whoosh_internals.matching import BulkOr, bm25_lengths
+from kb.search.whoosh_internals.matching import BulkOr
 from kb.search.whoosh_internals.ranking import RecencyBM25F
 
 
@@ -101,6 +107,7 @@ class PostingsCache:
 
 
 _MISSING = object()
+_BLOCK_LENGTH = struct.Struct("!i")
 
 
 def supports(q: Q.Query) -> bool:
@@ -168,12 +175,12 @@ def collect(
         allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
         allowed[np.fromiter(allow, dtype=np.int64)] = True
     context = searcher.context(weighting=weighting)
+    leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers() if sub.doc_count_all()]
+    terms = _Terms(searcher, [sub.reader() for sub, _ in leaves], cache)
     segments = []
     best = 0
-    for subsearcher, offset in searcher.leaf_searchers():
+    for leaf, (subsearcher, offset) in enumerate(leaves):
         count = subsearcher.doc_count_all()
-        if not count:
-            continue
         live = np.ones(count, dtype=bool)
         reader = subsearcher.reader()
         if reader.has_deletions():
@@ -181,7 +188,7 @@ def collect(
             live[deleted[deleted < count]] = False
         if allowed is not None:
             live &= allowed[offset : offset + count]
-        evaluated = _evaluate_clauses(clauses, subsearcher, context, count, cache)
+        evaluated = _evaluate_clauses(clauses, subsearcher, context, count, terms.segment(leaf))
         coverage = evaluated[1]
         if clauses and live.any():
             best = max(best, int(coverage[live].max()))
@@ -251,21 +258,21 @@ def _tier_lifts(tiers: np.ndarray, finals: np.ndarray) -> np.ndarray:
     return lifts
 
 
-def _evaluate_clauses(clauses: list[ClauseQueries], searcher: Searcher, context, count: int, cache) -> tuple:
+def _evaluate_clauses(clauses: list[ClauseQueries], searcher: Searcher, context, count: int, terms) -> tuple:
     """Per segment: summed scores, coverage, direct coverage, and each clause's masks."""
     scores = np.zeros(count, dtype=np.float64)
     coverage = np.zeros(count, dtype=np.int32)
     direct = np.zeros(count, dtype=np.int32)
     masks = []
     for clause in clauses:
-        direct_scores, direct_mask = _any(clause.direct, searcher, context, count, cache)
+        direct_scores, direct_mask = _any(clause.direct, searcher, context, count, terms)
         matched = direct_mask.copy() if direct_mask is not None else np.zeros(count, dtype=bool)
         if direct_mask is not None:
             scores += direct_scores
             direct += direct_mask
         alternative_masks = []
         for alternative in clause.alternatives:
-            alt_scores, alt_mask = _any(alternative, searcher, context, count, cache)
+            alt_scores, alt_mask = _any(alternative, searcher, context, count, terms)
             if alt_mask is None:
                 alt_mask = np.zeros(count, dtype=bool)
             else:
@@ -280,12 +287,12 @@ def _evaluate_clauses(clauses: list[ClauseQueries], searcher: Searcher, context,
     return scores, coverage, direct, masks
 
 
-def _any(q: Q.Query | None, searcher: Searcher, context, count: int, cache) -> tuple:
+def _any(q: Q.Query | None, searcher: Searcher, context, count: int, terms) -> tuple:
     """Scores and match mask of any query in one segment: from postings when it is words, else Whoosh's matcher."""
     if q is None:
         return None, None
     if supports(q):
-        return _evaluate(q, searcher, context, count, cache)
+        return _evaluate(q, searcher, context, count, terms)
     matcher = q.matcher(searcher, context)
     if not matcher.is_active():
         return None, None
@@ -299,21 +306,15 @@ def _any(q: Q.Query | None, searcher: Searcher, context, count: int, cache) -> t
     return scores, mask
 
 
-def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, cache) -> tuple:
+def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, terms: _SegmentTerms) -> tuple:
     """Scores and the match mask of ``q`` in one segment ((None, None) when nothing can match)."""
     if isinstance(q, BulkOr):
         scores = np.zeros(count, dtype=np.float64)
         found = False
-        segment = searcher.reader().segment().segment_id()
         for sub in q.subqueries:
-            key = (segment, sub.fieldname, sub.text)
-            term = cache.get(key) if cache is not None else _MISSING
-            if term is _MISSING:
-                term = _read_term(sub, searcher, context, q.boost, scores)
-                if cache is not None and term is not _MISSING:
-                    cache.put(key, term)
-            if term is _MISSING:  # scored the generic way already
-                found = True
+            term = terms.get(sub)
+            if term is _MISSING:  # not the codec's postings or not BM25F: scored the generic way
+                found = _score_generic(sub, searcher, context, q.boost, scores) or found
             elif term is not None:
                 factor = q.boost * sub.boost
                 scale = term.idf * (term.k1 + 1) * factor
@@ -322,7 +323,7 @@ def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, cache) -> tup
                 scores[term.ids] += scale * weights / (weights + term.k1 * (1 - term.b) + per_length * term.lengths)
                 found = True
         return (scores, scores > 0) if found else (None, None)
-    parts = [_evaluate(sub, searcher, context, count, cache) for sub in q.subqueries]
+    parts = [_evaluate(sub, searcher, context, count, terms) for sub in q.subqueries]
     conjunction = type(q) is Q.And
     present = [part for part in parts if part[0] is not None]
     if not present or (conjunction and len(present) < len(parts)):
@@ -337,56 +338,149 @@ def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, cache) -> tup
     return scores, mask
 
 
-def _read_term(sub: Q.Term, searcher: Searcher, context, boost: float, scores: np.ndarray):
-    """A term's postings in this segment (None: not there; _MISSING: not the codec's
-    postings or not BM25F, so already added to ``scores`` posting by posting)."""
+class _Terms:
+    """The terms of one search, each looked up once in every segment.
+
+    Why: Whoosh looks a term up three times in a segment where it is (is it there, its
+    info, its postings), and its idf once more in every segment; one look-up per
+    segment gives the postings' place and, summed, the index-wide document frequency.
+    A segment's decoded postings are kept in the searcher's :class:`PostingsCache`.
+    """
+
+    def __init__(self, searcher: Searcher, readers: list, cache: PostingsCache | None):
+        self.searcher = searcher
+        self.readers = readers
+        self.cache = cache
+        self.weighting = searcher.weighting
+        # Whoosh's idf formula, unless a weighting has its own (then every term goes the generic way).
+        self.fast = type(self.weighting).idf is scoring.WeightingModel.idf and all(
+            isinstance(getattr(r, "_terms", None), W3TermsReader) for r in readers
+        )
+        self._infos: dict[tuple[str, str], tuple[list, float]] = {}
+
+    def segment(self, leaf: int) -> _SegmentTerms:
+        return _SegmentTerms(self, leaf)
+
+    def infos(self, fieldname: str, text: str) -> tuple[list, float]:
+        """The term's info in each segment (None where it is not) and its idf over the index."""
+        key = (fieldname, text)
+        found = self._infos.get(key)
+        if found is None:
+            infos = []
+            for reader in self.readers:
+                try:
+                    infos.append(reader.term_info(fieldname, text))
+                except TermNotFound:
+                    infos.append(None)
+            frequency = sum(info.doc_frequency() for info in infos if info is not None)
+            idf = math.log(self.searcher.doc_count_all() / (frequency + 1)) + 1
+            found = self._infos[key] = (infos, idf)
+        return found
+
+
+class _SegmentTerms:
+    """:class:`_Terms` as one segment sees them."""
+
+    def __init__(self, terms: _Terms, leaf: int):
+        self.terms = terms
+        self.leaf = leaf
+        self.reader = terms.readers[leaf]
+        self.segment_id = self.reader.segment().segment_id()
+
+    def get(self, sub: Q.Term):
+        """The term's postings here (None: not here; _MISSING: to be scored the generic way)."""
+        cache = self.terms.cache
+        key = (self.segment_id, sub.fieldname, sub.text)
+        term = cache.get(key) if cache is not None else _MISSING
+        if term is _MISSING:
+            term = self._read(sub)
+            if cache is not None and term is not _MISSING:
+                cache.put(key, term)
+        return term
+
+    def _read(self, sub: Q.Term):
+        terms, reader = self.terms, self.reader
+        fieldobj = terms.searcher.schema[sub.fieldname] if sub.fieldname in terms.searcher.schema else None
+        if not terms.fast or fieldobj is None or not fieldobj.scorable:
+            return _MISSING
+        infos, idf = terms.infos(sub.fieldname, sub.text)
+        info = infos[self.leaf]
+        if info is None:
+            return None
+        if info.is_inlined():
+            inlined_ids, inlined_weights, _ = info.inlined_postings()
+            ids = np.array(inlined_ids, dtype=np.int32)
+            weights = np.array(inlined_weights, dtype=np.float32)
+        else:
+            ids, weights = extent_postings(reader._terms._postfile, *info.extent())
+        weighting = terms.weighting
+        lengths = np.frombuffer(weighting.field_lengths(reader, sub.fieldname), dtype=np.uint32)
+        return _Term(
+            ids=ids,
+            weights=weights,
+            lengths=lengths[ids],
+            idf=idf,
+            avgfl=terms.searcher.avg_field_length(sub.fieldname) or 1,
+            k1=weighting.K1,
+            b=weighting._field_B.get(sub.fieldname, weighting.B),
+        )
+
+
+def _score_generic(sub: Q.Term, searcher: Searcher, context, boost: float, scores: np.ndarray) -> bool:
+    """Add a term's scores posting by posting, through Whoosh's matcher (a field or weighting
+    the array path does not know); whether it matched anything."""
     matcher = sub.matcher(searcher, context)
-    if not matcher.is_active():
-        return None
-    leaf = matcher
-    while isinstance(leaf, WrappingMatcher):  # the term's boost, and the filter that hides deleted documents
-        leaf = leaf.child
-    lengths = bm25_lengths(leaf)
-    if lengths is None:
-        while matcher.is_active():
-            scores[matcher.id()] += matcher.score() * boost
-            matcher.next()
-        return _MISSING
-    ids, weights = _postings(leaf)
-    scorer = leaf.scorer
-    return _Term(
-        ids=ids,
-        weights=weights,
-        lengths=np.frombuffer(lengths, dtype=np.uint32)[ids],
-        idf=scorer.idf,
-        avgfl=scorer.avgfl,
-        k1=scorer.K1,
-        b=scorer.B,
-    )
+    found = matcher.is_active()
+    while matcher.is_active():
+        scores[matcher.id()] += matcher.score() * boost
+        matcher.next()
+    return found
 
 
-def _postings(leaf: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """All document numbers and weights of a leaf matcher, from its current block on."""
+def extent_postings(postfile, offset: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every document number and weight of a posting list, from one read of its bytes.
+
+    Why: Whoosh's leaf matcher reads each block's header with ``pickle.load`` on the
+    file itself, some thirty small reads a block; here the list's bytes are read at once.
+    The layout (W3PostingsWriter): a magic tag, then blocks of a signed big-endian length
+    (negative for the last block), a pickled info tuple (count, last id, max weight,
+    compression, lengths) and the (compressed) pickled (id deltas, weights, values).
+    """
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length in a 1-tuple
+        (length,) = length
+    data = postfile.get(offset, length)
+    if data[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"not a posting list at {offset}")
+    stream = io.BytesIO(data)
     id_blocks, weight_blocks, firsts, previous = [], [], [], []
-    last = total = 0
-    while leaf.is_active():
-        if leaf._data is None:
-            leaf._read_data()
-        deltas, weights = leaf._data[0], leaf._data[1]
-        size = leaf._blocklength
+    position, last, total, more = 4, 0, 0, True
+    while more:
+        size = _BLOCK_LENGTH.unpack_from(data, position)[0]
+        more = size > 0
+        end = position + 4 + abs(size)
+        stream.seek(position + 4)
+        count, maxid, _, compression, _, _ = pickle.load(stream)
+        block = data[stream.tell() : end]
+        deltas, weights, _ = pickle.loads(zlib.decompress(block) if compression else block)
         firsts.append(total)
         previous.append(last)
-        total += size
+        total += count
         id_blocks.append(deltas)
-        if weights is None:
-            weight_blocks.append(itertools.repeat(1.0, size))
-        elif isinstance(weights, float):
-            weight_blocks.append(itertools.repeat(weights, size))
-        else:
-            weight_blocks.append(weights)
-        last = leaf._maxid
-        leaf._i = size - 1
-        leaf.next()
+        weight_blocks.append(_block_weights(weights, count))
+        last, position = maxid, end
+    return _decode(id_blocks, weight_blocks, firsts, previous, total)
+
+
+def _block_weights(weights, count: int):
+    """A block's weights as Whoosh minifies them: None (all 1.0), one float (all equal) or each."""
+    if weights is None:
+        return itertools.repeat(1.0, count)
+    if isinstance(weights, float):
+        return itertools.repeat(weights, count)
+    return weights
+
+
+def _decode(id_blocks, weight_blocks, firsts, previous, total) -> tuple[np.ndarray, np.ndarray]:
     # Each block's ids are deltas from the block's start; shift its first one to be
     # relative to the previous block's last id, and one cumulative sum decodes them all.
     deltas = np.fromiter(itertools.chain.from_iterable(id_blocks), dtype=np.int64, count=total)
