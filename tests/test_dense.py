@@ -8,6 +8,7 @@ import random
 import pytest
 from whoosh import index
 from whoosh import query as Q
+from whoosh.filedb.filestore import FileStorage
 
 from indexer.schema import build_schema
 from kb.search.whoosh_internals import dense
@@ -40,6 +41,7 @@ def searcher(tmp_path_factory):
     for gone in range(950, 1000):  # in the second segment
         writer.delete_by_term("id", f"d{gone}")
     writer.commit(merge=False)
+    ix = FileStorage(str(folder), supports_mmap=False).open_index()  # as the service opens it
     with ix.searcher(weighting=RecencyBM25F(today=TODAY)) as s:
         assert len(s.ixreader.leaf_readers()) == 3
         assert s.ixreader.has_deletions()
@@ -177,3 +179,34 @@ def test_one_read_postings_equal_whoosh_matchers(searcher):
                 assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == expected, (fieldname, text)
                 longest = max(longest, len(expected))
     assert longest > 128  # more than one block
+
+
+def test_term_table_finds_what_whoosh_term_info_finds(searcher):
+    """The pread look-up gives Whoosh's term info for every term of a segment, and None for
+    terms it lacks (other segments' terms, made-up ones, unknown fields)."""
+    from whoosh.reading import TermNotFound
+
+    from kb.search.whoosh_internals.terms import TermTable
+
+    leaves = [leaf for leaf, _ in searcher.ixreader.leaf_readers()]
+    mapped = index.open_dir(searcher._ix.storage.folder).reader()  # memory-mapped: Whoosh's own look-up
+    fields = ("words", "body_hu", "head_hu", "id")
+    everything = {(f, t.decode()) for leaf in leaves for f in fields for t, _ in leaf.iter_field(f)}
+    probes = everything | {("body_hu", "nincs-ilyen"), ("words", ""), ("body_pl", "lakhatas"), ("no_such_field", "x")}
+    for leaf, (mapped_leaf, _) in zip(leaves, mapped.leaf_readers(), strict=True):
+        tables = [TermTable(leaf), TermTable(mapped_leaf)]
+        assert tables[0]._raw is not None and tables[1]._raw is None
+        for fieldname, text in probes:
+            try:
+                expected = _info_fields(leaf.term_info(fieldname, text))
+            except TermNotFound:
+                expected = None
+            for table in tables:
+                found = table.info(fieldname, text)
+                assert (_info_fields(found) if found is not None else None) == expected, (fieldname, text)
+    mapped.close()
+
+
+def _info_fields(info) -> tuple:
+    # (W3TermInfo.to_bytes fails on a decoded info: from_bytes leaves its length in a 1-tuple)
+    return (info.weight(), info.doc_frequency(), info.min_id(), info.max_id(), info.max_weight(), info.extent())

@@ -32,11 +32,11 @@ import numpy as np
 from whoosh import query as Q
 from whoosh import scoring
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
-from whoosh.reading import TermNotFound
 from whoosh.searching import Results, Searcher
 
 from kb.search.whoosh_internals.matching import BulkOr
 from kb.search.whoosh_internals.ranking import RecencyBM25F
+from kb.search.whoosh_internals.terms import TermTable
 
 
 class MatchedResults(Results):
@@ -356,7 +356,16 @@ class _Terms:
         self.fast = type(self.weighting).idf is scoring.WeightingModel.idf and all(
             isinstance(getattr(r, "_terms", None), W3TermsReader) for r in readers
         )
+        self.tables = [TermTable(reader) for reader in readers]
         self._infos: dict[tuple[str, str], tuple[list, float]] = {}
+        self._averages: dict[str, float] = {}
+
+    def average_length(self, fieldname: str) -> float:
+        """The field's average length over the index (BM25F's), once per search."""
+        average = self._averages.get(fieldname)
+        if average is None:
+            average = self._averages[fieldname] = self.searcher.avg_field_length(fieldname) or 1
+        return average
 
     def segment(self, leaf: int) -> _SegmentTerms:
         return _SegmentTerms(self, leaf)
@@ -366,12 +375,7 @@ class _Terms:
         key = (fieldname, text)
         found = self._infos.get(key)
         if found is None:
-            infos = []
-            for reader in self.readers:
-                try:
-                    infos.append(reader.term_info(fieldname, text))
-                except TermNotFound:
-                    infos.append(None)
+            infos = [table.info(fieldname, text) for table in self.tables]
             frequency = sum(info.doc_frequency() for info in infos if info is not None)
             idf = math.log(self.searcher.doc_count_all() / (frequency + 1)) + 1
             found = self._infos[key] = (infos, idf)
@@ -420,7 +424,7 @@ class _SegmentTerms:
             weights=weights,
             lengths=lengths[ids],
             idf=idf,
-            avgfl=terms.searcher.avg_field_length(sub.fieldname) or 1,
+            avgfl=terms.average_length(sub.fieldname),
             k1=weighting.K1,
             b=weighting._field_B.get(sub.fieldname, weighting.B),
         )
