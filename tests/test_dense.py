@@ -210,3 +210,32 @@ def test_term_table_finds_what_whoosh_term_info_finds(searcher):
 def _info_fields(info) -> tuple:
     # (W3TermInfo.to_bytes fails on a decoded info: from_bytes leaves its length in a 1-tuple)
     return (info.weight(), info.doc_frequency(), info.min_id(), info.max_id(), info.max_weight(), info.extent())
+
+
+def test_a_phrase_clause_of_many_parts_scores_as_whoosh_does(searcher):
+    """A phrase clause as the plan builds it (an OR of an exact phrase, per-field span queries over
+    each word's forms and single-word parts) finds and scores what Whoosh's matcher does, including
+    parts skipped because a word is absent or the rarest words never share a document."""
+    from whoosh.query import spans
+
+    from kb.search.plan import _SpanOr
+
+    forms = _SpanOr([Q.Term("body_hu", "lakhatas"), Q.Term("body_hu", "csalad")])
+    clause = Q.Or(
+        [
+            Q.Phrase("body_hu", ["csalad", "munka"], boost=2.0),
+            spans.SpanNear2([forms, Q.Term("body_hu", "ules")], slop=1, ordered=True),
+            spans.SpanNear2([Q.Term("head_hu", "ules"), Q.Term("head_hu", "munka")], slop=1),  # one word a title
+            Q.Phrase("body_hu", ["csalad", "nincs-ilyen"]),
+            word(("head_hu", "otthon", 1.0)),
+        ]
+    )
+    expected = whoosh_ranking(searcher, clause)
+    found = dense.collect(searcher, [dense.ClauseQueries(clause, [])], top=10).results
+    assert len(found) == len(expected) > 0
+    assert [hit.docnum for hit in found] == [docnum for _, docnum in expected[:10]]
+    for hit, (score, _) in zip(found, expected, strict=False):
+        assert hit.score == pytest.approx(score, rel=1e-12)
+    skipped = Q.Or([spans.SpanNear2([Q.Term("head_hu", "ules"), Q.Term("head_hu", "munka")], slop=1)])
+    assert whoosh_ranking(searcher, skipped) == []
+    assert len(dense.collect(searcher, [dense.ClauseQueries(skipped, [])], top=10).results) == 0

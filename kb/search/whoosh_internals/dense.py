@@ -31,8 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as Q
 from whoosh import scoring
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader
+from whoosh.matching import IntersectionMatcher, NullMatcher, WrappingMatcher
+from whoosh.query import spans
 from whoosh.searching import Results, Searcher
+from whoosh.util import make_binary_tree
 
 from kb.search.whoosh_internals.matching import BulkOr
 from kb.search.whoosh_internals.ranking import RecencyBM25F
@@ -293,7 +296,13 @@ def _any(q: Q.Query | None, searcher: Searcher, context, count: int, terms) -> t
         return None, None
     if supports(q):
         return _evaluate(q, searcher, context, count, terms)
-    matcher = q.matcher(searcher, context)
+    if type(q) is Q.Or:  # a phrase clause: its exact and per-language parts, each the fastest way
+        return _combine([_any(sub, searcher, context, count, terms) for sub in q.subqueries], False, q.boost)
+    matcher = _phrase_matcher(q, searcher, context, terms)
+    if matcher is _MISSING:
+        matcher = q.matcher(searcher, context)
+    elif matcher is None:
+        return None, None
     if not matcher.is_active():
         return None, None
     scores = np.zeros(count, dtype=np.float64)
@@ -324,7 +333,11 @@ def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, terms: _Segme
                 found = True
         return (scores, scores > 0) if found else (None, None)
     parts = [_evaluate(sub, searcher, context, count, terms) for sub in q.subqueries]
-    conjunction = type(q) is Q.And
+    return _combine(parts, type(q) is Q.And, q.boost)
+
+
+def _combine(parts: list[tuple], conjunction: bool, boost: float) -> tuple:
+    """An AND (every part matched) or OR of parts' (scores, mask), their scores summed as Whoosh's matchers do."""
     present = [part for part in parts if part[0] is not None]
     if not present or (conjunction and len(present) < len(parts)):
         return None, None
@@ -333,9 +346,86 @@ def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, terms: _Segme
     for other_scores, other_mask in present[1:]:
         scores = scores + other_scores
         mask = (mask & other_mask) if conjunction else (mask | other_mask)
-    if q.boost != 1.0:
-        scores = scores * q.boost
+    if boost != 1.0:
+        scores = scores * boost
     return scores, mask
+
+
+def _phrase_matcher(q: Q.Query, searcher: Searcher, context, terms: _SegmentTerms):
+    """Whoosh's matcher for a phrase (Phrase or SpanNear2 of terms), walking its words rarest first;
+    None when a word has no form in this segment; _MISSING for any other query.
+
+    Why: Whoosh intersects a phrase's words in the order typed, so in ``"etnóhoz és az"`` it
+    walks the two function words, which every document has, one document at a time. The
+    spans are checked in the phrase's order as before; only the walk to the documents
+    having every word starts from the rarest (``tests/test_dense.py``: same hits, same scores).
+    """
+    parts = _phrase_parts(q)
+    if parts is None:
+        return _MISSING
+    frequencies, matchers = [], []
+    for part in parts:
+        infos = [terms.info(term) for term in part]
+        if any(info is _MISSING or (info is not None and info.is_inlined()) for info in infos):
+            return _MISSING
+        leaves = [_leaf(term, info, searcher, context, terms) for term, info in zip(part, infos, strict=True) if info]
+        if not leaves:
+            return None
+        frequencies.append(sum(info.doc_frequency() for info in infos if info is not None))
+        if isinstance(q, Q.Phrase) or type(q.qs[len(matchers)]) is Q.Term:
+            matchers.append(leaves[0])
+        else:  # a SpanOr of forms: Whoosh merges each one's touching spans, even for a single form
+            matchers.append(make_binary_tree(spans.SpanOr.SpanOrMatcher, leaves + [NullMatcher()] * (len(leaves) == 1)))
+    if isinstance(q, Q.Phrase):
+        matcher = _RarestFirstSpanNear(matchers, frequencies, slop=q.slop, ordered=True, mindist=1)
+        return WrappingMatcher(matcher, boost=q.boost) if q.boost != 1.0 else matcher
+    return _RarestFirstSpanNear(matchers, frequencies, slop=q.slop, ordered=q.ordered, mindist=q.mindist)
+
+
+def _leaf(term: Q.Term, info, searcher: Searcher, context, terms: _SegmentTerms):
+    """A term's leaf matcher from its looked-up info, scored as Whoosh scores it (its idf given to
+    the searcher's cache, so the scorer need not look the term up in every segment again).
+    Deleted documents are left in: the collector masks them."""
+    fieldobj = searcher.schema[term.fieldname]
+    text = fieldobj.to_bytes(term.text)
+    searcher._idf_cache.setdefault((term.fieldname, text), terms.terms.infos(term.fieldname, term.text)[1])
+    weighting = context.weighting if context is not None else searcher.weighting
+    scorer = weighting.scorer(searcher, term.fieldname, text)
+    offset, length = info.extent()
+    postfile = terms.reader._terms._postfile
+    leaf = W3LeafMatcher(postfile, offset, length, fieldobj.format, term=(term.fieldname, text), scorer=scorer)
+    return WrappingMatcher(leaf, boost=term.boost) if term.boost != 1.0 else leaf
+
+
+class _RarestFirstSpanNear(spans.SpanNear2.SpanNear2Matcher):
+    """SpanNear2's matcher whose intersection of the words starts from the rarest one."""
+
+    def __init__(self, ms, frequencies: list[int], slop: int = 1, ordered: bool = True, mindist: int = 1):
+        self.ms = ms
+        self.slop = slop
+        self.ordered = ordered
+        self.mindist = mindist
+        self._frequencies = frequencies
+        walk = [ms[i] for i in sorted(range(len(ms)), key=frequencies.__getitem__)]
+        spans.SpanWrappingMatcher.__init__(self, make_binary_tree(IntersectionMatcher, walk))
+
+    def copy(self):
+        return self.__class__([m.copy() for m in self.ms], self._frequencies, self.slop, self.ordered, self.mindist)
+
+
+def _phrase_parts(q: Q.Query) -> list[list[Q.Term]] | None:
+    """A phrase's words as lists of the terms each may be (None: not a phrase of terms)."""
+    if isinstance(q, Q.Phrase):
+        return [[Q.Term(q.fieldname, word)] for word in q.words]
+    if type(q) is not spans.SpanNear2:
+        return None
+    parts = []
+    for part in q.qs:
+        alternatives = [part] if type(part) is Q.Term else getattr(part, "subqs", None)
+        if not alternatives or not all(type(term) is Q.Term for term in alternatives):
+            return None
+        parts.append(alternatives)
+    return parts
 
 
 class _Terms:
@@ -390,6 +480,14 @@ class _SegmentTerms:
         self.leaf = leaf
         self.reader = terms.readers[leaf]
         self.segment_id = self.reader.segment().segment_id()
+
+    def info(self, sub: Q.Term):
+        """The term's info in this segment (None: not here; _MISSING: a term the array path does not read)."""
+        terms = self.terms
+        fieldobj = terms.searcher.schema[sub.fieldname] if sub.fieldname in terms.searcher.schema else None
+        if not terms.fast or fieldobj is None or not fieldobj.scorable:
+            return _MISSING
+        return terms.infos(sub.fieldname, sub.text)[0][self.leaf]
 
     def get(self, sub: Q.Term):
         """The term's postings here (None: not here; _MISSING: to be scored the generic way)."""
