@@ -13,6 +13,7 @@ from whoosh.filedb.filestore import FileStorage
 from indexer.schema import build_schema
 from kb.search.whoosh_internals import dense
 from kb.search.whoosh_internals.matching import BulkOr
+from kb.search.whoosh_internals.postings import extent_postings
 from kb.search.whoosh_internals.ranking import RecencyBM25F
 
 WORDS = "lakhatás lakhatási támogatott szolgáltatás ülés gyerek család segítség otthon munka".split()
@@ -170,7 +171,7 @@ def test_one_read_postings_equal_whoosh_matchers(searcher):
     for leaf, _ in searcher.ixreader.leaf_readers():
         for fieldname in ("words", "body_hu", "head_hu", "id"):
             for text, info in leaf.iter_field(fieldname):
-                ids, weights = dense.extent_postings(leaf._terms._postfile, *info.extent())
+                ids, weights = extent_postings(leaf._terms._postfile, *info.extent())
                 matcher = leaf._terms.matcher(fieldname, text, leaf.schema[fieldname].format)
                 expected = []
                 while matcher.is_active():
@@ -239,3 +240,39 @@ def test_a_phrase_clause_of_many_parts_scores_as_whoosh_does(searcher):
     skipped = Q.Or([spans.SpanNear2([Q.Term("head_hu", "ules"), Q.Term("head_hu", "munka")], slop=1)])
     assert whoosh_ranking(searcher, skipped) == []
     assert len(dense.collect(searcher, [dense.ClauseQueries(skipped, [])], top=10).results) == 0
+
+
+def test_random_phrases_find_and_score_what_whoosh_spans_do(searcher):
+    """Phrases read from arrays (kb/search/whoosh_internals/phrases.py) against Whoosh's span
+    matchers: exact phrases and per-field span queries over words of one or several forms,
+    ordered or not, slop 1 or 2, on texts full of repeated and adjacent words."""
+    from whoosh.query import spans
+
+    from kb.search.plan import _SpanOr
+
+    rng = random.Random(11)
+    leaf = searcher.ixreader.leaf_readers()[0][0]
+    vocabulary = {f: sorted(t.decode() for t, _ in leaf.iter_field(f)) for f in ("body_hu", "words")}
+    checked = 0
+    for _ in range(150):
+        fieldname = rng.choice(["body_hu", "words"])
+        words = [rng.choice(vocabulary[fieldname]) for _ in range(rng.randint(2, 4))]
+        slop = rng.choice([1, 1, 2])
+        if rng.random() < 0.4:
+            q = Q.Phrase(fieldname, words, slop=slop, boost=rng.choice([1.0, 2.0]))
+        else:
+            parts = []
+            for word in words:
+                forms = [word] + [rng.choice(vocabulary[fieldname]) for _ in range(rng.randint(0, 2))]
+                if len(forms) == 1 and rng.random() < 0.5:
+                    parts.append(Q.Term(fieldname, word))
+                else:
+                    parts.append(_SpanOr([Q.Term(fieldname, f) for f in dict.fromkeys(forms)]))
+            q = spans.SpanNear2(parts, slop=slop, ordered=rng.random() < 0.8)
+        expected = {docnum: score for score, docnum in whoosh_ranking(searcher, q)}
+        found = dense.collect(searcher, [dense.ClauseQueries(q, [])], top=searcher.doc_count_all()).results
+        assert {hit.docnum for hit in found} == set(expected), q
+        for hit in found:
+            assert hit.score == pytest.approx(expected[hit.docnum], rel=1e-9), q
+        checked += bool(expected)
+    assert checked > 30  # most phrases match something

@@ -18,12 +18,7 @@ then by BM25F with the recency factor.
 
 from __future__ import annotations
 
-import io
-import itertools
 import math
-import pickle
-import struct
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,13 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as Q
 from whoosh import scoring
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader
-from whoosh.matching import IntersectionMatcher, NullMatcher, WrappingMatcher
-from whoosh.query import spans
+from whoosh.codec.whoosh3 import W3TermsReader
 from whoosh.searching import Results, Searcher
-from whoosh.util import make_binary_tree
 
+from kb.search.whoosh_internals import phrases
 from kb.search.whoosh_internals.matching import BulkOr
+from kb.search.whoosh_internals.postings import extent_postings, extent_values
 from kb.search.whoosh_internals.ranking import RecencyBM25F
 from kb.search.whoosh_internals.terms import TermTable
 
@@ -77,6 +71,13 @@ class _Term:
     def size(self) -> int:
         return len(self.ids)
 
+    def bm25(self, boost: float) -> np.ndarray:
+        """Each posting's BM25F score (Whoosh's formula), times ``boost``."""
+        weights = self.weights.astype(np.float64)
+        per_length = self.k1 * self.b / self.avgfl
+        scale = self.idf * (self.k1 + 1) * boost
+        return scale * weights / (weights + self.k1 * (1 - self.b) + per_length * self.lengths)
+
 
 class PostingsCache:
     """Decoded postings of recently searched terms: up to ``budget`` postings (12 bytes each,
@@ -110,7 +111,6 @@ class PostingsCache:
 
 
 _MISSING = object()
-_BLOCK_LENGTH = struct.Struct("!i")
 
 
 def supports(q: Q.Query) -> bool:
@@ -298,11 +298,10 @@ def _any(q: Q.Query | None, searcher: Searcher, context, count: int, terms) -> t
         return _evaluate(q, searcher, context, count, terms)
     if type(q) is Q.Or:  # a phrase clause: its exact and per-language parts, each the fastest way
         return _combine([_any(sub, searcher, context, count, terms) for sub in q.subqueries], False, q.boost)
-    matcher = _phrase_matcher(q, searcher, context, terms)
-    if matcher is _MISSING:
-        matcher = q.matcher(searcher, context)
-    elif matcher is None:
-        return None, None
+    evaluated = phrases.evaluate(q, terms, count)
+    if evaluated is not None:
+        return evaluated
+    matcher = q.matcher(searcher, context)
     if not matcher.is_active():
         return None, None
     scores = np.zeros(count, dtype=np.float64)
@@ -325,11 +324,7 @@ def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, terms: _Segme
             if term is _MISSING:  # not the codec's postings or not BM25F: scored the generic way
                 found = _score_generic(sub, searcher, context, q.boost, scores) or found
             elif term is not None:
-                factor = q.boost * sub.boost
-                scale = term.idf * (term.k1 + 1) * factor
-                weights = term.weights.astype(np.float64)
-                per_length = term.k1 * term.b / term.avgfl
-                scores[term.ids] += scale * weights / (weights + term.k1 * (1 - term.b) + per_length * term.lengths)
+                scores[term.ids] += term.bm25(q.boost * sub.boost)
                 found = True
         return (scores, scores > 0) if found else (None, None)
     parts = [_evaluate(sub, searcher, context, count, terms) for sub in q.subqueries]
@@ -349,83 +344,6 @@ def _combine(parts: list[tuple], conjunction: bool, boost: float) -> tuple:
     if boost != 1.0:
         scores = scores * boost
     return scores, mask
-
-
-def _phrase_matcher(q: Q.Query, searcher: Searcher, context, terms: _SegmentTerms):
-    """Whoosh's matcher for a phrase (Phrase or SpanNear2 of terms), walking its words rarest first;
-    None when a word has no form in this segment; _MISSING for any other query.
-
-    Why: Whoosh intersects a phrase's words in the order typed, so in ``"etnóhoz és az"`` it
-    walks the two function words, which every document has, one document at a time. The
-    spans are checked in the phrase's order as before; only the walk to the documents
-    having every word starts from the rarest (``tests/test_dense.py``: same hits, same scores).
-    """
-    parts = _phrase_parts(q)
-    if parts is None:
-        return _MISSING
-    frequencies, matchers = [], []
-    for part in parts:
-        infos = [terms.info(term) for term in part]
-        if any(info is _MISSING or (info is not None and info.is_inlined()) for info in infos):
-            return _MISSING
-        leaves = [_leaf(term, info, searcher, context, terms) for term, info in zip(part, infos, strict=True) if info]
-        if not leaves:
-            return None
-        frequencies.append(sum(info.doc_frequency() for info in infos if info is not None))
-        if isinstance(q, Q.Phrase) or type(q.qs[len(matchers)]) is Q.Term:
-            matchers.append(leaves[0])
-        else:  # a SpanOr of forms: Whoosh merges each one's touching spans, even for a single form
-            matchers.append(make_binary_tree(spans.SpanOr.SpanOrMatcher, leaves + [NullMatcher()] * (len(leaves) == 1)))
-    if isinstance(q, Q.Phrase):
-        matcher = _RarestFirstSpanNear(matchers, frequencies, slop=q.slop, ordered=True, mindist=1)
-        return WrappingMatcher(matcher, boost=q.boost) if q.boost != 1.0 else matcher
-    return _RarestFirstSpanNear(matchers, frequencies, slop=q.slop, ordered=q.ordered, mindist=q.mindist)
-
-
-def _leaf(term: Q.Term, info, searcher: Searcher, context, terms: _SegmentTerms):
-    """A term's leaf matcher from its looked-up info, scored as Whoosh scores it (its idf given to
-    the searcher's cache, so the scorer need not look the term up in every segment again).
-    Deleted documents are left in: the collector masks them."""
-    fieldobj = searcher.schema[term.fieldname]
-    text = fieldobj.to_bytes(term.text)
-    searcher._idf_cache.setdefault((term.fieldname, text), terms.terms.infos(term.fieldname, term.text)[1])
-    weighting = context.weighting if context is not None else searcher.weighting
-    scorer = weighting.scorer(searcher, term.fieldname, text)
-    offset, length = info.extent()
-    postfile = terms.reader._terms._postfile
-    leaf = W3LeafMatcher(postfile, offset, length, fieldobj.format, term=(term.fieldname, text), scorer=scorer)
-    return WrappingMatcher(leaf, boost=term.boost) if term.boost != 1.0 else leaf
-
-
-class _RarestFirstSpanNear(spans.SpanNear2.SpanNear2Matcher):
-    """SpanNear2's matcher whose intersection of the words starts from the rarest one."""
-
-    def __init__(self, ms, frequencies: list[int], slop: int = 1, ordered: bool = True, mindist: int = 1):
-        self.ms = ms
-        self.slop = slop
-        self.ordered = ordered
-        self.mindist = mindist
-        self._frequencies = frequencies
-        walk = [ms[i] for i in sorted(range(len(ms)), key=frequencies.__getitem__)]
-        spans.SpanWrappingMatcher.__init__(self, make_binary_tree(IntersectionMatcher, walk))
-
-    def copy(self):
-        return self.__class__([m.copy() for m in self.ms], self._frequencies, self.slop, self.ordered, self.mindist)
-
-
-def _phrase_parts(q: Q.Query) -> list[list[Q.Term]] | None:
-    """A phrase's words as lists of the terms each may be (None: not a phrase of terms)."""
-    if isinstance(q, Q.Phrase):
-        return [[Q.Term(q.fieldname, word)] for word in q.words]
-    if type(q) is not spans.SpanNear2:
-        return None
-    parts = []
-    for part in q.qs:
-        alternatives = [part] if type(part) is Q.Term else getattr(part, "subqs", None)
-        if not alternatives or not all(type(term) is Q.Term for term in alternatives):
-            return None
-        parts.append(alternatives)
-    return parts
 
 
 class _Terms:
@@ -475,6 +393,8 @@ class _Terms:
 class _SegmentTerms:
     """:class:`_Terms` as one segment sees them."""
 
+    missing = _MISSING
+
     def __init__(self, terms: _Terms, leaf: int):
         self.terms = terms
         self.leaf = leaf
@@ -488,6 +408,10 @@ class _SegmentTerms:
         if not terms.fast or fieldobj is None or not fieldobj.scorable:
             return _MISSING
         return terms.infos(sub.fieldname, sub.text)[0][self.leaf]
+
+    def values(self, info, docnums: np.ndarray) -> dict[int, bytes]:
+        """The encoded values (positions) of a term's postings in ``docnums`` (sorted)."""
+        return extent_values(self.reader._terms._postfile, *info.extent(), docnums)
 
     def get(self, sub: Q.Term):
         """The term's postings here (None: not here; _MISSING: to be scored the generic way)."""
@@ -537,56 +461,3 @@ def _score_generic(sub: Q.Term, searcher: Searcher, context, boost: float, score
         scores[matcher.id()] += matcher.score() * boost
         matcher.next()
     return found
-
-
-def extent_postings(postfile, offset: int, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every document number and weight of a posting list, from one read of its bytes.
-
-    Why: Whoosh's leaf matcher reads each block's header with ``pickle.load`` on the
-    file itself, some thirty small reads a block; here the list's bytes are read at once.
-    The layout (W3PostingsWriter): a magic tag, then blocks of a signed big-endian length
-    (negative for the last block), a pickled info tuple (count, last id, max weight,
-    compression, lengths) and the (compressed) pickled (id deltas, weights, values).
-    """
-    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length in a 1-tuple
-        (length,) = length
-    data = postfile.get(offset, length)
-    if data[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError(f"not a posting list at {offset}")
-    stream = io.BytesIO(data)
-    id_blocks, weight_blocks, firsts, previous = [], [], [], []
-    position, last, total, more = 4, 0, 0, True
-    while more:
-        size = _BLOCK_LENGTH.unpack_from(data, position)[0]
-        more = size > 0
-        end = position + 4 + abs(size)
-        stream.seek(position + 4)
-        count, maxid, _, compression, _, _ = pickle.load(stream)
-        block = data[stream.tell() : end]
-        deltas, weights, _ = pickle.loads(zlib.decompress(block) if compression else block)
-        firsts.append(total)
-        previous.append(last)
-        total += count
-        id_blocks.append(deltas)
-        weight_blocks.append(_block_weights(weights, count))
-        last, position = maxid, end
-    return _decode(id_blocks, weight_blocks, firsts, previous, total)
-
-
-def _block_weights(weights, count: int):
-    """A block's weights as Whoosh minifies them: None (all 1.0), one float (all equal) or each."""
-    if weights is None:
-        return itertools.repeat(1.0, count)
-    if isinstance(weights, float):
-        return itertools.repeat(weights, count)
-    return weights
-
-
-def _decode(id_blocks, weight_blocks, firsts, previous, total) -> tuple[np.ndarray, np.ndarray]:
-    # Each block's ids are deltas from the block's start; shift its first one to be
-    # relative to the previous block's last id, and one cumulative sum decodes them all.
-    deltas = np.fromiter(itertools.chain.from_iterable(id_blocks), dtype=np.int64, count=total)
-    deltas[np.array(firsts, dtype=np.int64)] -= np.array(previous, dtype=np.int64)
-    ids = np.cumsum(deltas).astype(np.int32)
-    weights = np.fromiter(itertools.chain.from_iterable(weight_blocks), dtype=np.float32, count=total)
-    return ids, weights
