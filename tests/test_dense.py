@@ -276,3 +276,17 @@ def test_random_phrases_find_and_score_what_whoosh_spans_do(searcher):
             assert hit.score == pytest.approx(expected[hit.docnum], rel=1e-9), q
         checked += bool(expected)
     assert checked > 30  # most phrases match something
+
+
+def test_typo_vocabularies_tell_which_words_have_accented_spellings(searcher):
+    """The plan asks the term file for a word's accented spellings only when a segment's typo
+    vocabulary says it has some: the same spellings as asking for every word."""
+    from kb.search import typos
+    from kb.search.plan import accented_spellings
+
+    vocabularies = [typos.vocabulary_of(leaf) for leaf, _ in searcher.ixreader.leaf_readers()]
+    words = sorted({w for leaf, _ in searcher.ixreader.leaf_readers() for w, _ in leaf.iter_field("words")})
+    words = [w.decode().partition("|")[0] for w in words] + ["ules", "ul", "nincsilyen", "csalad"]
+    expected = accented_spellings(searcher.ixreader, words)
+    assert accented_spellings(searcher.ixreader, words, vocabularies) == expected
+    assert expected["lakhatas"] == ("lakhatás",) and expected["ules"] == ("ülés",)
