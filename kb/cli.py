@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -53,6 +54,9 @@ def run_index(config: Config, full: bool, quiet: bool = False) -> pipeline.Index
     if not config.content_dir.is_dir():
         raise click.ClickException(f"content directory not found: {config.content_dir}")
     show_bar = sys.stderr.isatty() and not quiet
+    # What the imports made lives as long as the process: the collector need not walk it again and
+    # again while a build makes its many small objects (a third of an editor's one-file update at 10k).
+    gc.freeze()
     try:
         if show_bar:
             with click.progressbar(length=0, label="Indexing", file=sys.stderr) as bar:
