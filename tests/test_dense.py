@@ -8,10 +8,12 @@ import random
 import pytest
 from whoosh import index
 from whoosh import query as Q
+from whoosh.filedb.filestore import FileStorage
 
 from indexer.schema import build_schema
 from kb.search.whoosh_internals import dense
 from kb.search.whoosh_internals.matching import BulkOr
+from kb.search.whoosh_internals.postings import extent_postings
 from kb.search.whoosh_internals.ranking import RecencyBM25F
 
 WORDS = "lakhatás lakhatási támogatott szolgáltatás ülés gyerek család segítség otthon munka".split()
@@ -40,6 +42,7 @@ def searcher(tmp_path_factory):
     for gone in range(950, 1000):  # in the second segment
         writer.delete_by_term("id", f"d{gone}")
     writer.commit(merge=False)
+    ix = FileStorage(str(folder), supports_mmap=False).open_index()  # as the service opens it
     with ix.searcher(weighting=RecencyBM25F(today=TODAY)) as s:
         assert len(s.ixreader.leaf_readers()) == 3
         assert s.ixreader.has_deletions()
@@ -158,3 +161,132 @@ def test_bulk_term_list_equals_whoosh_iter_field(searcher):
             expected = [(t.decode("utf-8"), info.doc_frequency()) for t, info in leaf.iter_field(fieldname)]
             assert list(field_terms(leaf, fieldname)) == expected
         assert list(field_terms(leaf, "words"))
+
+
+def test_one_read_postings_equal_whoosh_matchers(searcher):
+    """Every posting list, decoded from one read of its bytes, is what Whoosh's matcher walks
+    (lists of one block and of many, with deletions in the segment: deleted documents are
+    masked by the collector, not here)."""
+    longest = 0
+    for leaf, _ in searcher.ixreader.leaf_readers():
+        for fieldname in ("words", "body_hu", "head_hu", "id"):
+            for text, info in leaf.iter_field(fieldname):
+                ids, weights = extent_postings(leaf._terms._postfile, *info.extent())
+                matcher = leaf._terms.matcher(fieldname, text, leaf.schema[fieldname].format)
+                expected = []
+                while matcher.is_active():
+                    expected.append((matcher.id(), matcher.weight()))
+                    matcher.next()
+                assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == expected, (fieldname, text)
+                longest = max(longest, len(expected))
+    assert longest > 128  # more than one block
+
+
+def test_term_table_finds_what_whoosh_term_info_finds(searcher):
+    """The pread look-up gives Whoosh's term info for every term of a segment, and None for
+    terms it lacks (other segments' terms, made-up ones, unknown fields)."""
+    from whoosh.reading import TermNotFound
+
+    from kb.search.whoosh_internals.terms import TermTable
+
+    leaves = [leaf for leaf, _ in searcher.ixreader.leaf_readers()]
+    mapped = index.open_dir(searcher._ix.storage.folder).reader()  # memory-mapped: Whoosh's own look-up
+    fields = ("words", "body_hu", "head_hu", "id")
+    everything = {(f, t.decode()) for leaf in leaves for f in fields for t, _ in leaf.iter_field(f)}
+    probes = everything | {("body_hu", "nincs-ilyen"), ("words", ""), ("body_pl", "lakhatas"), ("no_such_field", "x")}
+    for leaf, (mapped_leaf, _) in zip(leaves, mapped.leaf_readers(), strict=True):
+        tables = [TermTable(leaf), TermTable(mapped_leaf)]
+        assert tables[0]._raw is not None and tables[1]._raw is None
+        for fieldname, text in probes:
+            try:
+                expected = _info_fields(leaf.term_info(fieldname, text))
+            except TermNotFound:
+                expected = None
+            for table in tables:
+                found = table.info(fieldname, text)
+                assert (_info_fields(found) if found is not None else None) == expected, (fieldname, text)
+    mapped.close()
+
+
+def _info_fields(info) -> tuple:
+    # (W3TermInfo.to_bytes fails on a decoded info: from_bytes leaves its length in a 1-tuple)
+    return (info.weight(), info.doc_frequency(), info.min_id(), info.max_id(), info.max_weight(), info.extent())
+
+
+def test_a_phrase_clause_of_many_parts_scores_as_whoosh_does(searcher):
+    """A phrase clause as the plan builds it (an OR of an exact phrase, per-field span queries over
+    each word's forms and single-word parts) finds and scores what Whoosh's matcher does, including
+    parts skipped because a word is absent or the rarest words never share a document."""
+    from whoosh.query import spans
+
+    from kb.search.plan import _SpanOr
+
+    forms = _SpanOr([Q.Term("body_hu", "lakhatas"), Q.Term("body_hu", "csalad")])
+    clause = Q.Or(
+        [
+            Q.Phrase("body_hu", ["csalad", "munka"], boost=2.0),
+            spans.SpanNear2([forms, Q.Term("body_hu", "ules")], slop=1, ordered=True),
+            spans.SpanNear2([Q.Term("head_hu", "ules"), Q.Term("head_hu", "munka")], slop=1),  # one word a title
+            Q.Phrase("body_hu", ["csalad", "nincs-ilyen"]),
+            word(("head_hu", "otthon", 1.0)),
+        ]
+    )
+    expected = whoosh_ranking(searcher, clause)
+    found = dense.collect(searcher, [dense.ClauseQueries(clause, [])], top=10).results
+    assert len(found) == len(expected) > 0
+    assert [hit.docnum for hit in found] == [docnum for _, docnum in expected[:10]]
+    for hit, (score, _) in zip(found, expected, strict=False):
+        assert hit.score == pytest.approx(score, rel=1e-12)
+    skipped = Q.Or([spans.SpanNear2([Q.Term("head_hu", "ules"), Q.Term("head_hu", "munka")], slop=1)])
+    assert whoosh_ranking(searcher, skipped) == []
+    assert len(dense.collect(searcher, [dense.ClauseQueries(skipped, [])], top=10).results) == 0
+
+
+def test_random_phrases_find_and_score_what_whoosh_spans_do(searcher):
+    """Phrases read from arrays (kb/search/whoosh_internals/phrases.py) against Whoosh's span
+    matchers: exact phrases and per-field span queries over words of one or several forms,
+    ordered or not, slop 1 or 2, on texts full of repeated and adjacent words."""
+    from whoosh.query import spans
+
+    from kb.search.plan import _SpanOr
+
+    rng = random.Random(11)
+    leaf = searcher.ixreader.leaf_readers()[0][0]
+    vocabulary = {f: sorted(t.decode() for t, _ in leaf.iter_field(f)) for f in ("body_hu", "words")}
+    checked = 0
+    for _ in range(150):
+        fieldname = rng.choice(["body_hu", "words"])
+        words = [rng.choice(vocabulary[fieldname]) for _ in range(rng.randint(2, 4))]
+        slop = rng.choice([1, 1, 2])
+        if rng.random() < 0.4:
+            q = Q.Phrase(fieldname, words, slop=slop, boost=rng.choice([1.0, 2.0]))
+        else:
+            parts = []
+            for word in words:
+                forms = [word] + [rng.choice(vocabulary[fieldname]) for _ in range(rng.randint(0, 2))]
+                if len(forms) == 1 and rng.random() < 0.5:
+                    parts.append(Q.Term(fieldname, word))
+                else:
+                    parts.append(_SpanOr([Q.Term(fieldname, f) for f in dict.fromkeys(forms)]))
+            q = spans.SpanNear2(parts, slop=slop, ordered=rng.random() < 0.8)
+        expected = {docnum: score for score, docnum in whoosh_ranking(searcher, q)}
+        found = dense.collect(searcher, [dense.ClauseQueries(q, [])], top=searcher.doc_count_all()).results
+        assert {hit.docnum for hit in found} == set(expected), q
+        for hit in found:
+            assert hit.score == pytest.approx(expected[hit.docnum], rel=1e-9), q
+        checked += bool(expected)
+    assert checked > 30  # most phrases match something
+
+
+def test_typo_vocabularies_tell_which_words_have_accented_spellings(searcher):
+    """The plan asks the term file for a word's accented spellings only when a segment's typo
+    vocabulary says it has some: the same spellings as asking for every word."""
+    from kb.search import typos
+    from kb.search.plan import accented_spellings
+
+    vocabularies = [typos.vocabulary_of(leaf) for leaf, _ in searcher.ixreader.leaf_readers()]
+    words = sorted({w for leaf, _ in searcher.ixreader.leaf_readers() for w, _ in leaf.iter_field("words")})
+    words = [w.decode().partition("|")[0] for w in words] + ["ules", "ul", "nincsilyen", "csalad"]
+    expected = accented_spellings(searcher.ixreader, words)
+    assert accented_spellings(searcher.ixreader, words, vocabularies) == expected
+    assert expected["lakhatas"] == ("lakhatás",) and expected["ules"] == ("ülés",)

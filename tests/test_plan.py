@@ -194,6 +194,16 @@ def test_snippet_word_matching_equals_analysing_every_word(text, wanted):
         if any(form in wanted for form in word_forms(word, "hu"))
     }
     assert matching_words(text, "hu", set(wanted)) == expected
+    # best_section's count: every occurrence of a matching word, as the word pattern splits the text
+    from kb.search.snippets import _Matcher
+
+    count = sum(1 for w in WORD_PATTERN.findall(text) if w.lower() in expected)
+    matcher = _Matcher("hu", set(wanted))
+    assert matcher.count(text) == (count, expected)
+    if matcher.pattern is not None:  # the highlight finds the matched words through the same pattern
+        from kb.search.snippets import highlight
+
+        assert highlight(text, expected, words=matcher.pattern) == highlight(text, expected)
 
 
 def test_spellings_reach_their_word_past_longer_words_in_term_order():

@@ -163,7 +163,7 @@ def build_plan(
     if parsed.empty:
         return plan
     reader = searcher.reader()
-    spellings = accented_spellings(reader, parsed.all_words())
+    spellings = accented_spellings(reader, parsed.all_words(), vocabularies())
     suggestion, changed = [], False
     for position, word in enumerate(parsed.words):
         q = word_query(word, langs, spellings.get(word, ()))
@@ -349,11 +349,20 @@ def word_forms_by_field(word: str, langs: list[str]) -> list[tuple[str, str]]:
     ]
 
 
-def accented_spellings(reader, words: list[str]) -> dict[str, tuple[str, ...]]:
-    """For each unaccented word, the most frequent accented words of the index that fold to it."""
+def accented_spellings(
+    reader, words: list[str], vocabularies: list[typos.Vocabulary] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """For each unaccented word, the most frequent accented words of the index that fold to it.
+
+    ``vocabularies`` (the typo index's, one per segment) tell at once which words have
+    accented spellings at all, so the term file is searched only for those.
+    """
     found: dict[str, tuple[str, ...]] = {}
     for word in words:
         if fold(word) != word or not word.isalpha():
+            continue
+        known = vocabularies is not None and len(word) >= typos.MIN_LENGTH - 1  # shorter words are not in them
+        if known and not any(v.is_spelled_otherwise(word) for v in vocabularies):
             continue
         prefix = word + ACCENT_SEPARATOR
         keys = list(itertools.islice(reader.expand_prefix("words", prefix), 20))

@@ -23,7 +23,12 @@ FRAGMENTS = 2
 
 
 def matching_words(text: str, lang: str, wanted: set[str]) -> set[str]:
-    """The lower-cased words of ``text`` that have a form in ``wanted``.
+    """The lower-cased words of ``text`` that have a form in ``wanted``."""
+    return _Matcher(lang, wanted).count(text)[1]
+
+
+class _Matcher:
+    """Finds the words of a text that have a form in ``wanted``, counting them.
 
     Only words starting like one of the wanted forms (three letters, or all of a
     shorter form) are analysed, and they are found by one regular expression in
@@ -31,16 +36,28 @@ def matching_words(text: str, lang: str, wanted: set[str]) -> set[str]:
     ``Tám``): analysing every word of every result shown was most of a search.
     Inflection in Hungarian and Czech is mostly at the end of the word; a word whose
     forms start otherwise (``legjobb`` -> ``jó``, ``cti`` -> ``čest``) still matches
-    the search, it is only not highlighted.
+    the search, it is only not highlighted. Each distinct word is judged once.
     """
-    pattern = _starts_pattern(frozenset(form[:3] for form in wanted if form))
-    if pattern is None:
-        return set()
-    found = set()
-    for word in {m.lower() for m in pattern.findall(text)}:
-        if any(form in wanted for form in word_forms(word, lang)):
-            found.add(word)
-    return found
+
+    def __init__(self, lang: str, wanted: set[str]):
+        self.lang, self.wanted = lang, wanted
+        self.pattern = _starts_pattern(frozenset(form[:3] for form in wanted if form))
+        self.verdicts: dict[str, bool] = {}
+
+    def count(self, text: str) -> tuple[int, set[str]]:
+        """How many words of ``text`` match (every occurrence), and which (lower-cased)."""
+        if self.pattern is None:
+            return 0, set()
+        count, matched, verdicts = 0, set(), self.verdicts
+        for found in self.pattern.findall(text):
+            word = found.lower()
+            verdict = verdicts.get(word)
+            if verdict is None:
+                verdict = verdicts[word] = any(form in self.wanted for form in word_forms(word, self.lang))
+            if verdict:
+                count += 1
+                matched.add(word)
+        return count, matched
 
 
 @functools.lru_cache(maxsize=2_000)
@@ -88,25 +105,26 @@ def best_section(stored: dict, lang: str, wanted: set[str]) -> tuple[str, str, s
         sections = []
     best = ("", "", "", 0, set())
     if wanted:
+        matcher = _Matcher(lang, wanted)
         for section in sections:
             heading = section.get("heading", "")
             text = f"{heading}\n{section.get('text', '')}" if heading else section.get("text", "")
-            matched = matching_words(text, lang, wanted)
-            if not matched:
-                continue
-            count = sum(1 for w in WORD_PATTERN.findall(text) if w.lower() in matched)
+            count, matched = matcher.count(text)
             if count > best[3]:
                 best = (section.get("anchor", ""), heading, text, count, matched)
     anchor, heading, text, count, matched = best
     if not count:
         return "", "", plain(stored.get("summary") or stored.get("text", ""))
-    return anchor, heading, highlight(text, matched)
+    return anchor, heading, highlight(text, matched, words=matcher.pattern)
 
 
-def highlight(text: str, matched: set[str], fragments: int = FRAGMENTS) -> str:
-    """Up to ``fragments`` excerpts around matches, the matched words in ``<mark>``, all else escaped."""
+def highlight(text: str, matched: set[str], fragments: int = FRAGMENTS, words: re.Pattern = WORD_PATTERN) -> str:
+    """Up to ``fragments`` excerpts around matches, the matched words in ``<mark>``, all else escaped.
+
+    ``words``: a pattern that finds at least the matched words (by default every word).
+    """
     text = " ".join(text.split())
-    spans = [m.span() for m in WORD_PATTERN.finditer(text) if m.group().lower() in matched]
+    spans = [m.span() for m in words.finditer(text) if m.group().lower() in matched]
     if not spans:
         return plain(text)
     parts: list[str] = []

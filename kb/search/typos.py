@@ -89,6 +89,11 @@ class Vocabulary:
         spelled = self._spelled[int(self._spelled_starts[ident]) : int(self._spelled_starts[ident + 1]) - 1]
         return spelled or self.word(ident)
 
+    def is_spelled_otherwise(self, word: str) -> bool:
+        """Whether documents of this segment write the folded ``word`` with accents."""
+        lo, hi = self.starting(word)
+        return lo < hi and self.word(lo) == word and bool(self.spelling(lo) != word)
+
     @property
     def nbytes(self) -> int:
         arrays = (self.keys, self.ids, self.frequencies, self._starts, self._spelled_starts, self._first)

@@ -18,19 +18,22 @@ then by BM25F with the recency factor.
 
 from __future__ import annotations
 
-import itertools
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as Q
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import WrappingMatcher
+from whoosh import scoring
+from whoosh.codec.whoosh3 import W3TermsReader
 from whoosh.searching import Results, Searcher
 
-from kb.search.whoosh_internals.matching import BulkOr, bm25_lengths
+from kb.search.whoosh_internals import phrases
+from kb.search.whoosh_internals.matching import BulkOr
+from kb.search.whoosh_internals.postings import extent_postings, extent_values
 from kb.search.whoosh_internals.ranking import RecencyBM25F
+from kb.search.whoosh_internals.terms import TermTable
 
 
 class MatchedResults(Results):
@@ -67,6 +70,13 @@ class _Term:
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    def bm25(self, boost: float) -> np.ndarray:
+        """Each posting's BM25F score (Whoosh's formula), times ``boost``."""
+        weights = self.weights.astype(np.float64)
+        per_length = self.k1 * self.b / self.avgfl
+        scale = self.idf * (self.k1 + 1) * boost
+        return scale * weights / (weights + self.k1 * (1 - self.b) + per_length * self.lengths)
 
 
 class PostingsCache:
@@ -168,12 +178,12 @@ def collect(
         allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
         allowed[np.fromiter(allow, dtype=np.int64)] = True
     context = searcher.context(weighting=weighting)
+    leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers() if sub.doc_count_all()]
+    terms = _Terms(searcher, [sub.reader() for sub, _ in leaves], cache)
     segments = []
     best = 0
-    for subsearcher, offset in searcher.leaf_searchers():
+    for leaf, (subsearcher, offset) in enumerate(leaves):
         count = subsearcher.doc_count_all()
-        if not count:
-            continue
         live = np.ones(count, dtype=bool)
         reader = subsearcher.reader()
         if reader.has_deletions():
@@ -181,7 +191,7 @@ def collect(
             live[deleted[deleted < count]] = False
         if allowed is not None:
             live &= allowed[offset : offset + count]
-        evaluated = _evaluate_clauses(clauses, subsearcher, context, count, cache)
+        evaluated = _evaluate_clauses(clauses, subsearcher, context, count, terms.segment(leaf))
         coverage = evaluated[1]
         if clauses and live.any():
             best = max(best, int(coverage[live].max()))
@@ -251,21 +261,21 @@ def _tier_lifts(tiers: np.ndarray, finals: np.ndarray) -> np.ndarray:
     return lifts
 
 
-def _evaluate_clauses(clauses: list[ClauseQueries], searcher: Searcher, context, count: int, cache) -> tuple:
+def _evaluate_clauses(clauses: list[ClauseQueries], searcher: Searcher, context, count: int, terms) -> tuple:
     """Per segment: summed scores, coverage, direct coverage, and each clause's masks."""
     scores = np.zeros(count, dtype=np.float64)
     coverage = np.zeros(count, dtype=np.int32)
     direct = np.zeros(count, dtype=np.int32)
     masks = []
     for clause in clauses:
-        direct_scores, direct_mask = _any(clause.direct, searcher, context, count, cache)
+        direct_scores, direct_mask = _any(clause.direct, searcher, context, count, terms)
         matched = direct_mask.copy() if direct_mask is not None else np.zeros(count, dtype=bool)
         if direct_mask is not None:
             scores += direct_scores
             direct += direct_mask
         alternative_masks = []
         for alternative in clause.alternatives:
-            alt_scores, alt_mask = _any(alternative, searcher, context, count, cache)
+            alt_scores, alt_mask = _any(alternative, searcher, context, count, terms)
             if alt_mask is None:
                 alt_mask = np.zeros(count, dtype=bool)
             else:
@@ -280,12 +290,17 @@ def _evaluate_clauses(clauses: list[ClauseQueries], searcher: Searcher, context,
     return scores, coverage, direct, masks
 
 
-def _any(q: Q.Query | None, searcher: Searcher, context, count: int, cache) -> tuple:
+def _any(q: Q.Query | None, searcher: Searcher, context, count: int, terms) -> tuple:
     """Scores and match mask of any query in one segment: from postings when it is words, else Whoosh's matcher."""
     if q is None:
         return None, None
     if supports(q):
-        return _evaluate(q, searcher, context, count, cache)
+        return _evaluate(q, searcher, context, count, terms)
+    if type(q) is Q.Or:  # a phrase clause: its exact and per-language parts, each the fastest way
+        return _combine([_any(sub, searcher, context, count, terms) for sub in q.subqueries], False, q.boost)
+    evaluated = phrases.evaluate(q, terms, count)
+    if evaluated is not None:
+        return evaluated
     matcher = q.matcher(searcher, context)
     if not matcher.is_active():
         return None, None
@@ -299,31 +314,25 @@ def _any(q: Q.Query | None, searcher: Searcher, context, count: int, cache) -> t
     return scores, mask
 
 
-def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, cache) -> tuple:
+def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, terms: _SegmentTerms) -> tuple:
     """Scores and the match mask of ``q`` in one segment ((None, None) when nothing can match)."""
     if isinstance(q, BulkOr):
         scores = np.zeros(count, dtype=np.float64)
         found = False
-        segment = searcher.reader().segment().segment_id()
         for sub in q.subqueries:
-            key = (segment, sub.fieldname, sub.text)
-            term = cache.get(key) if cache is not None else _MISSING
-            if term is _MISSING:
-                term = _read_term(sub, searcher, context, q.boost, scores)
-                if cache is not None and term is not _MISSING:
-                    cache.put(key, term)
-            if term is _MISSING:  # scored the generic way already
-                found = True
+            term = terms.get(sub)
+            if term is _MISSING:  # not the codec's postings or not BM25F: scored the generic way
+                found = _score_generic(sub, searcher, context, q.boost, scores) or found
             elif term is not None:
-                factor = q.boost * sub.boost
-                scale = term.idf * (term.k1 + 1) * factor
-                weights = term.weights.astype(np.float64)
-                per_length = term.k1 * term.b / term.avgfl
-                scores[term.ids] += scale * weights / (weights + term.k1 * (1 - term.b) + per_length * term.lengths)
+                scores[term.ids] += term.bm25(q.boost * sub.boost)
                 found = True
         return (scores, scores > 0) if found else (None, None)
-    parts = [_evaluate(sub, searcher, context, count, cache) for sub in q.subqueries]
-    conjunction = type(q) is Q.And
+    parts = [_evaluate(sub, searcher, context, count, terms) for sub in q.subqueries]
+    return _combine(parts, type(q) is Q.And, q.boost)
+
+
+def _combine(parts: list[tuple], conjunction: bool, boost: float) -> tuple:
+    """An AND (every part matched) or OR of parts' (scores, mask), their scores summed as Whoosh's matchers do."""
     present = [part for part in parts if part[0] is not None]
     if not present or (conjunction and len(present) < len(parts)):
         return None, None
@@ -332,65 +341,123 @@ def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, cache) -> tup
     for other_scores, other_mask in present[1:]:
         scores = scores + other_scores
         mask = (mask & other_mask) if conjunction else (mask | other_mask)
-    if q.boost != 1.0:
-        scores = scores * q.boost
+    if boost != 1.0:
+        scores = scores * boost
     return scores, mask
 
 
-def _read_term(sub: Q.Term, searcher: Searcher, context, boost: float, scores: np.ndarray):
-    """A term's postings in this segment (None: not there; _MISSING: not the codec's
-    postings or not BM25F, so already added to ``scores`` posting by posting)."""
-    matcher = sub.matcher(searcher, context)
-    if not matcher.is_active():
-        return None
-    leaf = matcher
-    while isinstance(leaf, WrappingMatcher):  # the term's boost, and the filter that hides deleted documents
-        leaf = leaf.child
-    lengths = bm25_lengths(leaf)
-    if lengths is None:
-        while matcher.is_active():
-            scores[matcher.id()] += matcher.score() * boost
-            matcher.next()
-        return _MISSING
-    ids, weights = _postings(leaf)
-    scorer = leaf.scorer
-    return _Term(
-        ids=ids,
-        weights=weights,
-        lengths=np.frombuffer(lengths, dtype=np.uint32)[ids],
-        idf=scorer.idf,
-        avgfl=scorer.avgfl,
-        k1=scorer.K1,
-        b=scorer.B,
-    )
+class _Terms:
+    """The terms of one search, each looked up once in every segment.
+
+    Why: Whoosh looks a term up three times in a segment where it is (is it there, its
+    info, its postings), and its idf once more in every segment; one look-up per
+    segment gives the postings' place and, summed, the index-wide document frequency.
+    A segment's decoded postings are kept in the searcher's :class:`PostingsCache`.
+    """
+
+    def __init__(self, searcher: Searcher, readers: list, cache: PostingsCache | None):
+        self.searcher = searcher
+        self.readers = readers
+        self.cache = cache
+        self.weighting = searcher.weighting
+        # Whoosh's idf formula, unless a weighting has its own (then every term goes the generic way).
+        self.fast = type(self.weighting).idf is scoring.WeightingModel.idf and all(
+            isinstance(getattr(r, "_terms", None), W3TermsReader) for r in readers
+        )
+        self.tables = [TermTable(reader) for reader in readers]
+        self._infos: dict[tuple[str, str], tuple[list, float]] = {}
+        self._averages: dict[str, float] = {}
+
+    def average_length(self, fieldname: str) -> float:
+        """The field's average length over the index (BM25F's), once per search."""
+        average = self._averages.get(fieldname)
+        if average is None:
+            average = self._averages[fieldname] = self.searcher.avg_field_length(fieldname) or 1
+        return average
+
+    def segment(self, leaf: int) -> _SegmentTerms:
+        return _SegmentTerms(self, leaf)
+
+    def infos(self, fieldname: str, text: str) -> tuple[list, float]:
+        """The term's info in each segment (None where it is not) and its idf over the index."""
+        key = (fieldname, text)
+        found = self._infos.get(key)
+        if found is None:
+            infos = [table.info(fieldname, text) for table in self.tables]
+            frequency = sum(info.doc_frequency() for info in infos if info is not None)
+            idf = math.log(self.searcher.doc_count_all() / (frequency + 1)) + 1
+            found = self._infos[key] = (infos, idf)
+        return found
 
 
-def _postings(leaf: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """All document numbers and weights of a leaf matcher, from its current block on."""
-    id_blocks, weight_blocks, firsts, previous = [], [], [], []
-    last = total = 0
-    while leaf.is_active():
-        if leaf._data is None:
-            leaf._read_data()
-        deltas, weights = leaf._data[0], leaf._data[1]
-        size = leaf._blocklength
-        firsts.append(total)
-        previous.append(last)
-        total += size
-        id_blocks.append(deltas)
-        if weights is None:
-            weight_blocks.append(itertools.repeat(1.0, size))
-        elif isinstance(weights, float):
-            weight_blocks.append(itertools.repeat(weights, size))
+class _SegmentTerms:
+    """:class:`_Terms` as one segment sees them."""
+
+    missing = _MISSING
+
+    def __init__(self, terms: _Terms, leaf: int):
+        self.terms = terms
+        self.leaf = leaf
+        self.reader = terms.readers[leaf]
+        self.segment_id = self.reader.segment().segment_id()
+
+    def info(self, sub: Q.Term):
+        """The term's info in this segment (None: not here; _MISSING: a term the array path does not read)."""
+        terms = self.terms
+        fieldobj = terms.searcher.schema[sub.fieldname] if sub.fieldname in terms.searcher.schema else None
+        if not terms.fast or fieldobj is None or not fieldobj.scorable:
+            return _MISSING
+        return terms.infos(sub.fieldname, sub.text)[0][self.leaf]
+
+    def values(self, info, docnums: np.ndarray) -> dict[int, bytes]:
+        """The encoded values (positions) of a term's postings in ``docnums`` (sorted)."""
+        return extent_values(self.reader._terms._postfile, *info.extent(), docnums)
+
+    def get(self, sub: Q.Term):
+        """The term's postings here (None: not here; _MISSING: to be scored the generic way)."""
+        cache = self.terms.cache
+        key = (self.segment_id, sub.fieldname, sub.text)
+        term = cache.get(key) if cache is not None else _MISSING
+        if term is _MISSING:
+            term = self._read(sub)
+            if cache is not None and term is not _MISSING:
+                cache.put(key, term)
+        return term
+
+    def _read(self, sub: Q.Term):
+        terms, reader = self.terms, self.reader
+        fieldobj = terms.searcher.schema[sub.fieldname] if sub.fieldname in terms.searcher.schema else None
+        if not terms.fast or fieldobj is None or not fieldobj.scorable:
+            return _MISSING
+        infos, idf = terms.infos(sub.fieldname, sub.text)
+        info = infos[self.leaf]
+        if info is None:
+            return None
+        if info.is_inlined():
+            inlined_ids, inlined_weights, _ = info.inlined_postings()
+            ids = np.array(inlined_ids, dtype=np.int32)
+            weights = np.array(inlined_weights, dtype=np.float32)
         else:
-            weight_blocks.append(weights)
-        last = leaf._maxid
-        leaf._i = size - 1
-        leaf.next()
-    # Each block's ids are deltas from the block's start; shift its first one to be
-    # relative to the previous block's last id, and one cumulative sum decodes them all.
-    deltas = np.fromiter(itertools.chain.from_iterable(id_blocks), dtype=np.int64, count=total)
-    deltas[np.array(firsts, dtype=np.int64)] -= np.array(previous, dtype=np.int64)
-    ids = np.cumsum(deltas).astype(np.int32)
-    weights = np.fromiter(itertools.chain.from_iterable(weight_blocks), dtype=np.float32, count=total)
-    return ids, weights
+            ids, weights = extent_postings(reader._terms._postfile, *info.extent())
+        weighting = terms.weighting
+        lengths = np.frombuffer(weighting.field_lengths(reader, sub.fieldname), dtype=np.uint32)
+        return _Term(
+            ids=ids,
+            weights=weights,
+            lengths=lengths[ids],
+            idf=idf,
+            avgfl=terms.average_length(sub.fieldname),
+            k1=weighting.K1,
+            b=weighting._field_B.get(sub.fieldname, weighting.B),
+        )
+
+
+def _score_generic(sub: Q.Term, searcher: Searcher, context, boost: float, scores: np.ndarray) -> bool:
+    """Add a term's scores posting by posting, through Whoosh's matcher (a field or weighting
+    the array path does not know); whether it matched anything."""
+    matcher = sub.matcher(searcher, context)
+    found = matcher.is_active()
+    while matcher.is_active():
+        scores[matcher.id()] += matcher.score() * boost
+        matcher.next()
+    return found

@@ -53,10 +53,11 @@ class RecencyBM25F(BM25F):
         """
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         if hasattr(scorer, "dfl"):
-            scorer.dfl = self._field_lengths(searcher.reader(), fieldname).__getitem__
+            scorer.dfl = self.field_lengths(searcher.reader(), fieldname).__getitem__
         return scorer
 
-    def _field_lengths(self, reader, fieldname: str) -> array:
+    def field_lengths(self, reader, fieldname: str) -> array:
+        """Every document's length in ``fieldname`` (at least 1), for one segment's reader; kept with it."""
         per_reader = self._lengths.setdefault(reader, {})
         lengths = per_reader.get(fieldname)
         if lengths is None:
