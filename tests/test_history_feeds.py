@@ -228,3 +228,10 @@ def test_lists_and_feeds_follow_each_index_commit_without_reading_stored_documen
     assert [e.findtext(f"{ATOM}title") for e in parse_feed(client.get("/feed/cs.xml")).findall(f"{ATOM}entry")] == [
         "Starý"
     ]
+
+
+def test_without_an_index_the_feed_is_empty_and_the_page_says_so(tmp_path):
+    app = create_app({"content_dir": tmp_path / "none", "index_dir": tmp_path / "ix", "testing": True})
+    client = app.test_client()
+    assert parse_feed(client.get("/feed.xml")).findall(f"{ATOM}entry") == []
+    assert client.get("/recent").status_code == 503  # the maintenance page, as every page without an index

@@ -51,7 +51,11 @@ class UpdatesService:
 
     def stamp(self) -> tuple:
         """Names the state the lists come from (the history files, the catalogue's commit): a key for caches."""
-        return (self._load()[1], self.search.catalogue.stamp())
+        try:
+            catalogue = self.search.catalogue.stamp()
+        except storage.IndexUnavailable:  # no index yet: the lists are empty, not an error
+            catalogue = None
+        return (self._load()[1], catalogue)
 
     def recent(self, limit: int = 10, lang: str | None = None, texts: bool = False) -> list[dict]:
         """The most recently changed documents, newest first: their catalogue rows with ``history`` added.
@@ -79,7 +83,10 @@ class UpdatesService:
         found: list[dict] = []
         for start in range(0, len(order), _BATCH):
             batch = order[start : start + _BATCH]
-            rows = self.search.catalogue.members([ident for ident, _ in batch])
+            try:
+                rows = self.search.catalogue.members([ident for ident, _ in batch])
+            except storage.IndexUnavailable:
+                return []
             for ident, entry in batch:
                 row = rows.get(ident)
                 if row is not None and (lang is None or row["lang"] == lang):
