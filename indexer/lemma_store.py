@@ -96,7 +96,7 @@ class AdaptiveDictionaryFactory(DictionaryFactory):
         DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
 
     def get_dictionary(self, lang: str) -> Mapping[str, str]:
-        if lang not in self._in_memory:
+        if lang not in self._in_memory and not lemmas.MANY:
             store = self._store(lang)
             if store is not None and store.lookups < lemmas.SWITCH_AFTER:
                 return store

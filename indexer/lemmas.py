@@ -22,10 +22,34 @@ does by itself.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 #: Look-ups from disk after which a process loads the whole dictionary instead.
 SWITCH_AFTER = 20_000
+
+
+#: Whether dictionaries go straight into memory (set by :func:`expect_many`).
+MANY = False
+
+
+def expect_many() -> None:
+    """This process will look up many words (a build of many documents): load each dictionary
+    whole at its first look-up instead of first serving SWITCH_AFTER words from its table."""
+    global MANY
+    MANY = True
+
+
+@contextmanager
+def expectation() -> Iterator[None]:
+    """Restore what :func:`expect_many` changes when the block ends (one build of a longer process)."""
+    global MANY
+    before = MANY
+    try:
+        yield
+    finally:
+        MANY = before
 
 
 #: The folder for the tables, None for in memory only; set by :func:`use_cache_dir`.

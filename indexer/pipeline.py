@@ -21,7 +21,18 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import catalogue, crashpoints, filestats, glossary, history, limits, parallel, segments, storage
+from indexer import (
+    catalogue,
+    crashpoints,
+    filestats,
+    glossary,
+    history,
+    lemmas,
+    limits,
+    parallel,
+    segments,
+    storage,
+)
 from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover_relative, parse
@@ -106,7 +117,7 @@ def build(
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content directory not found: {content_dir}")
     try:
-        with storage.build_lock(index_dir):
+        with storage.build_lock(index_dir), lemmas.expectation():
             cleaned = storage.remove_unfinished(index_dir)
             summary = _build(
                 content_dir,
@@ -218,6 +229,8 @@ def _build(
     # Otherwise one writer here, with a pool preparing documents for it when there are many.
     processes = workers or parallel.default_workers()
     in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
+    if len(todo) >= parallel.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
+        lemmas.expect_many()
     catalogue_current = not summary.full and catalogue.is_current(generation, ix)
     writer = ix.writer(limitmb=WRITER_MB, codec=build_codec())
     finished_segments: list = []
