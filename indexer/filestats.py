@@ -9,7 +9,8 @@ the next build trusts that hash while the stat is the same and reads only the re
 A file written within the same clock tick as it was recorded could change again
 without its stat showing it, so an entry whose modification time is not safely
 older than the moment of recording is not trusted (git's "racily clean" rule):
-such a file is read and hashed again, and recorded anew.
+such a file is read and hashed again, and recorded anew (the record is written again
+once more than a few of its entries are worth it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ VERSION = 1
 #: How much older than the recording a modification time must be to be trusted: above
 #: any file system's timestamp granularity (FAT: 2 s) and the kernel's coarse clock.
 RACY_NS = 2_000_000_000
+
+#: Entries a stored record may lack or hold stale before it is written again (or 1 % of the files).
+REWRITE_AFTER = 50
 
 Stat = tuple[int, int, int]  # size, mtime_ns, inode
 
@@ -54,11 +58,18 @@ class FileStats:
         self.seen[rel] = (stat, digest)
 
     def changed(self) -> bool:
-        """Whether this build's record differs from the stored one, or would trust an entry it did not."""
-        if self.seen != self.files:
-            return True
+        """Whether the stored record is worth writing again: when more than a few of its entries
+        are missing, stale or not yet trusted (each of those costs the next build one read).
+
+        An editor's loop changes one file per run; rewriting the whole record for it cost
+        as much as the reads it saves.
+        """
         was, now = self.recorded_ns - RACY_NS, self.started_ns - RACY_NS
-        return any(was < stat[1] <= now for stat, _ in self.seen.values())
+        outdated = sum(
+            1 for rel, entry in self.seen.items() if self.files.get(rel) != entry or was < entry[0][1] <= now
+        )
+        outdated += sum(1 for rel in self.files if rel not in self.seen)
+        return outdated > max(REWRITE_AFTER, len(self.seen) // 100) or (outdated > 0 and not self.files)
 
 
 def load(generation: Path | None) -> FileStats:

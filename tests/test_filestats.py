@@ -83,6 +83,7 @@ def test_a_change_within_the_same_tick_as_the_build_is_seen(content_factory, tmp
 
 
 def test_recent_entries_are_recorded_again_and_then_trusted(content_factory, tmp_path, monkeypatch):
+    monkeypatch.setattr(filestats, "REWRITE_AFTER", 0)  # this tree is tiny: rewrite for one entry
     paths = [content_factory("hu/doc.md", GOOD, "Szöveg.\n")]
     index = tmp_path / "ix"
     pipeline.build(content_factory.root, index)
@@ -95,6 +96,21 @@ def test_recent_entries_are_recorded_again_and_then_trusted(content_factory, tmp
     calls = hashes(monkeypatch)
     pipeline.build(content_factory.root, index)
     assert calls == []
+
+
+def test_a_few_changed_files_do_not_rewrite_the_record_and_are_still_seen(content_factory, tmp_path):
+    paths = tree(content_factory)
+    index = tmp_path / "ix"
+    pipeline.build(content_factory.root, index)
+    record = storage.current_generation(index) / filestats.STATS_FILE
+    written = record.stat().st_mtime_ns
+    for n in range(3):
+        paths[0].write_text(paths[0].read_text("utf-8") + f"Mondat {n}.\n", "utf-8")
+        age(paths[0], HOUR_NS - n * 10**9)  # an old mtime, a new one each time
+        summary = pipeline.build(content_factory.root, index)
+        assert (summary.updated, summary.unchanged) == (1, 2)
+    assert record.stat().st_mtime_ns == written  # one stale entry is not worth the whole record
+    assert pipeline.build(content_factory.root, index).unchanged == 3
 
 
 def test_known_hash_rules():
