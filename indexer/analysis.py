@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
 import snowballstemmer
@@ -256,6 +258,11 @@ def _forms_with_compound(word: str, lang: str) -> tuple[str, ...]:
     return word_forms(word, lang) + compound_forms(word, lang)
 
 
+_RECENT_TEXTS = 8
+_recent_positions: OrderedDict[tuple[str, str], dict[str, list[int]]] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
 def index_positions(text: str, lang: str) -> dict[str, list[int]]:
     """Term -> positions for one field of ``lang``: what :func:`language_analyzer` yields, faster.
 
@@ -263,7 +270,24 @@ def index_positions(text: str, lang: str) -> dict[str, list[int]]:
     a full build spends most of its analysis time there. This does the same work
     (tokenise, lower-case, drop stop words and renumber, expand forms) with the
     per-word result cached. ``tests/test_analysis.py`` holds the two paths equal.
+
+    The glossary tagger and then the writer ask for each field of a document in turn,
+    so the last few answers are kept (the same dict: callers must not change it).
     """
+    key = (text, lang)
+    with _recent_lock:
+        found = _recent_positions.get(key)
+    if found is not None:
+        return found
+    positions = _index_positions(text, lang)
+    with _recent_lock:
+        _recent_positions[key] = positions
+        while len(_recent_positions) > _RECENT_TEXTS:
+            _recent_positions.popitem(last=False)
+    return positions
+
+
+def _index_positions(text: str, lang: str) -> dict[str, list[int]]:
     stops = STOP_WORDS.get(lang, frozenset())
     positions: dict[str, list[int]] = {}
     pos = None  # Whoosh's StopFilter keeps the first kept word's position, then counts on

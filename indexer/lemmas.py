@@ -6,8 +6,12 @@ after saving one document looks up a few hundred words. So the dictionary is als
 kept as an SQLite table on disk (built once per machine and simplemma version, the
 first time an incremental run needs it) and served from there, row by row, until
 a process has looked up so many words that loading the whole dictionary is
-cheaper. Either way simplemma runs its own lemmatisation rules over the same
-dictionary, so the lemmas are identical.
+cheaper (:mod:`indexer.lemma_store`). Either way simplemma runs its own
+lemmatisation rules over the same dictionary, so the lemmas are identical.
+
+simplemma itself is imported on the first look-up, not with this module: its import
+compiles the rules of every language it knows, and a ``kb index`` that finds nothing
+changed (or a process that only opens the index) needs no lemma.
 
 :func:`use_cache_dir` names the folder for the tables (the ``paths.cache`` setting,
 ``KB_CACHE_DIR``; default: ``kb-methodology`` in the user's cache folder, shared
@@ -17,26 +21,35 @@ does by itself.
 
 from __future__ import annotations
 
-import logging
 import os
-import sqlite3
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-
-import simplemma
-from simplemma.strategies import DefaultStrategy
-from simplemma.strategies.dictionaries.dictionary_factory import (
-    DEFAULT_DICTIONARY_FACTORY,
-    DecodedStrMapping,
-    DictionaryFactory,
-    _load_dictionary_from_disk,
-)
-
-log = logging.getLogger("kb.lemmas")
 
 #: Look-ups from disk after which a process loads the whole dictionary instead.
 SWITCH_AFTER = 20_000
+
+
+#: Whether dictionaries go straight into memory (set by :func:`expect_many`).
+MANY = False
+
+
+def expect_many() -> None:
+    """This process will look up many words (a build of many documents): load each dictionary
+    whole at its first look-up instead of first serving SWITCH_AFTER words from its table."""
+    global MANY
+    MANY = True
+
+
+@contextmanager
+def expectation() -> Iterator[None]:
+    """Restore what :func:`expect_many` changes when the block ends (one build of a longer process)."""
+    global MANY
+    before = MANY
+    try:
+        yield
+    finally:
+        MANY = before
 
 
 #: The folder for the tables, None for in memory only; set by :func:`use_cache_dir`.
@@ -54,114 +67,35 @@ def cache_dir() -> Path | None:
     return CACHE_DIR
 
 
-def store_path(lang: str, folder: Path) -> Path:
-    return folder / f"{lang}-simplemma-{simplemma.__version__}.sqlite"
+#: What indexer.lemma_store provides, imported (with simplemma) on first use.
+_LAZY = frozenset({"FACTORY", "AdaptiveDictionaryFactory", "SqliteDictionary", "store_path", "write_store"})
 
 
-class SqliteDictionary(DecodedStrMapping):
-    """A read-only simplemma dictionary answered by one indexed SQLite look-up per word."""
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from indexer import lemma_store
 
-    __slots__ = ("_conn", "_lock", "_path", "_pid", "lookups")
-
-    def __init__(self, path: Path):
-        self._path = path
-        self._lock = threading.Lock()
-        self._connect()
-        self.lookups = 0
-
-    def _connect(self) -> None:
-        self._conn = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, check_same_thread=False)
-        self._pid = os.getpid()
-
-    def _lookup(self, key: str) -> str | None:
-        with self._lock:
-            if self._pid != os.getpid():  # a forked worker (the indexing pool): never share a connection
-                self._connect()
-            self.lookups += 1
-            row = self._conn.execute("SELECT v FROM lemma WHERE k = ?", (key.encode(),)).fetchone()
-        return row[0].decode() if row else None
-
-    def __iter__(self) -> Iterator[str]:
-        with self._lock:
-            rows = self._conn.execute("SELECT k FROM lemma").fetchall()
-        return (key.decode() for (key,) in rows)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT count(*) FROM lemma").fetchone()[0]
+    value = getattr(lemma_store, name)
+    globals()[name] = value  # found directly from now on
+    return value
 
 
-def write_store(lang: str, folder: Path) -> Path:
-    """Build the table for ``lang`` from simplemma's own dictionary (seconds, once)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = store_path(lang, folder)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    conn = sqlite3.connect(tmp)
-    try:
-        conn.execute("PRAGMA journal_mode=OFF")
-        conn.execute("PRAGMA synchronous=OFF")
-        conn.execute("CREATE TABLE lemma (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID")
-        conn.executemany("INSERT INTO lemma VALUES (?, ?)", sorted(_load_dictionary_from_disk(lang).items()))
-        conn.commit()
-    finally:
-        conn.close()
-    os.replace(tmp, target)  # another process building the same table meanwhile is harmless
-    return target
-
-
-class AdaptiveDictionaryFactory(DictionaryFactory):
-    """Dictionaries from disk for a handful of words, in memory once many are needed."""
-
-    def __init__(self):
-        self._stores: dict[str, SqliteDictionary | None] = {}
-        self._in_memory: set[str] = set()
-        self._lock = threading.Lock()
-
-    def load(self, lang: str) -> None:
-        """Keep ``lang`` in memory from now on (a full build, a running site)."""
-        self._in_memory.add(lang)
-        DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
-
-    def get_dictionary(self, lang: str) -> Mapping[str, str]:
-        if lang not in self._in_memory:
-            store = self._store(lang)
-            if store is not None and store.lookups < SWITCH_AFTER:
-                return store
-            self._in_memory.add(lang)
-        return DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
-
-    def _store(self, lang: str) -> SqliteDictionary | None:
-        if lang in self._stores:
-            return self._stores[lang]
-        with self._lock:
-            if lang not in self._stores:
-                self._stores[lang] = self._open(lang)
-            return self._stores[lang]
-
-    @staticmethod
-    def _open(lang: str) -> SqliteDictionary | None:
-        folder = cache_dir()
-        if folder is None:
-            return None
-        path = store_path(lang, folder)
-        try:
-            if not path.exists():
-                write_store(lang, folder)
-            return SqliteDictionary(path)
-        except (OSError, sqlite3.Error, ValueError) as exc:
-            log.warning("lemma table for %s unavailable (%s); using the in-memory dictionary", lang, exc)
-            return None
-
-
-FACTORY = AdaptiveDictionaryFactory()
-_LEMMATIZER = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=FACTORY))
+_lemmatizer = None
 
 
 def lemmatize(word: str, lang: str) -> str:
     """simplemma's lemma of ``word`` (same rules, same dictionary, as ``simplemma.lemmatize``)."""
-    return _LEMMATIZER.lemmatize(word, lang)
+    global _lemmatizer
+    if _lemmatizer is None:
+        from indexer import lemma_store
+
+        _lemmatizer = lemma_store.lemmatizer()
+    return _lemmatizer.lemmatize(word, lang)
 
 
 def load(lang: str) -> None:
     """Load ``lang``'s whole dictionary now (a site warming up before its first visitor)."""
-    FACTORY.load(lang)
+    from indexer import lemma_store
+
+    lemma_store.FACTORY.load(lang)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -57,14 +58,37 @@ class DocumentError(Exception):
 
 def discover(content_dir: Path) -> Iterator[Path]:
     """Every ``.md`` document under ``content_dir``, any depth, sorted; hidden folders skipped."""
-    for path in sorted(content_dir.rglob("*.md")):
-        rel = path.relative_to(content_dir)
-        if path.name in IGNORED_NAMES or any(part.startswith((".", "_")) for part in rel.parts):
+    for rel in discover_relative(content_dir):
+        yield content_dir / rel
+
+
+def discover_relative(content_dir: Path) -> list[str]:
+    """The paths of :func:`discover`, relative to ``content_dir`` with ``/``, in the same order.
+
+    One ``scandir`` per folder and no ``Path`` per file: at 10,000 files ``rglob`` and
+    ``relative_to`` were a third of an editor's incremental ``kb index``.
+    """
+    found: list[str] = []
+    _walk(str(content_dir), "", found)
+    found.sort(key=lambda rel: rel.split("/"))  # Path order: part by part
+    return found
+
+
+def _walk(folder: str, rel: str, found: list[str]) -> None:
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except (PermissionError, FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith((".", "_")):  # hidden and private folders and files
             continue
-        if rel.parts[0] == GLOSSARY_DIR:  # glossary files (and notes beside them) are not documents
-            continue
-        if path.is_file():
-            yield path
+        if entry.is_dir(follow_symlinks=False):  # a linked folder is not followed (as rglob)
+            if rel or name != GLOSSARY_DIR:  # glossary files (and notes beside them) are not documents
+                _walk(entry.path, f"{rel}{name}/", found)
+        elif name.endswith(".md") and name not in IGNORED_NAMES and entry.is_file():
+            found.append(rel + name)
 
 
 def content_hash(data: bytes) -> str:

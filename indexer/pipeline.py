@@ -1,7 +1,8 @@
 """Run the stages: load -> render -> detect language -> write, full or incremental.
 
 Incremental by content hash: a file whose bytes did not change is not even
-parsed; a deleted file leaves the index; a file that fails keeps its last good
+parsed (and a file whose stat did not change since the last build is not even read:
+:mod:`indexer.filestats`); a deleted file leaves the index; a file that fails keeps its last good
 version in the index (nothing a reader had is lost) and is reported.
 
 One build at a time holds the index folder (indexer.storage.build_lock); it first
@@ -12,6 +13,7 @@ line for the editor; readers keep the last complete index.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +21,21 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import catalogue, crashpoints, glossary, history, limits, parallel, segments, storage
+from indexer import (
+    catalogue,
+    crashpoints,
+    filestats,
+    glossary,
+    history,
+    lemmas,
+    limits,
+    parallel,
+    segments,
+    storage,
+)
 from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
-from indexer.load import content_hash, discover, parse
+from indexer.load import content_hash, discover_relative, parse
 from indexer.render import render
 from indexer.write import build_codec
 
@@ -80,8 +93,9 @@ def _indexed(ix: FileIndex) -> dict[str, tuple[str, str]]:
     """id -> (content hash, lang) of every document in the index."""
     # From the columns, not the stored fields: decompressing every document's stored
     # HTML and text only to read its hash was most of an editor's one-file re-index.
+    # Each column read whole (a third of the time of a look-up per document).
     with ix.reader() as reader:
-        ids, hashes, langs = (reader.column_reader(name) for name in ("id", "content_hash", "lang"))
+        ids, hashes, langs = (list(reader.column_reader(name)) for name in ("id", "content_hash", "lang"))
         return {ids[n]: (hashes[n], langs[n] or "xx") for n in reader.all_doc_ids()}
 
 
@@ -103,7 +117,7 @@ def build(
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content directory not found: {content_dir}")
     try:
-        with storage.build_lock(index_dir):
+        with storage.build_lock(index_dir), lemmas.expectation():
             cleaned = storage.remove_unfinished(index_dir)
             summary = _build(
                 content_dir,
@@ -142,7 +156,8 @@ def _build(
     workers: int | None,
     glossary_default: bool | None,
 ) -> IndexSummary:
-    paths = list(discover(content_dir))
+    rels = discover_relative(content_dir)
+    mtimes: dict[str, float] = {}  # rel path -> st_mtime, for the history
     ix = None
     if not full:
         try:
@@ -157,6 +172,7 @@ def _build(
     else:
         generation = storage.current_generation(index_dir)
         known = _indexed(ix)
+    stats = filestats.load(None if summary.full else generation)  # before the first stat is taken
 
     # The glossary first: documents are tagged with the concepts they hold while they are
     # indexed, and a changed glossary means every document is tagged again.
@@ -175,36 +191,46 @@ def _build(
     languages: dict[str, str] = {}
     todo: list[Path] = []
     done = 0
-    for path in paths:
-        ident = doc_id(path, content_dir)
+    root = str(content_dir)
+    for rel in rels:
+        ident = rel[: -len(".md")]
         seen.add(ident)
         previous = known.get(ident)
+        path_text = os.path.join(root, rel)
         try:
-            if path.stat().st_size > limits.MAX_DOC_BYTES.value:
-                todo.append(path)  # refused by parse with its message; not worth reading to hash
+            st = os.stat(path_text)
+            mtimes[rel] = st.st_mtime
+            if st.st_size > limits.MAX_DOC_BYTES.value:
+                todo.append(Path(path_text))  # refused by parse with its message; not worth reading to hash
                 continue
-            data = path.read_bytes()
+            stat = filestats.stat_key(st)
+            digest = stats.known_hash(rel, stat)
+            if digest is None and not retag:
+                with open(path_text, "rb") as file:  # the stat above was taken before these bytes were read
+                    digest = content_hash(file.read())
         except OSError as exc:
             summary.failed += 1
-            summary.problems.append(
-                Problem(path.relative_to(content_dir).as_posix(), 1, f"cannot read file: {exc.strerror}")
-            )
+            summary.problems.append(Problem(rel, 1, f"cannot read file: {exc.strerror}"))
             if previous:
                 languages[ident] = previous[1]
         else:
-            if retag or not (previous and previous[0] == content_hash(data)):
-                todo.append(path)
+            if digest is not None:
+                stats.note(rel, stat, digest)
+            if retag or not (previous and previous[0] == digest):
+                todo.append(Path(path_text))
                 continue
             summary.unchanged += 1
             languages[ident] = previous[1]
         done += 1
         if progress:
-            progress(done, len(paths))
+            progress(done, len(rels))
 
     # A full build of many files: every core prepares and writes a segment of its own.
     # Otherwise one writer here, with a pool preparing documents for it when there are many.
     processes = workers or parallel.default_workers()
     in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
+    if len(todo) >= parallel.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
+        lemmas.expect_many()
     catalogue_current = not summary.full and catalogue.is_current(generation, ix)
     writer = ix.writer(limitmb=WRITER_MB, codec=build_codec())
     finished_segments: list = []
@@ -246,7 +272,7 @@ def _build(
             done += 1
             crashpoints.reached("document")
             if progress:
-                progress(done, len(paths))
+                progress(done, len(rels))
         for ident in known.keys() - seen:
             writer.delete_by_term("id", ident)
             removed.append(ident)
@@ -278,7 +304,8 @@ def _build(
         elif changed:
             catalogue.update(generation, ix, rows, removed)
         storage.write_meta(generation, documents=summary.total)
-        history.record(content_dir, generation, paths, previous=storage.current_generation(index_dir))
+        history.record(content_dir, generation, mtimes, previous=storage.current_generation(index_dir))
+        filestats.store(generation, stats)
         crashpoints.reached("before-publish")
         if summary.full:
             storage.publish(index_dir, generation)

@@ -20,12 +20,9 @@ search's recency tie-break would make the lists depend on the day they were comp
 from __future__ import annotations
 
 import heapq
-import io
 import itertools
 import math
-import pickle
 import struct
-import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,6 +31,7 @@ from typing import TYPE_CHECKING
 from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
 
+from indexer import codec
 from indexer.analysis import field_language
 from indexer.schema import text_field
 
@@ -178,8 +176,8 @@ class FieldArrays(_Field):
                 df[tid] += info.doc_frequency()
                 docs, weights = _postings(postings, info)
                 term_of.extend(itertools.repeat(tid, len(docs)))
-                doc_of.extend(d + offset for d in docs) if offset else doc_of.extend(docs)
-                tf_of.extend(weights)
+                doc_of.frombytes((np.asarray(docs, dtype=np.int64) + offset).astype(np.int32).tobytes())
+                tf_of.frombytes(np.asarray(weights, dtype=np.float32).tobytes())
         self.terms = list(ids)
         self.cf = np.array(cf, dtype=np.float64)
         self.df = np.array(df, dtype=np.int64)
@@ -379,34 +377,16 @@ def _leaves(reader: IndexReader) -> list:
     return reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
 
 
-def _postings(postings: bytes, info) -> tuple[list[int], list[float]]:
-    """One term's document numbers and weights in a segment, read from its posting blocks
-    (what ``W3LeafMatcher`` decodes, without a matcher per term)."""
+def _postings(postings: bytes, info) -> tuple:
+    """One term's document numbers and weights in a segment, from the segment's posting file's
+    bytes (what ``W3LeafMatcher`` decodes, without a matcher per term)."""
     if info.is_inlined():
         ids, weights, _ = info.inlined_postings()
         return list(ids), list(weights)
-    position = info.extent()[0] + 4  # after the postings' header tag; the last block says it is the last
-    ids: list[int] = []
-    weights: list[float] = []
-    while True:
-        size = _INT.unpack_from(postings, position)[0]
-        final, size = size < 0, abs(size)
-        block = postings[position + 4 : position + 4 + size]
-        stream = io.BytesIO(block)
-        count, _, _, compression, _, _ = pickle.load(stream)
-        data = block[stream.tell() :]
-        deltas, block_weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
-        ids.extend(itertools.accumulate(deltas))  # each block's first id is absolute
-        if block_weights is None:
-            weights.extend(itertools.repeat(1.0, count))
-        elif isinstance(block_weights, float):
-            weights.extend(itertools.repeat(block_weights, count))
-        else:
-            weights.extend(block_weights)
-        position += 4 + size
-        if final:
-            break
-    return ids, weights
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length in a 1-tuple
+        (length,) = length
+    return codec.posting_arrays(postings[offset : offset + length])
 
 
 def _reader_postings(reader: IndexReader, fieldname: str, term: bytes) -> list[tuple[int, float]]:

@@ -9,7 +9,12 @@ terms of every query word.
 
 from __future__ import annotations
 
+import operator
+
+from whoosh.compat import dumps
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Positions
+from whoosh.system import pack_uint
 
 from indexer.analysis import (
     FIELD_LANGUAGES,
@@ -21,7 +26,7 @@ from indexer.analysis import (
 )
 
 #: Bump when analysis or schema change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 #: How much a match in each part of a document weighs (BM25F field boosts). The title
 #: is written twice into ``head``, so it weighs more than the tags and summary beside it.
@@ -43,7 +48,7 @@ class LanguageText(TEXT):
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
-        boost, encode = self.format.field_boost, self.format.encode
+        boost, encode = self.format.field_boost, position_encoder(self.format)
         for term, positions in index_positions(value, self.lang).items():
             yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
@@ -58,9 +63,37 @@ class WordsText(TEXT):
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
-        boost, encode = self.format.field_boost, self.format.encode
+        boost, encode = self.format.field_boost, position_encoder(self.format)
         for term, positions in words_positions(value).items():
             yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
+
+
+def position_encoder(fmt):
+    """``fmt.encode``, or for Whoosh's ``Positions`` format :func:`encode_positions` (the same bytes)."""
+    return encode_positions if type(fmt) is Positions else fmt.encode
+
+
+_SINGLE: dict[int, bytes] = {}  # position -> the encoding of a term found there only
+_SINGLE_MAX = 1 << 16
+
+
+def encode_positions(positions: list[int]) -> bytes:
+    """What ``Positions.encode`` writes for ascending ``positions``: their count, then the pickled deltas.
+
+    Encoding was a tenth of a full build, mostly its Python loop per position; most of
+    a document's terms occur once, and those encodings are looked up.
+    ``tests/test_analysis.py`` holds it equal to Whoosh's.
+    """
+    if len(positions) == 1:
+        pos = positions[0]
+        found = _SINGLE.get(pos)
+        if found is None:
+            found = pack_uint(1) + dumps([pos], 2)
+            if pos < _SINGLE_MAX:
+                _SINGLE[pos] = found
+        return found
+    deltas = [positions[0], *map(operator.sub, positions[1:], positions)]
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
 
 
 def text_field(kind: str, lang: str) -> str:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from whoosh.codec.whoosh3 import W3Codec
-
 from indexer import glossary
 from indexer.analysis import field_language, index_positions
+from indexer.codec import ArrayCodec
 from indexer.document import Document
 from indexer.schema import text_field
 from indexer.sections import texts_by_language
@@ -62,13 +61,13 @@ def index_fields(doc: Document) -> dict:
     return fields
 
 
-def build_codec() -> W3Codec:
-    """Whoosh's codec without per-block field-length statistics.
+def build_codec() -> ArrayCodec:
+    """The index's codec (:mod:`indexer.codec`), without per-block field-length statistics.
 
     Those statistics only serve block-skipping (which our collector turns off, since
     facet counts need every match), and reading a length per posting was a fifth of
     a full build's commit.
     """
-    codec = W3Codec()
+    codec = ArrayCodec()
     codec.length_stats = False
     return codec

@@ -186,3 +186,30 @@ def test_fast_field_indexing_equals_the_analyzers(text, lang):
 
     assert index_positions(text, lang) == _analyzer_positions(language_analyzer(lang), text)
     assert words_positions(text) == _analyzer_positions(words_analyzer(), text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(positions=st.lists(st.integers(min_value=0, max_value=200_000), min_size=1, max_size=40, unique=True))
+def test_position_encoding_is_whooshs_byte_for_byte(positions):
+    """The writer's encoder of term positions writes exactly what Whoosh's Positions format does."""
+    from whoosh.formats import Positions
+
+    from indexer.schema import encode_positions, position_encoder
+
+    positions.sort()
+    assert encode_positions(positions) == Positions().encode(positions)
+    assert encode_positions(positions) == Positions().encode(positions)  # a looked-up single position too
+    assert position_encoder(Positions()) is encode_positions
+
+
+def test_recent_field_positions_are_reused_and_equal_a_fresh_analysis():
+    """index_positions keeps its last few answers (the tagger and the writer ask for the same text)."""
+    from indexer import analysis
+
+    texts = [f"{FAST_PATH_TEXTS[0]} {n}" for n in range(analysis._RECENT_TEXTS + 3)]
+    first = [analysis.index_positions(text, "hu") for text in texts]
+    assert analysis.index_positions(texts[-1], "hu") is first[-1]  # kept
+    assert analysis.index_positions(texts[-1], "cs") == analysis._index_positions(texts[-1], "cs")  # per language
+    assert len(analysis._recent_positions) <= analysis._RECENT_TEXTS  # bounded
+    assert analysis.index_positions(texts[0], "hu") is not first[0]  # dropped long ago: analysed again ...
+    assert analysis.index_positions(texts[0], "hu") == first[0] == analysis._index_positions(texts[0], "hu")

@@ -10,10 +10,10 @@ from whoosh import index
 from whoosh import query as Q
 from whoosh.filedb.filestore import FileStorage
 
+from indexer.codec import posting_arrays, read_list
 from indexer.schema import build_schema
 from kb.search.whoosh_internals import dense
 from kb.search.whoosh_internals.matching import BulkOr
-from kb.search.whoosh_internals.postings import extent_postings
 from kb.search.whoosh_internals.ranking import RecencyBM25F
 
 WORDS = "lakhatás lakhatási támogatott szolgáltatás ülés gyerek család segítség otthon munka".split()
@@ -171,7 +171,7 @@ def test_one_read_postings_equal_whoosh_matchers(searcher):
     for leaf, _ in searcher.ixreader.leaf_readers():
         for fieldname in ("words", "body_hu", "head_hu", "id"):
             for text, info in leaf.iter_field(fieldname):
-                ids, weights = extent_postings(leaf._terms._postfile, *info.extent())
+                ids, weights = posting_arrays(read_list(leaf._terms._postfile, info))
                 matcher = leaf._terms.matcher(fieldname, text, leaf.schema[fieldname].format)
                 expected = []
                 while matcher.is_active():

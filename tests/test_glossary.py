@@ -150,6 +150,29 @@ def test_an_incremental_build_refreshes_the_compiled_glossary(content_factory, t
     service.close()
 
 
+def test_an_unchanged_glossary_is_not_parsed_again_and_its_problems_are_still_reported(
+    content_factory, tmp_path, monkeypatch
+):
+    make = content_factory
+    make("hu/doc.md", "title: Cím\ntype: forum\nlang: hu", "Szöveg.")
+    (make.root / "glossary").mkdir()
+    g = make.root / "glossary" / "g.yaml"
+    g.write_text("- id: x\n  labels: {hu: [szöveg], zz: [text]}\n", "utf-8")
+    index_dir = tmp_path / "index"
+    first = pipeline.build(make.root, index_dir, glossary_default=False)
+    loads = []
+    real = glossary.load
+    monkeypatch.setattr(glossary, "load", lambda *a, **k: loads.append(1) or real(*a, **k))
+    again = pipeline.build(make.root, index_dir, glossary_default=False)
+    assert loads == [] and again.glossary_problems == first.glossary_problems != []
+    assert again.unchanged == 1
+    with_default = pipeline.build(make.root, index_dir)  # the setting is part of what was loaded
+    assert loads == [1] and with_default.updated == 1
+    g.write_text("- id: x\n  labels: {hu: [szöveg], en: [text]}\n", "utf-8")  # an edit: loaded again
+    fixed = pipeline.build(make.root, index_dir)
+    assert loads == [1, 1] and fixed.glossary_problems == []
+
+
 # -- the matcher ---------------------------------------------------------------
 
 

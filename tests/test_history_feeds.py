@@ -198,3 +198,40 @@ def test_feed_escapes_titles(tmp_path):
     client = create_app({"content_dir": content, "index_dir": index, "testing": True}).test_client()
     feed = parse_feed(client.get("/feed.xml"))
     assert feed.find(f"{ATOM}entry/{ATOM}title").text == "<b>Tom & Jerry</b>"
+
+
+def test_lists_and_feeds_follow_each_index_commit_without_reading_stored_documents(repo, tmp_path, monkeypatch):
+    """The recent list and the feeds come from the catalogue and are kept per commit: a new
+    commit (a new document, a changed summary) shows at once; an unchanged index reads nothing."""
+    index = tmp_path / "ix"
+    pipeline.build(repo, index)
+    app = create_app({"content_dir": repo, "index_dir": index, "testing": True})
+    client = app.test_client()
+    assert "<summary>A támogatott lakhatás" in client.get("/feed.xml").get_data(as_text=True)  # text instead
+    service = app.extensions["kb_search"]
+    reads = []
+    real = service.documents_by_id
+    monkeypatch.setattr(service, "documents_by_id", lambda ids: reads.append(ids) or real(ids))
+    client.get("/feed.xml")
+    client.get("/recent")
+    assert reads == []
+    path = repo / "hu" / "friss.md"
+    path.write_text("---\ntitle: Friss\ntype: forum\nlang: hu\nsummary: Rövid összefoglaló.\n---\n\nSzöveg.\n", "utf-8")
+    os.utime(path, (1900000000, 1900000000))  # the newest of all
+    pipeline.build(repo, index)
+    feed = parse_feed(client.get("/feed.xml"))
+    assert_valid_atom(feed)
+    first = feed.find(f"{ATOM}entry")
+    assert first.findtext(f"{ATOM}title") == "Friss"
+    assert first.findtext(f"{ATOM}summary") == "Rövid összefoglaló."
+    assert "Friss" in client.get("/recent").get_data(as_text=True)
+    assert [e.findtext(f"{ATOM}title") for e in parse_feed(client.get("/feed/cs.xml")).findall(f"{ATOM}entry")] == [
+        "Starý"
+    ]
+
+
+def test_without_an_index_the_feed_is_empty_and_the_page_says_so(tmp_path):
+    app = create_app({"content_dir": tmp_path / "none", "index_dir": tmp_path / "ix", "testing": True})
+    client = app.test_client()
+    assert parse_feed(client.get("/feed.xml")).findall(f"{ATOM}entry") == []
+    assert client.get("/recent").status_code == 503  # the maintenance page, as every page without an index

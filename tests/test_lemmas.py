@@ -39,3 +39,13 @@ def test_off_means_in_memory_only(tmp_path, monkeypatch):
     factory = lemmas.AdaptiveDictionaryFactory()
     assert lemmatizer(factory).lemmatize("makanan", LANG) == simplemma.lemmatize("makanan", lang=LANG)
     assert factory._stores[LANG] is None and LANG in factory._in_memory
+
+
+def test_expecting_many_words_skips_the_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
+    factory = lemmas.AdaptiveDictionaryFactory()
+    with lemmas.expectation():
+        lemmas.expect_many()
+        assert lemmatizer(factory).lemmatize("makanan", LANG) == simplemma.lemmatize("makanan", lang=LANG)
+    assert LANG not in factory._stores and not lemmas.store_path(LANG, tmp_path).exists()
+    assert lemmas.MANY is False  # one build's expectation, not the process's

@@ -96,6 +96,16 @@ class Catalogue:
         found = self._query(f"SELECT {_LIGHT} FROM docs WHERE id = ?", (doc_id,))
         return _member(found[0]) if found else None
 
+    def members(self, ids: list[str]) -> dict[str, dict]:
+        """The listed documents of ``ids`` that exist, by id (one query for the lot)."""
+        found: dict[str, dict] = {}
+        for start in range(0, len(ids), 500):  # below SQLite's limit of host parameters
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for values in self._query(f"SELECT {_LIGHT} FROM docs WHERE id IN ({marks})", tuple(chunk)):
+                found[values[0]] = _member(values)
+        return found
+
     def family(self, key: str | None) -> list[dict]:
         """Every document sharing a translation key, in language order."""
         if not key:

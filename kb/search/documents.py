@@ -5,6 +5,8 @@ Functions of an open searcher; the service calls them under its lock.
 
 from __future__ import annotations
 
+import sys
+
 from whoosh import query as Q
 from whoosh.searching import Searcher
 
@@ -61,30 +63,46 @@ def ids_in_language(searcher: Searcher, lang: str) -> set[str]:
 HIT_COLUMNS = ("id", "lang", "type", "date", "translation_key")
 
 
-class _Column:
-    """A column as text by document number ('' where a document has none)."""
-
-    def __init__(self, reader, name: str):
-        self._values = AlignedColumn(reader, name)
-
-    def __getitem__(self, docnum: int) -> str:
-        value = self._values[docnum]
-        return text_of(value) if value else ""
-
-
 class HitColumns:
-    """The hit columns of a searcher's reader, opened once per reader."""
+    """The hit columns of a searcher's reader as lists of text by document number ('' for none).
+
+    A hit is made of them for every one of up to 300 hits a results page groups: a
+    Whoosh column look-up per value was most of the page's work beyond the API's. Each
+    segment's values are read once, whole, and kept while the segment is in the index
+    (an incremental build adds a segment; only it is read).
+    """
 
     def __init__(self) -> None:
         self._reader = None
-        self._columns: dict[str, _Column] = {}
+        self._columns: dict[str, list[str]] = {}
+        self._segments: dict[tuple[str, str], list[str]] = {}  # (segment id, column) -> values
 
-    def get(self, searcher: Searcher) -> dict[str, _Column]:
+    def get(self, searcher: Searcher) -> dict[str, list[str]]:
         reader = searcher.reader()
         if reader is not self._reader:
-            self._columns = {name: _Column(reader, name) for name in HIT_COLUMNS}
+            leaves = reader.leaf_readers() or [(reader, 0)]
+            kept: dict[tuple[str, str], list[str]] = {}
+            columns: dict[str, list[str]] = {name: [] for name in HIT_COLUMNS}
+            for leaf, _offset in leaves:  # in document-number order
+                segment = leaf.segment().segment_id() if hasattr(leaf, "segment") else str(id(leaf))
+                for name in HIT_COLUMNS:
+                    values = self._segments.get((segment, name))
+                    if values is None:
+                        values = _read_column(leaf, name)
+                    kept[(segment, name)] = values
+                    columns[name] += values
+            self._segments = kept  # segments merged away are dropped
+            self._columns = columns
             self._reader = reader
         return self._columns
+
+
+def _read_column(leaf, name: str) -> list[str]:
+    """One segment's column as text; the values many documents share (a language, a date) kept once."""
+    if not leaf.has_column(name):
+        return [""] * leaf.doc_count_all()
+    share = sys.intern if name != "id" else str
+    return [share(text_of(value)) if value else "" for value in leaf.column_reader(name)]
 
 
 def documents_and_families(searcher: Searcher) -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:

@@ -1,7 +1,9 @@
 """Read side of indexer.history: last-updated dates and authors, and the recently updated documents.
 
 The history is stored next to the index at index time; this module only reads that
-file (cached until the index changes), so a request never runs git.
+file (parsed once per change of it), so a request never runs git. The recently
+updated lists are made from the catalogue's light rows (no stored document is read,
+no searcher lock is taken) and kept until the history or the catalogue changes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import threading
 
 from indexer import history, storage
 from kb.search.service import SearchService
+
+#: Candidates looked up per catalogue query while filling a list (most of them are in the index).
+_BATCH = 200
 
 
 class UpdatesService:
@@ -20,9 +25,11 @@ class UpdatesService:
         self._lock = threading.Lock()
         self._key: tuple | None = None
         self._files: dict[str, dict] = {}
-        self._order: list[tuple[str, dict]] = []
+        self._order: list[tuple[str, dict]] = []  # (document id, history), newest first
+        self._lists: tuple[tuple, dict] = ((), {})  # (history key, catalogue stamp) -> {(limit, lang, texts): list}
 
-    def _load(self) -> dict[str, dict]:
+    def _load(self) -> tuple[dict[str, dict], tuple]:
+        """The parsed history, read again only when its files changed, and the key naming it."""
         generation = storage.current_generation(self.search.index_dir)
         key: tuple = (generation,)
         for name in (history.HISTORY_FILE, history.MTIMES_FILE):
@@ -33,38 +40,65 @@ class UpdatesService:
         with self._lock:
             if key != self._key:
                 self._files = history.read(generation).get("files", {})
-                self._order = sorted(self._files.items(), key=lambda kv: kv[1].get("updated", ""), reverse=True)
+                ordered = sorted(self._files.items(), key=lambda kv: kv[1].get("updated", ""), reverse=True)
+                self._order = [(path[: -len(".md")] if path.endswith(".md") else path, e) for path, e in ordered]
                 self._key = key
-            return self._files
+            return self._files, key
 
     def for_document(self, doc: dict) -> dict | None:
         """``{"updated", "created", "authors", "source"}`` of one stored document, or None."""
-        return self._load().get(doc.get("path") or f"{doc['id']}.md")
+        return self._load()[0].get(doc.get("path") or f"{doc['id']}.md")
 
-    def recent(self, limit: int = 10, lang: str | None = None) -> list[dict]:
-        """The most recently changed documents, newest first, each with its history merged in.
+    def stamp(self) -> tuple:
+        """Names the state the lists come from (the history files, the catalogue's commit): a key for caches."""
+        try:
+            catalogue = self.search.catalogue.stamp()
+        except storage.IndexUnavailable:  # no index yet: the lists are empty, not an error
+            catalogue = None
+        return (self._load()[1], catalogue)
 
-        Reads the index only through the search service (its lock), in batches of the
-        next candidates: a new file that failed has history but is not in the index.
+    def recent(self, limit: int = 10, lang: str | None = None, texts: bool = False) -> list[dict]:
+        """The most recently changed documents, newest first: their catalogue rows with ``history`` added.
+
+        A new file that failed has history but is not in the index (nor in the catalogue).
+        ``texts``: a document without a summary also gets its stored ``text`` (what a feed
+        entry shows instead), read from the index for those documents only.
         """
-        self._load()
-        allowed = self.search.ids_in_language(lang) if lang else None
-        found: list[dict] = []
-        candidates = ((path[: -len(".md")] if path.endswith(".md") else path, entry) for path, entry in self._order)
-        batch: list[tuple[str, dict]] = []
-        for ident, entry in candidates:
-            if allowed is not None and ident not in allowed:
-                continue
-            batch.append((ident, entry))
-            if len(batch) >= limit - len(found):
-                found += self._stored(batch)
-                batch = []
-                if len(found) >= limit:
-                    break
-        if batch and len(found) < limit:
-            found += self._stored(batch)
-        return found[:limit]
+        stamp = self.stamp()
+        question = (limit, lang, texts)
+        with self._lock:
+            held, answers = self._lists
+            if held != stamp:
+                answers = {}
+                self._lists = (stamp, answers)
+            if question in answers:
+                return answers[question]
+        found = self._recent(limit, lang, texts)
+        with self._lock:
+            answers[question] = found
+        return found
 
-    def _stored(self, batch: list[tuple[str, dict]]) -> list[dict]:
-        docs = self.search.documents_by_id([ident for ident, _ in batch])
-        return [{**docs[ident], "history": entry} for ident, entry in batch if ident in docs]
+    def _recent(self, limit: int, lang: str | None, texts: bool) -> list[dict]:
+        order = self._order
+        found: list[dict] = []
+        for start in range(0, len(order), _BATCH):
+            batch = order[start : start + _BATCH]
+            try:
+                rows = self.search.catalogue.members([ident for ident, _ in batch])
+            except storage.IndexUnavailable:
+                return []
+            for ident, entry in batch:
+                row = rows.get(ident)
+                if row is not None and (lang is None or row["lang"] == lang):
+                    found.append({**row, "history": entry})
+                    if len(found) >= limit:
+                        break
+            if len(found) >= limit:
+                break
+        if texts:
+            missing = [doc["id"] for doc in found if not doc.get("summary")]
+            stored = self.search.documents_by_id(missing) if missing else {}
+            for doc in found:
+                if doc["id"] in stored:
+                    doc["text"] = stored[doc["id"]].get("text", "")
+        return found

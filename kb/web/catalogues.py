@@ -24,8 +24,13 @@ def _sources(directory: Path) -> list[Path]:
     return sorted(directory.glob("*/LC_MESSAGES/*.po"))
 
 
+#: A checkout writes ``messages.mo`` just before ``messages.po`` (name order): a .mo this much
+#: older than its .po was written with it, not compiled before an edit.
+_CHECKOUT_SLACK_SECONDS = 2.0
+
+
 def _stale(po_path: Path, mo_path: Path) -> bool:
-    return not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime
+    return not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime - _CHECKOUT_SLACK_SECONDS
 
 
 def compile_catalogues(directory: Path, target: Path | None = None) -> list[Path]:

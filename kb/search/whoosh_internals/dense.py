@@ -29,9 +29,9 @@ from whoosh import scoring
 from whoosh.codec.whoosh3 import W3TermsReader
 from whoosh.searching import Results, Searcher
 
+from indexer.codec import posting_arrays, posting_values, read_list
 from kb.search.whoosh_internals import phrases
 from kb.search.whoosh_internals.matching import BulkOr
-from kb.search.whoosh_internals.postings import extent_postings, extent_values
 from kb.search.whoosh_internals.ranking import RecencyBM25F
 from kb.search.whoosh_internals.terms import TermTable
 
@@ -411,7 +411,7 @@ class _SegmentTerms:
 
     def values(self, info, docnums: np.ndarray) -> dict[int, bytes]:
         """The encoded values (positions) of a term's postings in ``docnums`` (sorted)."""
-        return extent_values(self.reader._terms._postfile, *info.extent(), docnums)
+        return posting_values(read_list(self.reader._terms._postfile, info), docnums)
 
     def get(self, sub: Q.Term):
         """The term's postings here (None: not here; _MISSING: to be scored the generic way)."""
@@ -438,7 +438,7 @@ class _SegmentTerms:
             ids = np.array(inlined_ids, dtype=np.int32)
             weights = np.array(inlined_weights, dtype=np.float32)
         else:
-            ids, weights = extent_postings(reader._terms._postfile, *info.extent())
+            ids, weights = posting_arrays(read_list(reader._terms._postfile, info))
         weighting = terms.weighting
         lengths = np.frombuffer(weighting.field_lengths(reader, sub.fieldname), dtype=np.uint32)
         return _Term(

@@ -1,0 +1,276 @@
+"""The index's codec: Whoosh's W3, with each posting block stored as arrays instead of a pickle.
+
+Why: W3 writes every block of 128 postings as a zlib-compressed pickle of (id deltas,
+weights, values), so a search unpickles Python objects for every posting it reads,
+positions included, and a build pickles and compresses them (a third of a full build).
+Here a block is its id deltas as one unsigned array (1, 2 or 4 bytes each), its weights
+as one float32 array (or one value, or nothing when all are 1.0), and its values
+(positions) after them, zlib-compressed: the search side reads ids and weights with
+``numpy.frombuffer`` and decodes positions only for a phrase.
+
+Everything else (term file, block info, inlining, vectors) is W3's. A block is told
+apart by its info's compression slot: ``ARRAYS`` (negative) here, a zlib level in W3.
+Checked against whoosh-reloaded 2.7.5 - 2.7.x (the pin in pyproject.toml);
+``tests/test_codec.py`` holds every posting list, read through Whoosh's matchers and
+through the array reader, equal to the same documents indexed with W3.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import pickle
+import struct
+import sys
+import zlib
+from array import array
+from collections.abc import Iterator
+from pickle import dumps
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.system import emptybytes
+from whoosh.util.numeric import length_to_byte
+
+#: In a block's info, in place of W3's zlib level: the block is arrays.
+ARRAYS = -1
+#: Block header: id width (1, 2, 4 bytes), weights kind, values kind, number of values, their stored size.
+_HEADER = struct.Struct("<BBBII")
+_NO_WEIGHTS, _ONE_WEIGHT, _WEIGHTS = 0, 1, 2
+_NO_VALUES, _FIXED_VALUES, _VALUES = 0, 1, 2
+_ID_TYPES = {1: "<u1", 2: "<u2", 4: "<u4"}
+_ARRAY_CODES = {1: "B", 2: "H", 4: "I"}
+_VALUES_ZLIB_LEVEL = 1
+
+
+class ArrayCodec(W3Codec):
+    """W3 with array posting blocks (see the module's docstring)."""
+
+    def postings_writer(self, dbfile, byteids=False):
+        if byteids:  # term vectors: ids are terms, kept as W3 writes them
+            return super().postings_writer(dbfile, byteids=True)
+        return ArrayPostingsWriter(dbfile, blocklimit=self._blocklimit, inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+class ArrayPostingsWriter(W3PostingsWriter):
+    def _write_block(self, last=False):
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        databytes = encode_block(ids, self._weights, self._values, self._format.fixed_value_size())
+        infobytes = dumps(
+            (
+                len(ids),
+                ids[-1],
+                self._maxweight,
+                ARRAYS,
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        blocklength = len(infobytes) + len(databytes)
+        self._postfile.write_int(-blocklength if last else blocklength)
+        self._postfile.write(infobytes)
+        self._postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
+
+class ArrayLeafMatcher(W3LeafMatcher):
+    def _read_data(self):
+        if self._compression != ARRAYS:
+            return super()._read_data()
+        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        deltas, weights, values = decode_block(data, self._blocklength, with_values=True)
+        if hasattr(weights, "tolist"):  # an array of each posting's weight
+            weights = weights.tolist()
+        self._data = (deltas.tolist(), weights, values)
+
+
+def encode_block(ids, weights, values, fixedsize: int | None) -> bytes:
+    """One block's data: header, id deltas, weights, values (the layout ``decode_block`` reads).
+
+    With the ``array`` module, not numpy: an editor's one-file update writes blocks too,
+    and importing numpy would add a fifth of a second to it.
+    """
+    deltas = array("I", [ids[0]] + [b - a for a, b in itertools.pairwise(ids)])  # W3's delta_encode
+    largest = max(deltas)
+    width = 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4
+    parts = [_little(array(_ARRAY_CODES[width], deltas))]
+    first = weights[0]
+    if all(w == 1.0 for w in weights):
+        kind = _NO_WEIGHTS
+    elif all(w == first for w in weights):
+        kind = _ONE_WEIGHT
+        parts.append(struct.pack("<f", first))
+    else:
+        kind = _WEIGHTS
+        parts.append(_little(array("f", weights)))
+    # The values as W3's block holds them (W3PostingsWriter._mini_values): none for a format
+    # without values, the fixed-size values joined, else each (empty ones are not kept).
+    if fixedsize == 0:
+        value_kind, stored = _NO_VALUES, b""
+    elif fixedsize is not None and fixedsize > 0:
+        value_kind, stored = _FIXED_VALUES, zlib.compress(emptybytes.join(values), _VALUES_ZLIB_LEVEL)
+    else:
+        lengths = _little(array("I", [len(v) for v in values]))
+        value_kind = _VALUES
+        stored = zlib.compress(lengths + emptybytes.join(values), _VALUES_ZLIB_LEVEL)
+    header = _HEADER.pack(width, kind, value_kind, len(values), len(stored))
+    return header + b"".join(parts) + stored
+
+
+def _little(values: array) -> bytes:
+    if sys.byteorder == "big":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def decode_block(data: bytes, count: int, with_values: bool = False) -> tuple:
+    """(id deltas as an array, weights (None: all 1.0, a float, or a float32 array), values) of a
+    block; values (a tuple of bytes, the fixed-size values joined, or None) only ``with_values``."""
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    width, kind, value_kind, nvalues, stored = _HEADER.unpack_from(data, 0)
+    position = _HEADER.size
+    deltas = np.frombuffer(data, dtype=_ID_TYPES[width], count=count, offset=position)
+    position += width * count
+    if kind == _NO_WEIGHTS:
+        weights = None
+    elif kind == _ONE_WEIGHT:
+        weights = float(np.frombuffer(data, dtype="<f4", count=1, offset=position)[0])
+        position += 4
+    else:
+        weights = np.frombuffer(data, dtype="<f4", count=count, offset=position)
+        position += 4 * count
+    values = None
+    if with_values:
+        values = _decode_values(data[position : position + stored], value_kind, nvalues)
+    return deltas, weights, values
+
+
+def _decode_values(stored: bytes, kind: int, count: int):
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    if kind == _NO_VALUES:
+        return None
+    raw = zlib.decompress(stored)
+    if kind == _FIXED_VALUES:
+        return raw
+    ends = np.cumsum(np.frombuffer(raw, dtype="<u4", count=count)).tolist()
+    base = 4 * count
+    starts = [0] + ends[:-1]
+    return tuple(raw[base + s : base + e] for s, e in zip(starts, ends, strict=True))
+
+
+# -- reading posting lists as arrays (the search side and the related lists) --------------
+
+_BLOCK_LENGTH = struct.Struct("!i")
+
+
+def read_list(postfile, info) -> bytes:
+    """A term's whole posting list (``info``: its W3TermInfo), in one read of the posting file."""
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length in a 1-tuple
+        (length,) = length
+    return postfile.get(offset, length)
+
+
+def _blocks(data: bytes) -> Iterator[tuple[int, int, bytes, int]]:
+    """(posting count, last id, the block's data bytes, compression) of each block of a posting list."""
+    if data[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError("not a posting list")
+    stream = io.BytesIO(data)
+    position, more = 4, True
+    while more:
+        size = _BLOCK_LENGTH.unpack_from(data, position)[0]
+        more = size > 0
+        end = position + 4 + abs(size)
+        stream.seek(position + 4)
+        count, maxid, _, compression, _, _ = pickle.load(stream)
+        yield count, maxid, data[stream.tell() : end], compression
+        position = end
+
+
+def _payload(block: bytes, compression: int, count: int, with_values: bool = False) -> tuple:
+    """(id deltas, weights, values) of a block: the index codec's arrays, or W3's pickle."""
+    if compression == ARRAYS:
+        return decode_block(block, count, with_values)
+    return pickle.loads(zlib.decompress(block) if compression else block)
+
+
+def posting_arrays(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Every document number (int32) and weight (float32) of a posting list (W3's blocks or ours)."""
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    id_blocks, weight_blocks, firsts, previous = [], [], [], []
+    last = total = 0
+    for count, maxid, block, compression in _blocks(data):
+        deltas, weights, _ = _payload(block, compression, count)
+        firsts.append(total)
+        previous.append(last)
+        total += count
+        id_blocks.append(deltas)
+        weight_blocks.append(_block_weights(weights, count, compression == ARRAYS))
+        last = maxid
+    # Each block's ids are deltas from the block's start; shift its first one to be
+    # relative to the previous block's last id, and one cumulative sum decodes them all.
+    if id_blocks and all(isinstance(block, np.ndarray) for block in id_blocks):  # the index codec's arrays
+        deltas = np.concatenate(id_blocks).astype(np.int64)
+    else:
+        deltas = np.fromiter(itertools.chain.from_iterable(id_blocks), dtype=np.int64, count=total)
+    deltas[np.array(firsts, dtype=np.int64)] -= np.array(previous, dtype=np.int64)
+    ids = np.cumsum(deltas).astype(np.int32)
+    if all(isinstance(block, np.ndarray) for block in weight_blocks):
+        weights = np.concatenate(weight_blocks).astype(np.float32)
+    else:
+        weights = np.fromiter(itertools.chain.from_iterable(weight_blocks), dtype=np.float32, count=total)
+    return ids, weights
+
+
+def posting_values(data: bytes, wanted: np.ndarray) -> dict[int, bytes]:
+    """The encoded values (positions) of the postings of documents ``wanted`` (sorted), by
+    document number; only the blocks holding one of them are decoded."""
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    found: dict[int, bytes] = {}
+    start = 0
+    for count, maxid, block, compression in _blocks(data):
+        if start >= len(wanted):
+            break
+        if wanted[start] > maxid:
+            continue
+        stop = int(np.searchsorted(wanted, maxid, side="right"))
+        deltas, _, values = _payload(block, compression, count, with_values=True)
+        if isinstance(deltas, np.ndarray):
+            deltas = deltas.tolist()  # Python ints: a small unsigned array would wrap when summed
+        inside = set(wanted[start:stop].tolist())
+        docnum = 0
+        for delta, value in zip(deltas, values, strict=True):
+            docnum += delta
+            if docnum in inside:
+                found[docnum] = value
+        start = stop
+    return found
+
+
+def _block_weights(weights, count: int, arrays: bool):
+    """A block's weights as Whoosh minifies them: None (all 1.0), one float (all equal) or each;
+    as an array for the index codec's blocks (``arrays``)."""
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    if weights is None or isinstance(weights, float):
+        value = 1.0 if weights is None else weights
+        return np.full(count, value, dtype=np.float32) if arrays else itertools.repeat(value, count)
+    return weights

@@ -1,0 +1,103 @@
+"""Which content files may have changed since the last build, from their stat alone.
+
+An incremental ``kb index`` decides by content hash (a touched but unchanged file is
+still unchanged), and hashing every file of a 10,000-document tree was most of an
+editor's wait. So each build records, per file, the stat it read the file under
+(size, modification time in nanoseconds, inode) and the hash of the bytes it read;
+the next build trusts that hash while the stat is the same and reads only the rest.
+
+A file written within the same clock tick as it was recorded could change again
+without its stat showing it, so an entry whose modification time is not safely
+older than the moment of recording is not trusted (git's "racily clean" rule):
+such a file is read and hashed again, and recorded anew (the record is written again
+once more than a few of its entries are worth it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STATS_FILE = "filestats.json"
+VERSION = 1
+#: How much older than the recording a modification time must be to be trusted: above
+#: any file system's timestamp granularity (FAT: 2 s) and the kernel's coarse clock.
+RACY_NS = 2_000_000_000
+
+#: Entries a stored record may lack or hold stale before it is written again (or 1 % of the files).
+REWRITE_AFTER = 50
+
+Stat = tuple[int, int, int]  # size, mtime_ns, inode
+
+
+def stat_key(st: os.stat_result) -> Stat:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@dataclass
+class FileStats:
+    """The recorded stats of one build and the ones being recorded by this one."""
+
+    recorded_ns: int = 0  # when the previous build took its stats (0: nothing recorded)
+    files: dict[str, tuple[Stat, str]] = field(default_factory=dict)  # rel path -> (stat, hash)
+    started_ns: int = field(default_factory=time.time_ns)  # taken before this build's first stat
+    seen: dict[str, tuple[Stat, str]] = field(default_factory=dict)
+
+    def known_hash(self, rel: str, stat: Stat) -> str | None:
+        """The content hash of ``rel`` when its stat is what was recorded and safely old, else None."""
+        entry = self.files.get(rel)
+        if entry is None or entry[0] != stat or stat[1] > self.recorded_ns - RACY_NS:
+            return None
+        return entry[1]
+
+    def note(self, rel: str, stat: Stat, digest: str) -> None:
+        """Record ``rel``'s hash, read under ``stat`` (a stat taken before the bytes were read)."""
+        self.seen[rel] = (stat, digest)
+
+    def changed(self) -> bool:
+        """Whether the stored record is worth writing again: when more than a few of its entries
+        are missing, stale or not yet trusted (each of those costs the next build one read).
+
+        An editor's loop changes one file per run; rewriting the whole record for it cost
+        as much as the reads it saves.
+        """
+        was, now = self.recorded_ns - RACY_NS, self.started_ns - RACY_NS
+        outdated = sum(
+            1 for rel, entry in self.seen.items() if self.files.get(rel) != entry or was < entry[0][1] <= now
+        )
+        outdated += sum(1 for rel in self.files if rel not in self.seen)
+        return outdated > max(REWRITE_AFTER, len(self.seen) // 100) or (outdated > 0 and not self.files)
+
+
+def load(generation: Path | None) -> FileStats:
+    """The record stored in ``generation`` (an empty one when missing, unreadable or of another version)."""
+    stats = FileStats()
+    if generation is None:
+        return stats
+    try:
+        data = json.loads((generation / STATS_FILE).read_text("utf-8"))
+        if data.get("version") != VERSION:
+            return stats
+        stats.recorded_ns = int(data["recorded_ns"])
+        stats.files = {rel: ((size, mtime, ino), digest) for rel, (size, mtime, ino, digest) in data["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return FileStats()
+    return stats
+
+
+def store(generation: Path, stats: FileStats) -> None:
+    """Write this build's record (only when it changed), stamped with the time its stats were taken."""
+    if not stats.changed():
+        return
+    data = {
+        "version": VERSION,
+        "recorded_ns": stats.started_ns,
+        "files": {rel: [*stat, digest] for rel, (stat, digest) in sorted(stats.seen.items())},
+    }
+    target = generation / STATS_FILE
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
+    os.replace(tmp, target)

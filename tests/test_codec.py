@@ -1,0 +1,119 @@
+"""The index codec (indexer/codec.py) stores exactly what Whoosh's W3 codec stores."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
+
+from indexer.codec import ArrayCodec, posting_arrays, posting_values, read_list
+from indexer.schema import build_schema
+
+WORDS = "lakhatás támogatott szolgáltatás ülés gyerek család segítség otthon munka a az és".split()
+
+
+def _build(folder, codec_class, segments=(200, 150, 60), merge=False):
+    """The same documents (fields of every format: positions, frequencies, ids) in segments."""
+    storage = FileStorage(str(folder))
+    storage.create()
+    ix = storage.create_index(build_schema())
+    rng = random.Random(7)
+    number = 0
+    for size in segments:
+        writer = ix.writer(codec=codec_class())
+        for _ in range(size):
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 400 if number % 50 == 0 else 30)))
+            writer.add_document(
+                id=f"d{number}",
+                lang=rng.choice(["hu", "cs"]),
+                body_hu=text,
+                words=text,
+                head_hu=rng.choice(WORDS),
+                tags=rng.choice(["a", "b,c", ""]),
+            )
+            number += 1
+        writer.commit(merge=merge)
+    return FileStorage(str(folder), supports_mmap=False).open_index()
+
+
+def _postings(reader) -> dict:
+    """Every (segment, field, term) -> its postings as Whoosh's matchers give them."""
+    found = {}
+    for index, (leaf, _) in enumerate(reader.leaf_readers()):
+        for (fieldname, text), info in leaf._terms.items():
+            fmt = leaf.schema[fieldname].format
+            matcher = leaf._terms.matcher(fieldname, text, fmt)
+            postings = []
+            while matcher.is_active():
+                postings.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            found[index, fieldname, text] = (postings, info.doc_frequency(), info.weight())
+    return found
+
+
+@pytest.fixture(scope="module")
+def indexes(tmp_path_factory):
+    w3 = _build(tmp_path_factory.mktemp("w3"), W3Codec)
+    arrays = _build(tmp_path_factory.mktemp("arrays"), ArrayCodec)
+    yield w3, arrays
+    w3.close()
+    arrays.close()
+
+
+def test_every_posting_list_reads_as_w3_wrote_it(indexes):
+    w3, arrays = indexes
+    with w3.reader() as a, arrays.reader() as b:
+        expected, found = _postings(a), _postings(b)
+    assert found == expected
+    assert max(len(p) for p, _, _ in found.values()) > 128  # lists of many blocks
+    with arrays.reader() as b:
+        assert all(type(leaf._codec) is ArrayCodec for leaf, _ in b.leaf_readers())
+
+
+def test_the_array_reader_gives_the_matchers_postings(indexes):
+    """posting_arrays (ids, weights) and posting_values (positions) of every list, on both layouts."""
+    checked = 0
+    for ix in indexes:
+        with ix.reader() as reader:
+            for leaf, _ in reader.leaf_readers():
+                postfile = leaf._terms._postfile
+                for (fieldname, text), info in leaf._terms.items():
+                    matcher = leaf._terms.matcher(fieldname, text, leaf.schema[fieldname].format)
+                    expected = []
+                    while matcher.is_active():
+                        expected.append((matcher.id(), matcher.weight(), matcher.value()))
+                        matcher.next()
+                    data = read_list(postfile, info)
+                    ids, weights = posting_arrays(data)
+                    assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == [(i, w) for i, w, _ in expected]
+                    if not leaf.schema[fieldname].format.supports("positions"):
+                        continue
+                    wanted = np.array(sorted({i for i, _, _ in expected[::3]}), dtype=np.int64)
+                    values = posting_values(data, wanted)
+                    assert values == {i: v for i, _, v in expected if i in set(wanted.tolist())}
+                    checked += 1
+    assert checked > 20
+
+
+def test_merged_segments_keep_their_postings(tmp_path):
+    """Whoosh's merge reads the segments through the codec and writes them anew."""
+    w3 = _build(tmp_path / "w3", W3Codec, segments=(150, 60), merge=True)
+    arrays = _build(tmp_path / "arrays", ArrayCodec, segments=(150, 60), merge=True)
+    with w3.reader() as a, arrays.reader() as b:
+        assert _postings(b) == _postings(a)
+    writer = arrays.writer(codec=ArrayCodec())
+    writer.commit(optimize=True)
+    with arrays.refresh().reader() as b, w3.reader() as a:
+        assert len(b.leaf_readers()) == 1
+        before = _postings(a)
+        offsets = [offset for _, offset in a.leaf_readers()]
+        for (_, fieldname, text), (postings, _, _) in _postings(b).items():
+            expected = []
+            for index, offset in enumerate(offsets):
+                expected += [(d + offset, w, v) for d, w, v in before.get((index, fieldname, text), ([],))[0]]
+            assert postings == expected, (fieldname, text)
+    w3.close()
+    arrays.close()
