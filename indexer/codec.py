@@ -179,12 +179,17 @@ def _decode_values(stored: bytes, kind: int, count: int):
 _BLOCK_LENGTH = struct.Struct("!i")
 
 
-def read_list(postfile, info) -> bytes:
-    """A term's whole posting list (``info``: its W3TermInfo), in one read of the posting file."""
+def extent(info) -> tuple[int, int]:
+    """(offset, length) of a term's posting list in its segment's posting file."""
     offset, length = info.extent()
     if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length in a 1-tuple
         (length,) = length
-    return postfile.get(offset, length)
+    return offset, length
+
+
+def read_list(postfile, info) -> bytes:
+    """A term's whole posting list (``info``: its W3TermInfo), in one read of the posting file."""
+    return postfile.get(*extent(info))
 
 
 def _blocks(data: bytes) -> Iterator[tuple[int, int, bytes, int]]:

@@ -383,9 +383,7 @@ def _postings(postings: bytes, info) -> tuple:
     if info.is_inlined():
         ids, weights, _ = info.inlined_postings()
         return list(ids), list(weights)
-    offset, length = info.extent()
-    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length in a 1-tuple
-        (length,) = length
+    offset, length = codec.extent(info)
     return codec.posting_arrays(postings[offset : offset + length])
 
 

@@ -279,3 +279,20 @@ def test_hits_completed_after_the_index_changed_read_their_own_document(tmp_path
         else:
             assert hit.title == f"Cím {hit.id[-1]}" and hit.id[-1] in hit.snippet
     service.close()
+
+
+def test_a_spelled_unaccented_query_does_not_build_the_typo_index(corpus_index):
+    """A one-off search (``kb search``) of correctly spelled words without accents finds the
+    accented documents without building the typo index, which a web worker builds at start."""
+    from kb.search import SearchService
+
+    service = SearchService(corpus_index)
+    try:
+        cold = [hit.id for hit in service.search("tamogatott lakhatas").hits]
+        assert service._typo_index == {}
+        service.open()  # what kb serve and the WSGI workers do
+        assert service._typo_index
+        assert [hit.id for hit in service.search("tamogatott lakhatas").hits] == cold
+        assert cold
+    finally:
+        service.close()

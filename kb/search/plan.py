@@ -155,7 +155,7 @@ def build_plan(
     searcher,
     parsed: ParsedQuery,
     langs: list[str],
-    vocabularies: Callable[[], list[typos.Vocabulary]],
+    vocabularies: Callable[..., list[typos.Vocabulary] | None],
     glossary: GlossaryStep | None = None,
 ) -> Plan:
     """Every step of the plan (see the module's docstring), in order, for a parsed query."""
@@ -163,7 +163,7 @@ def build_plan(
     if parsed.empty:
         return plan
     reader = searcher.reader()
-    spellings = accented_spellings(reader, parsed.all_words(), vocabularies())
+    spellings = accented_spellings(reader, parsed.all_words(), vocabularies(build=False))
     suggestion, changed = [], False
     for position, word in enumerate(parsed.words):
         q = word_query(word, langs, spellings.get(word, ()))
@@ -354,8 +354,8 @@ def accented_spellings(
 ) -> dict[str, tuple[str, ...]]:
     """For each unaccented word, the most frequent accented words of the index that fold to it.
 
-    ``vocabularies`` (the typo index's, one per segment) tell at once which words have
-    accented spellings at all, so the term file is searched only for those.
+    ``vocabularies`` (the typo index's, one per segment, when built) tell at once which
+    words have accented spellings at all, so the term file is searched only for those.
     """
     found: dict[str, tuple[str, ...]] = {}
     for word in words:

@@ -234,8 +234,10 @@ class SearchService:
         """The plan's glossary step for this index (None: no glossary)."""
         return functools.partial(glossary_search.plan_step, self._glossary) if self._glossary else None
 
-    def _vocabularies(self) -> list[typos.Vocabulary]:
-        """Each segment's typo index, built once per segment (an incremental build adds a small one).
+    def _vocabularies(self, build: bool = True) -> list[typos.Vocabulary] | None:
+        """Each segment's typo index, built once per segment (an incremental build adds a small one);
+        with ``build=False``, None unless every one is built already (an optional shortcut is not
+        worth building them: seconds at 10,000 documents for a one-off ``kb search``).
 
         Those of segments no longer in the index are dropped before new ones are built, so
         a full rebuild's swap never holds two generations' indexes at once, and their memory
@@ -243,6 +245,9 @@ class SearchService:
         """
         leaves = [leaf.reader() for leaf, _offset in self._searcher.leaf_searchers()]
         segments = [reader.segment().segment_id() for reader in leaves]
+        if not build:
+            ready = [self._typo_index.get(segment) for segment in segments]
+            return None if None in ready else ready
         gone = set(self._typo_index) - set(segments)
         for segment in gone:
             del self._typo_index[segment]

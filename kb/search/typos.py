@@ -92,7 +92,7 @@ class Vocabulary:
     def is_spelled_otherwise(self, word: str) -> bool:
         """Whether documents of this segment write the folded ``word`` with accents."""
         lo, hi = self.starting(word)
-        return lo < hi and self.word(lo) == word and bool(self.spelling(lo) != word)
+        return lo < hi and self.word(lo) == word and self.spelling(lo) != word
 
     @property
     def nbytes(self) -> int:

@@ -83,8 +83,8 @@ class PostingsCache:
     """Decoded postings of recently searched terms: up to ``budget`` postings (12 bytes each,
     48 MB by default) in up to ``max_entries`` terms.
 
-    Why: decoding posting blocks (unzip and unpickle, positions included) is most of a
-    search, and the words people search for recur. Belongs to one searcher: BM25's
+    Why: reading and decoding posting lists is much of a search, and the words people
+    search for recur. Belongs to one searcher: BM25's
     statistics are the index's, so a new index generation starts an empty cache.
     """
 
@@ -426,13 +426,10 @@ class _SegmentTerms:
 
     def _read(self, sub: Q.Term):
         terms, reader = self.terms, self.reader
-        fieldobj = terms.searcher.schema[sub.fieldname] if sub.fieldname in terms.searcher.schema else None
-        if not terms.fast or fieldobj is None or not fieldobj.scorable:
-            return _MISSING
-        infos, idf = terms.infos(sub.fieldname, sub.text)
-        info = infos[self.leaf]
-        if info is None:
-            return None
+        info = self.info(sub)
+        if info is None or info is _MISSING:
+            return info
+        idf = terms.infos(sub.fieldname, sub.text)[1]
         if info.is_inlined():
             inlined_ids, inlined_weights, _ = info.inlined_postings()
             ids = np.array(inlined_ids, dtype=np.int32)
