@@ -48,8 +48,17 @@ _ARRAY_CODES = {1: "B", 2: "H", 4: "I"}
 _VALUES_ZLIB_LEVEL = 1
 
 
+#: Posting lists shorter than this are kept in their term's info, as W3 can (``inlinelimit``):
+#: most terms of a real vocabulary are in one to three documents of a segment, and writing
+#: a block for each was most of a full build's commit.
+INLINE_LIMIT = 4
+
+
 class ArrayCodec(W3Codec):
     """W3 with array posting blocks (see the module's docstring)."""
+
+    def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_LIMIT):
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
     def postings_writer(self, dbfile, byteids=False):
         if byteids:  # term vectors: ids are terms, kept as W3 writes them
@@ -64,6 +73,24 @@ class ArrayCodec(W3Codec):
 
 
 class ArrayPostingsWriter(W3PostingsWriter):
+    def finish_postings(self):
+        """W3's, whose inlining calls a method its term info does not have (``set_inline``;
+        whoosh-reloaded 2.7.5 names it ``set_inlined``), so W3 never inlines.
+
+        A list without values keeps a None for each posting, as a block gives: Whoosh's
+        list matcher would give "" instead, which its own writer refuses when it merges.
+        """
+        terminfo = self._terminfo
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values or (None,) * len(self._ids))
+        else:
+            if self._ids:
+                self._write_block(last=True)
+            terminfo.set_extent(self._startoffset, self._postfile.tell() - self._startoffset)
+        self._terminfo = None
+        return terminfo
+
     def _write_block(self, last=False):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
