@@ -5,12 +5,13 @@ weights, values), so a search unpickles Python objects for every posting it read
 positions included, and a build pickles and compresses them (a third of a full build).
 Here a block is its id deltas as one unsigned array (1, 2 or 4 bytes each), its weights
 as one float32 array (or one value, or nothing when all are 1.0), and its values after
-them, zlib-compressed: positions (Whoosh's ``Positions`` format) as each posting's count
-and one array of position deltas, other values as W3 keeps them. The search side reads
+them: positions (Whoosh's ``Positions`` format) as each posting's count and one array of
+position deltas, other values as W3 keeps them, zlib-compressed. The search side reads
 ids and weights with ``numpy.frombuffer`` and decodes positions only for a phrase, as
 arrays too (:func:`posting_positions`); Whoosh's matchers get each value re-encoded.
 
-Everything else (term file, block info, inlining, vectors) is W3's. A block is told
+Everything else (term file, block info, vectors) is W3's, with its inlining of short
+lists made to work (:meth:`ArrayPostingsWriter.finish_postings`). A block is told
 apart by its info's compression slot: ``ARRAYS`` (negative) here, a zlib level in W3.
 Checked against whoosh-reloaded 2.7.5 - 2.7.x (the pin in pyproject.toml);
 ``tests/test_codec.py`` holds every posting list, read through Whoosh's matchers and
@@ -42,7 +43,8 @@ ARRAYS = -1
 #: Block header: id width (1, 2, 4 bytes), weights kind, values kind, number of values, their stored size.
 _HEADER = struct.Struct("<BBBII")
 _NO_WEIGHTS, _ONE_WEIGHT, _WEIGHTS = 0, 1, 2
-_NO_VALUES, _FIXED_VALUES, _VALUES, _POSITIONS = 0, 1, 2, 3
+# Positions as arrays: _POSITIONS zlib-compressed (the first indexes of this layout), _RAW_POSITIONS as they are.
+_NO_VALUES, _FIXED_VALUES, _VALUES, _POSITIONS, _RAW_POSITIONS = 0, 1, 2, 3, 4
 _ID_TYPES = {1: "<u1", 2: "<u2", 4: "<u4"}
 _ARRAY_CODES = {1: "B", 2: "H", 4: "I"}
 _VALUES_ZLIB_LEVEL = 1
@@ -153,7 +155,9 @@ def encode_block(ids, weights, values, fixedsize: int | None, positions: bool = 
     elif fixedsize is not None and fixedsize > 0:
         value_kind, stored = _FIXED_VALUES, zlib.compress(emptybytes.join(values), _VALUES_ZLIB_LEVEL)
     elif positions and (raw := _positions_raw(values)) is not None:
-        value_kind, stored = _POSITIONS, zlib.compress(raw, _VALUES_ZLIB_LEVEL)
+        # Not compressed: a phrase of common words decodes thousands of blocks, and inflating
+        # them was a fifth of its time; small deltas are one byte each already.
+        value_kind, stored = _RAW_POSITIONS, raw
     else:
         lengths = _little(array("I", [len(v) for v in values]))
         value_kind = _VALUES
@@ -259,8 +263,9 @@ def decode_block(data: bytes, count: int, with_values: bool | str = False) -> tu
         weights = np.frombuffer(data, dtype="<f4", count=count, offset=position)
         position += 4 * count
     values = None
-    if with_values == "arrays" and value_kind == _POSITIONS:
-        values = _positions_arrays(zlib.decompress(data[position : position + stored]), nvalues)
+    if with_values == "arrays" and value_kind in (_POSITIONS, _RAW_POSITIONS):
+        raw = data[position : position + stored]
+        values = _positions_arrays(zlib.decompress(raw) if value_kind == _POSITIONS else raw, nvalues)
     elif with_values:
         values = _decode_values(data[position : position + stored], value_kind, nvalues)
     return deltas, weights, values
@@ -271,6 +276,8 @@ def _decode_values(stored: bytes, kind: int, count: int):
 
     if kind == _NO_VALUES:
         return None
+    if kind == _RAW_POSITIONS:
+        return _positions_values(stored, count)
     raw = zlib.decompress(stored)
     if kind == _FIXED_VALUES:
         return raw
@@ -368,7 +375,7 @@ def posting_positions(data: bytes, wanted: np.ndarray) -> tuple[np.ndarray, np.n
             break
         if wanted_ids[low] > maxid:
             continue
-        if compression == ARRAYS and _HEADER.unpack_from(block, 0)[2] == _POSITIONS:
+        if compression == ARRAYS and _HEADER.unpack_from(block, 0)[2] in (_POSITIONS, _RAW_POSITIONS):
             deltas, _, (counts, position_deltas) = decode_block(block, count, with_values="arrays")
         else:  # W3's pickle, or values kept as bytes
             deltas, _, values = _payload(block, compression, count, with_values=True)

@@ -124,7 +124,7 @@ def test_the_array_reader_gives_the_matchers_postings(indexes):
                     checked += 1
     assert checked > 20
     assert inlined > 20
-    assert {codec._VALUES, codec._POSITIONS} <= kinds  # both layouts of positions were read
+    assert {codec._VALUES, codec._RAW_POSITIONS} <= kinds  # both layouts of positions were read
 
 
 def _value_kinds(data: bytes) -> set[int]:
