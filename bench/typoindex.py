@@ -112,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             leaves = [leaf for leaf, _ in searcher.ixreader.leaf_readers()]
             rest = [leaf for i, leaf in enumerate(leaves) if i != args.rebuild_group]
             started = time.perf_counter()
-            vocabulary = typos.vocabulary_of_segments(rest)
-            print(f"a vocabulary of {len(rest)} segments ({len(vocabulary):,} words): {time.perf_counter() - started:.2f} s")
+            vocabulary = typos.vocabulary_of(rest)
+            took = time.perf_counter() - started
+            print(f"a vocabulary of {len(rest)} segments ({len(vocabulary):,} words): {took:.2f} s")
     service.close()
     return 0
 

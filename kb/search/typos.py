@@ -17,7 +17,8 @@ always found too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +49,7 @@ class Candidate:
 
 
 class Vocabulary:
-    """One segment's folded words, their document frequencies and spellings, and the delete-key index.
+    """The folded words of one or more segments, their document frequencies and spellings, and the delete-key index.
 
     Kept compact (it lives as long as the segment is searched): words and spellings
     as one string each with end offsets, keys and word ids as 32-bit arrays.
@@ -90,7 +91,7 @@ class Vocabulary:
         return spelled or self.word(ident)
 
     def is_spelled_otherwise(self, word: str) -> bool:
-        """Whether documents of this segment write the folded ``word`` with accents."""
+        """Whether documents of these segments write the folded ``word`` with accents."""
         lo, hi = self.starting(word)
         return lo < hi and self.word(lo) == word and self.spelling(lo) != word
 
@@ -156,7 +157,7 @@ class Vocabulary:
 
 
 def candidates(vocabularies: list[Vocabulary], word: str, limit: int = 8) -> list[Candidate]:
-    """The nearest index words to ``word`` over all segments, nearest and most frequent first."""
+    """The nearest index words to ``word`` over all vocabularies, nearest and most frequent first."""
     folded = fold(word.lower())
     edits = max_edits(folded)
     merged = _merge(vocabulary.lookup(folded, edits) for vocabulary in vocabularies)
@@ -167,7 +168,7 @@ def candidates(vocabularies: list[Vocabulary], word: str, limit: int = 8) -> lis
 
 
 def _merge(found: Iterable[dict[str, tuple[int, int, str]]]) -> dict[str, list]:
-    """Candidates of several segments: one entry a word, its frequencies added up."""
+    """Candidates of several vocabularies: one entry a word, its frequencies added up."""
     merged: dict[str, list] = {}
     for segment in found:
         for other, (distance, frequency, spelled) in segment.items():
@@ -210,9 +211,32 @@ def _joined(parts: list[str]) -> tuple[str, np.ndarray]:
     return "".join(p + "\n" for p in parts), starts
 
 
-def vocabulary_of(reader) -> Vocabulary:
-    """The Vocabulary of one segment's ``words`` field."""
-    return vocabulary_from_terms(field_terms(reader, "words"))
+def vocabulary_of(readers: list) -> Vocabulary:
+    """One Vocabulary of the ``words`` fields of several segments (their readers).
+
+    Why one for several: segments share most of their words, so one vocabulary of a full
+    build's segments holds about half the words theirs would (bench/README.md, "Typo index
+    memory"), and a word's frequency and spelling are then the index's, not a segment's.
+    """
+    return vocabulary_from_terms(merged_terms([field_terms(reader, "words") for reader in readers]))
+
+
+def merged_terms(streams: list[Iterable[tuple[str, int]]]) -> Iterator[tuple[str, int]]:
+    """Sorted ``(term, doc frequency)`` streams as one sorted stream, a term's frequencies added up
+    (a document is in one segment, so the sum is the index's document frequency)."""
+    if len(streams) == 1:
+        yield from streams[0]
+        return
+    last, total = None, 0
+    for term, frequency in heapq.merge(*streams):  # tuples: a term's entries come together
+        if term == last:
+            total += frequency
+            continue
+        if last is not None:
+            yield last, total
+        last, total = term, frequency
+    if last is not None:
+        yield last, total
 
 
 def vocabulary_from_terms(terms: Iterable[tuple[str, int]], separator: str = ACCENT_SEPARATOR) -> Vocabulary:
@@ -246,7 +270,7 @@ def vocabulary_from_terms(terms: Iterable[tuple[str, int]], separator: str = ACC
 
 
 def completions(vocabularies: list[Vocabulary], prefix: str, limit: int) -> list[Candidate]:
-    """The most frequent index words that start with ``prefix`` (folded), over all segments."""
+    """The most frequent index words that start with ``prefix`` (folded), over all vocabularies."""
     merged: dict[str, list] = {}
     for vocabulary in vocabularies:
         lo, hi = vocabulary.starting(prefix)
