@@ -6,7 +6,7 @@ does and prints, as one markdown row:
 
 - the vocabularies the service holds, their words and ``Vocabulary.nbytes``;
 - RSS (and its anonymous part) with the searcher open, then after the typo index is built,
-  and how long building it took;
+  the peak (``VmHWM``), and how long building it took;
 - ``typos.candidates`` latency (p50, p95, mean) over ``--words`` mistyped words drawn
   (seeded) from the index's own words: one deletion, transposition or substitution,
   a second one from 9 letters; ``typos.completions`` latency over their first 3 letters.
@@ -29,6 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from indexer.analysis import use_compact_dictionaries  # noqa: E402
 from kb.search import SearchService, typos  # noqa: E402
 
 
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild-group", type=int, default=None, help="time a vocabulary of all segments but this")
     args = parser.parse_args(argv)
 
+    use_compact_dictionaries()  # as a gunicorn worker does (kb/wsgi.py)
     service = SearchService(args.index)
     with service.reading() as searcher:
         segments = len(searcher.ixreader.leaf_readers())
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     service.open()
     build = time.perf_counter() - started
-    after, anon_after = rss_mb(), rss_mb("RssAnon")
+    after, anon_after, peak = rss_mb(), rss_mb("RssAnon"), rss_mb("VmHWM")
     with service.reading():
         vocabularies = service._vocabularies()
     nbytes = sum(v.nbytes for v in vocabularies)
@@ -97,13 +99,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         "| index | segments | vocabularies | words held | distinct | nbytes MB | RSS open MB (anon) "
-        "| RSS with typo index MB (anon) | build s | candidates p50 / p95 / mean ms | completions p50 / p95 ms "
-        "| queries with a candidate |"
+        "| RSS with typo index MB (anon) | peak RSS MB | build s | candidates p50 / p95 / mean ms "
+        "| completions p50 / p95 ms | queries with a candidate |"
     )
-    print("|---" * 12 + "|")
+    print("|---" * 13 + "|")
     print(
         f"| {args.index.name} | {segments} | {len(vocabularies)} | {held:,} | {distinct:,} | {nbytes / 2**20:.1f} "
-        f"| {before:.0f} ({anon_before:.0f}) | {after:.0f} ({anon_after:.0f}) | {build:.2f} "
+        f"| {before:.0f} ({anon_before:.0f}) | {after:.0f} ({anon_after:.0f}) | {peak:.0f} | {build:.2f} "
         f"| {near[0]:.2f} / {near[1]:.2f} / {near[2]:.2f} | {complete[0]:.2f} / {complete[1]:.2f} "
         f"| {found} of {len(queries)} |"
     )
