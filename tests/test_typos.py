@@ -1,10 +1,14 @@
 """The typo index's properties (kb/search/typos.py): one vocabulary over several segments
-answers as the segments' vocabularies together do."""
+answers as the segments' vocabularies together do, and the bucketed delete-key index finds
+what the delete keys promise."""
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from indexer.analysis import accent_key
 from kb.search import typos
@@ -80,3 +84,41 @@ def test_one_vocabulary_of_segments_answers_as_their_vocabularies_do(streams):
             found = typos.completions([grouped], prefix, 1000)
             assert [(c.word, c.frequency) for c in found] == [(c.word, c.frequency) for c in expected]
             assert [c.word for c in typos.completions([grouped], prefix, 3)] == [c.word for c in found[:3]]
+
+
+def deletions(text: str, edits: int) -> set[str]:
+    """``text`` and every string made from it by deleting up to ``edits`` letters."""
+    return {
+        "".join(kept) for n in range(min(edits, len(text)) + 1) for kept in itertools.combinations(text, len(text) - n)
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcdeioж", min_size=1, max_size=12), min_size=1, max_size=300, unique=True),
+    st.lists(st.text(alphabet="abcdeioxж", min_size=1, max_size=13), max_size=10),
+)
+def test_the_bucketed_delete_keys_find_what_the_keys_promise(words, typed):
+    """A lookup finds every index word that shares a delete key with the query (the query's prefix
+    less up to ``edits`` letters, the word's less up to one) and is within ``edits``, and nothing
+    farther; so every word one edit away is found. ``candidates`` adds, when no word is one edit
+    from a long query, every word with its first letter two edits away."""
+    words = sorted(words)
+    vocabulary = typos.Vocabulary(words, [1] * len(words))
+    mistyped = [w[1:] + "o" for w in words[:20]] + [w[:2] + w[3:] + "ie" for w in words[20:40]]
+    for query in typed + words[:20] + mistyped:
+        distances = {w: OSA.distance(query, w) for w in words if w != query}
+        for edits in (1, 2):
+            near = {w for w, d in distances.items() if d <= edits}
+            keys = deletions(query[: typos.PREFIX], edits)
+            promised = {w for w in near if keys & deletions(w[: typos.PREFIX], 1)}
+            found = vocabulary.lookup(query, edits)
+            assert promised <= found.keys() <= near, (query, edits)
+            assert all(distance == distances[w] for w, (distance, _, _) in found.items())
+            if edits == 1:
+                assert found.keys() == near
+        if typos.max_edits(query) == 2:
+            found = {c.word: c.distance for c in typos.candidates([vocabulary], query, limit=10**6)}
+            assert all(distance == distances[w] <= 2 for w, distance in found.items())
+            if not any(d == 1 for d in distances.values()):
+                assert {w for w, d in distances.items() if d <= 2 and w[0] == query[0]} <= found.keys()

@@ -1,12 +1,12 @@
 """Typo candidates from the index vocabulary: a symmetric-delete index in the manner of SymSpell.
 
 Why: Whoosh's ``FuzzyTerm`` walks a Levenshtein automaton over the term list in Python,
-which took seconds per mistyped word on a real vocabulary. Here each folded word of a
-segment's vocabulary is keyed by its first ``PREFIX`` letters and by each one-letter
-deletion of them (hashed to 32 bits, sorted in a numpy array); a query word looks up
-its own prefix and its deletions of up to two letters with one ``searchsorted``, and
-the few words found are checked with the Damerau (optimal string alignment) distance,
-so a transposition is one edit. Folded words: accents cost nothing.
+which took seconds per mistyped word on a real vocabulary. Here each folded word of the
+index's vocabulary is keyed by its first ``PREFIX`` letters and by each one-letter
+deletion of them (hashed to 32 bits, the word ids bucketed by key in one numpy array);
+a query word looks up its own prefix and its deletions of up to two letters, and the
+few words found are checked with the Damerau (optimal string alignment) distance, so a
+transposition is one edit. Folded words: accents cost nothing.
 
 A key is shared by a deletion of the query and a deletion of the index word, so one
 substitution, transposition, insertion or deletion is always found, and two edits
@@ -30,6 +30,7 @@ from kb.search.whoosh_internals.terms import field_terms
 
 PREFIX = 8  # letters of a word that are keyed (SymSpell's prefix length idea)
 MIN_LENGTH = 4  # shorter words are not corrected: too many neighbours
+LOAD = 16  # delete keys per bucket on average (bench/README.md, "Typo index memory")
 
 
 def max_edits(word: str) -> int:
@@ -51,8 +52,8 @@ class Candidate:
 class Vocabulary:
     """The folded words of one or more segments, their document frequencies and spellings, and the delete-key index.
 
-    Kept compact (it lives as long as the segment is searched): words and spellings
-    as one string each with end offsets, keys and word ids as 32-bit arrays.
+    Kept compact (it lives as long as its segments are searched): words and spellings
+    as one string each with end offsets, the delete-key index as 32-bit arrays.
     """
 
     def __init__(self, words: list[str], frequencies: list[int], spellings: list[str] | None = None):
@@ -61,23 +62,35 @@ class Vocabulary:
         self.frequencies = np.asarray(frequencies, dtype=np.int32)
         # Each word's first letter: the words are in term order, so one letter's words are one run.
         self._first = np.fromiter((ord(w[0]) for w in words), dtype=np.uint32, count=len(words))
-        if not words:
-            self.keys = np.zeros(0, dtype=np.uint32)
-            self.ids = np.zeros(0, dtype=np.uint32)
-            return
+        # The delete keys, bucketed (CSR), 4 bytes a key: the entries of the keys in bucket b are
+        # entries[offsets[b]:offsets[b + 1]], each a word id and, in the bits the ids leave free,
+        # a fingerprint of its key (its low bits), so a look-up drops almost every other key's
+        # word before checking a distance. A bucket holds about LOAD keys; the keys are not kept.
         codes = _codes(words)  # (n, PREFIX) letter codes, 0 = past the end
-        count = len(words)
-        # Each word's prefix and its one-letter deletions, as (key << 32 | word id), sorted once.
-        pairs = np.empty((PREFIX + 1) * count, dtype=np.uint64)
-        ident = np.arange(count, dtype=np.uint64)
-        pairs[:count] = (_pack(codes).astype(np.uint64) << np.uint64(32)) | ident
-        for i in range(PREFIX):
-            part = _pack(np.delete(codes, i, axis=1)).astype(np.uint64)
-            pairs[(i + 1) * count : (i + 2) * count] = (part << np.uint64(32)) | ident
+        lengths = np.diff(self._starts) - 1
+        total = len(words) + int(np.minimum(lengths, PREFIX).sum())
+        self._buckets = max(1, total // LOAD)
+        self._id_bits = max(1, len(words).bit_length())
+        pairs = np.empty(total, dtype=np.uint64)  # bucket << 32 | entry, sorted once
+        at = 0
+        for keys, ident in _delete_keys(codes, lengths):
+            pairs[at : at + len(keys)] = (self._bucket(keys) << np.uint64(32)) | self._entry(keys, ident)
+            at += len(keys)
         del codes
         pairs.sort()
-        self.keys = (pairs >> np.uint64(32)).astype(np.uint32)
-        self.ids = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        self.entries = pairs.astype(np.uint32)  # the low 32 bits, in bucket order
+        bounds = np.arange(self._buckets + 1, dtype=np.uint64) << np.uint64(32)
+        self._offsets = np.searchsorted(pairs, bounds).astype(np.uint32)
+
+    def _bucket(self, keys: np.ndarray) -> np.ndarray:
+        """Each 32-bit key's bucket (multiply and shift: any number of buckets, the key's high bits decide)."""
+        return (keys.astype(np.uint64) * np.uint64(self._buckets)) >> np.uint64(32)
+
+    def _entry(self, keys: np.ndarray, ident) -> np.ndarray:
+        """Word ids with their keys' fingerprints above them, as 32 bits (the fingerprint is empty
+        when the ids need all 32)."""
+        fingerprint = (keys.astype(np.uint64) << np.uint64(self._id_bits)) & np.uint64(0xFFFFFFFF)
+        return fingerprint | np.asarray(ident, dtype=np.uint64)
 
     def __len__(self) -> int:
         return len(self._first)
@@ -97,7 +110,7 @@ class Vocabulary:
 
     @property
     def nbytes(self) -> int:
-        arrays = (self.keys, self.ids, self.frequencies, self._starts, self._spelled_starts, self._first)
+        arrays = (self._offsets, self.entries, self.frequencies, self._starts, self._spelled_starts, self._first)
         return sum(a.nbytes for a in arrays) + len(self._text) + len(self._spelled)
 
     def starting(self, prefix: str) -> tuple[int, int]:
@@ -140,15 +153,25 @@ class Vocabulary:
 
     def lookup(self, word: str, edits: int) -> dict[str, tuple[int, int, str]]:
         """``{index word: (distance, frequency, spelling)}`` within ``edits`` of ``word`` (folded)."""
-        if not len(self.keys) or edits <= 0:
+        if not len(self.entries) or edits <= 0:
             return {}
         probes = np.unique(_pack(_codes(sorted(_deletions(word[:PREFIX], edits)))))
-        left = np.searchsorted(self.keys, probes, side="left")
-        right = np.searchsorted(self.keys, probes, side="right")
+        buckets = self._bucket(probes)
+        lows, highs = self._offsets[buckets], self._offsets[buckets + 1]
+        sizes = (highs - lows).astype(np.int64)
+        # Every entry of the probes' buckets (one arange over several ranges); those whose fingerprint is
+        # their probe's are the words with that key, but for a few collisions the distance check drops.
+        at = np.repeat(lows.astype(np.int64) - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        entries = self.entries[at]
+        ident = np.uint32((1 << self._id_bits) - 1)
+        fingerprints = np.repeat(self._entry(probes, 0), sizes)
+        ids = np.unique(entries[(entries & ~ident) == fingerprints] & ident)
+        lengths = self._starts[ids + 1] - self._starts[ids] - 1
+        ids = ids[np.abs(lengths - len(word)) <= edits]  # a shared key is of the prefix: the rest may be longer
         found: dict[str, tuple[int, int, str]] = {}
-        for ident in {int(i) for lo, hi in zip(left, right, strict=True) for i in self.ids[lo:hi]}:
+        for ident in ids.tolist():
             other = self.word(ident)
-            if abs(len(other) - len(word)) > edits or other == word:
+            if other == word:
                 continue
             distance = OSA.distance(word, other, score_cutoff=edits)
             if distance <= edits:
@@ -185,6 +208,18 @@ def _deletions(prefix: str, edits: int) -> set[str]:
         frontier = {s[:i] + s[i + 1 :] for s in frontier for i in range(len(s))}
         found |= frontier
     return found
+
+
+def _delete_keys(codes: np.ndarray, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The words' prefix keys, then the keys of each one-letter deletion of the prefix, as (keys, word ids).
+
+    Deleting a short word's padding would give its prefix again: those are left out.
+    """
+    ident = np.arange(len(codes), dtype=np.uint64)
+    yield _pack(codes), ident
+    for i in range(PREFIX):
+        keep = lengths > i
+        yield _pack(np.delete(codes[keep], i, axis=1)), ident[keep]
 
 
 def _codes(words: list[str]) -> np.ndarray:
