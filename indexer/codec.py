@@ -4,9 +4,11 @@ Why: W3 writes every block of 128 postings as a zlib-compressed pickle of (id de
 weights, values), so a search unpickles Python objects for every posting it reads,
 positions included, and a build pickles and compresses them (a third of a full build).
 Here a block is its id deltas as one unsigned array (1, 2 or 4 bytes each), its weights
-as one float32 array (or one value, or nothing when all are 1.0), and its values
-(positions) after them, zlib-compressed: the search side reads ids and weights with
-``numpy.frombuffer`` and decodes positions only for a phrase.
+as one float32 array (or one value, or nothing when all are 1.0), and its values after
+them, zlib-compressed: positions (Whoosh's ``Positions`` format) as each posting's count
+and one array of position deltas, other values as W3 keeps them. The search side reads
+ids and weights with ``numpy.frombuffer`` and decodes positions only for a phrase, as
+arrays too (:func:`posting_positions`); Whoosh's matchers get each value re-encoded.
 
 Everything else (term file, block info, inlining, vectors) is W3's. A block is told
 apart by its info's compression slot: ``ARRAYS`` (negative) here, a zlib level in W3.
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.formats import Positions
 from whoosh.system import emptybytes
 from whoosh.util.numeric import length_to_byte
 
@@ -39,14 +42,23 @@ ARRAYS = -1
 #: Block header: id width (1, 2, 4 bytes), weights kind, values kind, number of values, their stored size.
 _HEADER = struct.Struct("<BBBII")
 _NO_WEIGHTS, _ONE_WEIGHT, _WEIGHTS = 0, 1, 2
-_NO_VALUES, _FIXED_VALUES, _VALUES = 0, 1, 2
+_NO_VALUES, _FIXED_VALUES, _VALUES, _POSITIONS = 0, 1, 2, 3
 _ID_TYPES = {1: "<u1", 2: "<u2", 4: "<u4"}
 _ARRAY_CODES = {1: "B", 2: "H", 4: "I"}
 _VALUES_ZLIB_LEVEL = 1
 
 
+#: Posting lists shorter than this are kept in their term's info, as W3 can (``inlinelimit``):
+#: most terms of a real vocabulary are in one to three documents of a segment, and writing
+#: a block for each was most of a full build's commit.
+INLINE_LIMIT = 4
+
+
 class ArrayCodec(W3Codec):
     """W3 with array posting blocks (see the module's docstring)."""
+
+    def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_LIMIT):
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
     def postings_writer(self, dbfile, byteids=False):
         if byteids:  # term vectors: ids are terms, kept as W3 writes them
@@ -61,12 +73,31 @@ class ArrayCodec(W3Codec):
 
 
 class ArrayPostingsWriter(W3PostingsWriter):
+    def finish_postings(self):
+        """W3's, whose inlining calls a method its term info does not have (``set_inline``;
+        whoosh-reloaded 2.7.5 names it ``set_inlined``), so W3 never inlines.
+
+        A list without values keeps a None for each posting, as a block gives: Whoosh's
+        list matcher would give "" instead, which its own writer refuses when it merges.
+        """
+        terminfo = self._terminfo
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values or (None,) * len(self._ids))
+        else:
+            if self._ids:
+                self._write_block(last=True)
+            terminfo.set_extent(self._startoffset, self._postfile.tell() - self._startoffset)
+        self._terminfo = None
+        return terminfo
+
     def _write_block(self, last=False):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         ids = self._ids
-        databytes = encode_block(ids, self._weights, self._values, self._format.fixed_value_size())
+        fmt = self._format
+        databytes = encode_block(ids, self._weights, self._values, fmt.fixed_value_size(), type(fmt) is Positions)
         infobytes = dumps(
             (
                 len(ids),
@@ -97,15 +128,14 @@ class ArrayLeafMatcher(W3LeafMatcher):
         self._data = (deltas.tolist(), weights, values)
 
 
-def encode_block(ids, weights, values, fixedsize: int | None) -> bytes:
+def encode_block(ids, weights, values, fixedsize: int | None, positions: bool = False) -> bytes:
     """One block's data: header, id deltas, weights, values (the layout ``decode_block`` reads).
 
     With the ``array`` module, not numpy: an editor's one-file update writes blocks too,
     and importing numpy would add a fifth of a second to it.
     """
     deltas = array("I", [ids[0]] + [b - a for a, b in itertools.pairwise(ids)])  # W3's delta_encode
-    largest = max(deltas)
-    width = 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4
+    width = _width(max(deltas))
     parts = [_little(array(_ARRAY_CODES[width], deltas))]
     first = weights[0]
     if all(w == 1.0 for w in weights):
@@ -122,12 +152,85 @@ def encode_block(ids, weights, values, fixedsize: int | None) -> bytes:
         value_kind, stored = _NO_VALUES, b""
     elif fixedsize is not None and fixedsize > 0:
         value_kind, stored = _FIXED_VALUES, zlib.compress(emptybytes.join(values), _VALUES_ZLIB_LEVEL)
+    elif positions and (raw := _positions_raw(values)) is not None:
+        value_kind, stored = _POSITIONS, zlib.compress(raw, _VALUES_ZLIB_LEVEL)
     else:
         lengths = _little(array("I", [len(v) for v in values]))
         value_kind = _VALUES
         stored = zlib.compress(lengths + emptybytes.join(values), _VALUES_ZLIB_LEVEL)
     header = _HEADER.pack(width, kind, value_kind, len(values), len(stored))
     return header + b"".join(parts) + stored
+
+
+_COUNT = struct.Struct("!I")  # Whoosh's pack_uint: a Positions value starts with its count
+_PICKLE_2 = b"\x80\x02"
+
+
+_ONE: dict[bytes, int] = {}  # the value of a single position -> that position (most postings)
+_ONE_MAX = 1 << 16
+
+
+def _positions_raw(values) -> bytes | None:
+    """Positions values (each its count and the pickled list of deltas, ``Positions.encode``) as
+    the widths of a count and of a delta (1, 2 or 4 bytes), every count and every delta; None
+    if one is not such a value."""
+    ones = [_ONE.get(value) for value in values]
+    if None not in ones:  # every posting a single position
+        return _positions_bytes(array("I", [1]) * len(ones), array("I", ones))
+    counts, deltas = array("I"), array("I")
+    for value, one in zip(values, ones, strict=True):
+        if one is not None:
+            counts.append(1)
+            deltas.append(one)
+            continue
+        if value[4:6] != _PICKLE_2:
+            return None
+        found = pickle.loads(value[4:])
+        if len(found) != _COUNT.unpack_from(value)[0]:
+            return None
+        if len(found) == 1 and len(_ONE) < _ONE_MAX:
+            _ONE[value] = found[0]
+        counts.append(len(found))
+        deltas.extend(found)
+    return _positions_bytes(counts, deltas)
+
+
+def _positions_bytes(counts: array, deltas: array) -> bytes:
+    width = _width(max(counts))
+    delta_width = _width(max(deltas, default=0))
+    return (
+        bytes([width, delta_width])
+        + _little(array(_ARRAY_CODES[width], counts))
+        + _little(array(_ARRAY_CODES[delta_width], deltas))
+    )
+
+
+def _width(largest: int) -> int:
+    return 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4
+
+
+def _positions_values(raw: bytes, count: int) -> tuple[bytes, ...]:
+    """Each posting's value as ``Positions.encode`` wrote it, from a block's positions arrays."""
+    counts, deltas = _positions_arrays(raw, count)
+    ends = itertools.accumulate(counts.tolist())
+    flat = deltas.tolist()
+    start = 0
+    found = []
+    for end in ends:
+        part = flat[start:end]
+        found.append(_COUNT.pack(len(part)) + dumps(part, 2))
+        start = end
+    return tuple(found)
+
+
+def _positions_arrays(raw: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(each posting's count of positions, all position deltas) of a block's positions."""
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    width, delta_width = raw[0], raw[1]
+    counts = np.frombuffer(raw, dtype=_ID_TYPES[width], count=count, offset=2)
+    deltas = np.frombuffer(raw, dtype=_ID_TYPES[delta_width], offset=2 + width * count)
+    return counts, deltas
 
 
 def _little(values: array) -> bytes:
@@ -137,9 +240,10 @@ def _little(values: array) -> bytes:
     return values.tobytes()
 
 
-def decode_block(data: bytes, count: int, with_values: bool = False) -> tuple:
+def decode_block(data: bytes, count: int, with_values: bool | str = False) -> tuple:
     """(id deltas as an array, weights (None: all 1.0, a float, or a float32 array), values) of a
-    block; values (a tuple of bytes, the fixed-size values joined, or None) only ``with_values``."""
+    block; values (a tuple of bytes, the fixed-size values joined, or None) only ``with_values``;
+    with ``with_values="arrays"``, a positions block's (counts, deltas) arrays."""
     import numpy as np  # here: an incremental build's writer does without numpy
 
     width, kind, value_kind, nvalues, stored = _HEADER.unpack_from(data, 0)
@@ -155,7 +259,9 @@ def decode_block(data: bytes, count: int, with_values: bool = False) -> tuple:
         weights = np.frombuffer(data, dtype="<f4", count=count, offset=position)
         position += 4 * count
     values = None
-    if with_values:
+    if with_values == "arrays" and value_kind == _POSITIONS:
+        values = _positions_arrays(zlib.decompress(data[position : position + stored]), nvalues)
+    elif with_values:
         values = _decode_values(data[position : position + stored], value_kind, nvalues)
     return deltas, weights, values
 
@@ -168,6 +274,8 @@ def _decode_values(stored: bytes, kind: int, count: int):
     raw = zlib.decompress(stored)
     if kind == _FIXED_VALUES:
         return raw
+    if kind == _POSITIONS:
+        return _positions_values(raw, count)
     ends = np.cumsum(np.frombuffer(raw, dtype="<u4", count=count)).tolist()
     base = 4 * count
     starts = [0] + ends[:-1]
@@ -244,30 +352,76 @@ def posting_arrays(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     return ids, weights
 
 
-def posting_values(data: bytes, wanted: np.ndarray) -> dict[int, bytes]:
-    """The encoded values (positions) of the postings of documents ``wanted`` (sorted), by
-    document number; only the blocks holding one of them are decoded."""
+def posting_positions(data: bytes, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(document, position) of each position of the postings of the documents where ``wanted``
+    (a bool per document of the segment) is set, as two int64 arrays in document then
+    position order; only the blocks holding one of them are decoded."""
     import numpy as np  # here: an incremental build's writer does without numpy
 
-    found: dict[int, bytes] = {}
-    start = 0
+    docs, points = [], []
+    wanted_ids = np.flatnonzero(wanted)
+    floor = 0  # the block's first possible document
     for count, maxid, block, compression in _blocks(data):
-        if start >= len(wanted):
+        low = int(np.searchsorted(wanted_ids, floor))
+        floor = maxid + 1
+        if low == len(wanted_ids):
             break
-        if wanted[start] > maxid:
+        if wanted_ids[low] > maxid:
             continue
-        stop = int(np.searchsorted(wanted, maxid, side="right"))
-        deltas, _, values = _payload(block, compression, count, with_values=True)
-        if isinstance(deltas, np.ndarray):
-            deltas = deltas.tolist()  # Python ints: a small unsigned array would wrap when summed
-        inside = set(wanted[start:stop].tolist())
-        docnum = 0
-        for delta, value in zip(deltas, values, strict=True):
-            docnum += delta
-            if docnum in inside:
-                found[docnum] = value
-        start = stop
+        if compression == ARRAYS and _HEADER.unpack_from(block, 0)[2] == _POSITIONS:
+            deltas, _, (counts, position_deltas) = decode_block(block, count, with_values="arrays")
+        else:  # W3's pickle, or values kept as bytes
+            deltas, _, values = _payload(block, compression, count, with_values=True)
+            counts, position_deltas = _listed_positions(values)
+        ids = np.cumsum(np.asarray(deltas, dtype=np.int64))  # a block's first delta is its first id
+        found = _select_positions(ids, counts, position_deltas, wanted)
+        if found is not None:
+            docs.append(found[0])
+            points.append(found[1])
+    if not docs:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(docs), np.concatenate(points)
+
+
+def value_positions(ids, values, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`posting_positions` of postings given as document numbers and Positions values
+    (an inlined posting list)."""
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    counts, deltas = _listed_positions(values)
+    found = _select_positions(np.asarray(ids, dtype=np.int64), counts, deltas, wanted)
+    if found is None:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
     return found
+
+
+def _listed_positions(values) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, deltas) of Positions values given as bytes (``Positions.encode``)."""
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    lists = [pickle.loads(value[4:]) for value in values]
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    return counts, np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64)
+
+
+def _select_positions(ids: np.ndarray, counts: np.ndarray, deltas: np.ndarray, wanted: np.ndarray):
+    """(documents, positions) of the postings (``ids``, position ``counts`` and ``deltas``) of
+    documents where ``wanted``; None if there is none."""
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    keep = wanted[ids]
+    if not keep.any():
+        return None
+    counts = counts.astype(np.int64)
+    running = np.cumsum(deltas.astype(np.int64))
+    # Each posting's deltas start from 0 again: subtract the running sum before its first one.
+    ends = np.cumsum(counts)
+    before = np.concatenate(([0], running[ends[:-1] - 1]))
+    owner = np.repeat(np.arange(len(ids)), counts)
+    selected = keep[owner]
+    return ids[owner[selected]], (running - before[owner])[selected]
 
 
 def _block_weights(weights, count: int, arrays: bool):

@@ -9,7 +9,8 @@ import pytest
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 
-from indexer.codec import ArrayCodec, posting_arrays, posting_values, read_list
+from indexer import codec
+from indexer.codec import ArrayCodec, posting_arrays, posting_positions, read_list, value_positions
 from indexer.schema import build_schema
 
 WORDS = "lakhatás támogatott szolgáltatás ülés gyerek család segítség otthon munka a az és".split()
@@ -54,28 +55,38 @@ def _postings(reader) -> dict:
     return found
 
 
+class _NotPositions:
+    """Stands for Whoosh's Positions in the codec: it then keeps positions as bytes (the first
+    layout of the index codec, which indexes built before still have)."""
+
+
 @pytest.fixture(scope="module")
 def indexes(tmp_path_factory):
     w3 = _build(tmp_path_factory.mktemp("w3"), W3Codec)
     arrays = _build(tmp_path_factory.mktemp("arrays"), ArrayCodec)
-    yield w3, arrays
-    w3.close()
-    arrays.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(codec, "Positions", _NotPositions)
+        bytes_values = _build(tmp_path_factory.mktemp("bytes"), ArrayCodec)
+    yield w3, arrays, bytes_values
+    for ix in (w3, arrays, bytes_values):
+        ix.close()
 
 
 def test_every_posting_list_reads_as_w3_wrote_it(indexes):
-    w3, arrays = indexes
-    with w3.reader() as a, arrays.reader() as b:
-        expected, found = _postings(a), _postings(b)
+    w3, arrays, bytes_values = indexes
+    with w3.reader() as a, arrays.reader() as b, bytes_values.reader() as c:
+        expected, found, found_before = _postings(a), _postings(b), _postings(c)
     assert found == expected
+    assert found_before == expected
     assert max(len(p) for p, _, _ in found.values()) > 128  # lists of many blocks
     with arrays.reader() as b:
         assert all(type(leaf._codec) is ArrayCodec for leaf, _ in b.leaf_readers())
 
 
 def test_the_array_reader_gives_the_matchers_postings(indexes):
-    """posting_arrays (ids, weights) and posting_values (positions) of every list, on both layouts."""
-    checked = 0
+    """posting_arrays (ids, weights) and posting_positions of every list, on every layout."""
+    checked = inlined = 0
+    kinds = set()
     for ix in indexes:
         with ix.reader() as reader:
             for leaf, _ in reader.leaf_readers():
@@ -86,16 +97,42 @@ def test_the_array_reader_gives_the_matchers_postings(indexes):
                     while matcher.is_active():
                         expected.append((matcher.id(), matcher.weight(), matcher.value()))
                         matcher.next()
-                    data = read_list(postfile, info)
-                    ids, weights = posting_arrays(data)
-                    assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == [(i, w) for i, w, _ in expected]
+                    if info.is_inlined():  # a short list, kept in the term info
+                        assert len(expected) < codec.INLINE_LIMIT
+                        assert list(zip(*info.inlined_postings()[:2], strict=True)) == [(i, w) for i, w, _ in expected]
+                        inlined += 1
+                    else:
+                        data = read_list(postfile, info)
+                        ids, weights = posting_arrays(data)
+                        assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == [
+                            (i, w) for i, w, _ in expected
+                        ]
                     if not leaf.schema[fieldname].format.supports("positions"):
                         continue
-                    wanted = np.array(sorted({i for i, _, _ in expected[::3]}), dtype=np.int64)
-                    values = posting_values(data, wanted)
-                    assert values == {i: v for i, _, v in expected if i in set(wanted.tolist())}
+                    decode = leaf.schema[fieldname].format.decoder("positions")
+                    wanted = np.zeros(leaf.doc_count_all(), dtype=bool)
+                    wanted[[i for i, _, _ in expected[::3]]] = True
+                    pairs = [(i, p) for i, _, v in expected if wanted[i] for p in decode(v)]
+                    ids, _, values = zip(*expected, strict=True)
+                    docs, points = value_positions(ids, values, wanted)
+                    assert list(zip(docs.tolist(), points.tolist(), strict=True)) == pairs
+                    if info.is_inlined():
+                        continue
+                    docs, points = posting_positions(data, wanted)
+                    assert list(zip(docs.tolist(), points.tolist(), strict=True)) == pairs
+                    kinds.update(_value_kinds(data))
                     checked += 1
     assert checked > 20
+    assert inlined > 20
+    assert {codec._VALUES, codec._POSITIONS} <= kinds  # both layouts of positions were read
+
+
+def _value_kinds(data: bytes) -> set[int]:
+    return {
+        codec._HEADER.unpack_from(block, 0)[2]
+        for _, _, block, compression in codec._blocks(data)
+        if compression == codec.ARRAYS
+    }
 
 
 def test_merged_segments_keep_their_postings(tmp_path):

@@ -29,7 +29,7 @@ from whoosh import scoring
 from whoosh.codec.whoosh3 import W3TermsReader
 from whoosh.searching import Results, Searcher
 
-from indexer.codec import posting_arrays, posting_values, read_list
+from indexer.codec import posting_arrays, posting_positions, read_list, value_positions
 from kb.search.whoosh_internals import phrases
 from kb.search.whoosh_internals.matching import BulkOr
 from kb.search.whoosh_internals.ranking import RecencyBM25F
@@ -409,9 +409,13 @@ class _SegmentTerms:
             return _MISSING
         return terms.infos(sub.fieldname, sub.text)[0][self.leaf]
 
-    def values(self, info, docnums: np.ndarray) -> dict[int, bytes]:
-        """The encoded values (positions) of a term's postings in ``docnums`` (sorted)."""
-        return posting_values(read_list(self.reader._terms._postfile, info), docnums)
+    def positions(self, sub: Q.Term, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(document, position) of each of the term's positions in the documents where ``wanted``."""
+        info = self.info(sub)
+        if info.is_inlined():
+            ids, _, values = info.inlined_postings()
+            return value_positions(ids, values, wanted)
+        return posting_positions(read_list(self.reader._terms._postfile, info), wanted)
 
     def get(self, sub: Q.Term):
         """The term's postings here (None: not here; _MISSING: to be scored the generic way)."""

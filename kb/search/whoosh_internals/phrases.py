@@ -4,8 +4,9 @@ decoded postings, and only there are the positions read and checked.
 Why: Whoosh's span matchers walk every document that has all of a phrase's words (in any
 of their forms: hundreds at 10,000 documents), one matcher call at a time through a tree
 of union and intersection matchers, decoding each block they pass. Here that set comes
-from arrays, each word's positions are decoded only for those documents, and the check
-is Whoosh's own, on plain tuples:
+from arrays, each word's positions are decoded as arrays only for those documents, and
+the check is Whoosh's own, in arrays for a quoted phrase (slop 1, ordered) and on plain
+tuples document by document otherwise:
 
 * a word with several forms (Whoosh's SpanOr of two or more terms) has as spans the runs
   of consecutive positions of any of its forms (``Span.merge``); a single term has its
@@ -62,7 +63,7 @@ def evaluate(q: Q.Query, terms, count: int) -> tuple | None:
         where = np.zeros(count, dtype=bool)
         for term in alternatives:
             postings = terms.get(term)
-            if postings is terms.missing or (postings is not None and terms.info(term).is_inlined()):
+            if postings is terms.missing:
                 return None
             if postings is not None:
                 found.append((term, postings))
@@ -71,20 +72,20 @@ def evaluate(q: Q.Query, terms, count: int) -> tuple | None:
             return None, None
         present.append(found)
         shared = where if shared is None else shared & where
-    candidates = np.flatnonzero(shared)
-    if not len(candidates):
+    if not shared.any():
         return None, None
-    positions = [[_positions(term, terms, candidates) for term, _ in found] for found in present]
+    word_spans = [
+        _spans([terms.positions(term, shared) for term, _ in found], merge)
+        for found, (_, merge) in zip(present, parts, strict=True)
+    ]
+    if slop == 1 and ordered and mindist == 1:
+        matched_docs = _adjacent(word_spans)
+    else:
+        matched_docs = _near_each(word_spans, slop, ordered, mindist)
+    if not len(matched_docs):
+        return None, None
     matched = np.zeros(count, dtype=bool)
-    for docnum in candidates.tolist():
-        word_spans = [
-            _spans([p[docnum] for p in part if docnum in p], merge)
-            for part, (_, merge) in zip(positions, parts, strict=True)
-        ]
-        if _near(word_spans, slop, ordered, mindist):
-            matched[docnum] = True
-    if not matched.any():
-        return None, None
+    matched[matched_docs] = True
     scores = np.zeros(count, dtype=np.float64)
     for found in present:
         for term, postings in found:
@@ -93,27 +94,59 @@ def evaluate(q: Q.Query, terms, count: int) -> tuple | None:
     return scores, matched
 
 
-def _positions(term: Q.Term, terms, candidates: np.ndarray) -> dict[int, list[int]]:
-    """The term's positions in each candidate document that has it."""
-    info = terms.info(term)
-    fieldobj = terms.reader.schema[term.fieldname]
-    decode = fieldobj.format.decoder("positions")
-    values = terms.values(info, candidates)
-    return {docnum: decode(value) for docnum, value in values.items()}
+# A word's spans are two sorted int64 arrays, their starts and ends, each a position keyed by
+# its document (document << 32 | position): a span never crosses into the next document.
+_SHIFT = np.int64(32)
 
 
-def _spans(lists: list[list[int]], merge: bool) -> list[tuple[int, int]]:
-    """A word's spans in one document: its forms' positions, merged into runs when it has several forms."""
-    points = sorted(set().union(*lists)) if len(lists) > 1 else lists[0]
+def _spans(found: list[tuple[np.ndarray, np.ndarray]], merge: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A word's spans over the documents: each (documents, positions) of its forms, merged into
+    runs of consecutive positions when the word has several forms (Whoosh's ``Span.merge``)."""
+    keys = [(docs << _SHIFT) | points for docs, points in found]
+    points = np.unique(np.concatenate(keys)) if len(keys) > 1 else keys[0]
     if not merge:
-        return [(p, p) for p in points]
-    runs: list[list[int]] = []
-    for p in points:
-        if runs and p <= runs[-1][1] + 1:
-            runs[-1][1] = max(runs[-1][1], p)
-        else:
-            runs.append([p, p])
-    return [(start, end) for start, end in runs]
+        return points, points
+    breaks = np.flatnonzero(np.diff(points) != 1) + 1
+    starts = points[np.concatenate(([0], breaks))] if len(points) else points
+    ends = points[np.concatenate((breaks - 1, [len(points) - 1]))] if len(points) else points
+    return starts, ends
+
+
+def _adjacent(word_spans: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The documents where each word's span starts right after the previous one ends: the
+    ``_near`` rule for slop 1, ordered, minimum distance 1 (every quoted phrase), in arrays.
+
+    A word's spans do not overlap, so at most one of them starts at a given position.
+    """
+    starts, ends = word_spans[0]
+    for following_starts, following_ends in word_spans[1:]:
+        if not len(starts) or not len(following_starts):
+            return np.zeros(0, dtype=np.int64)
+        at = np.searchsorted(following_starts, ends + 1)
+        inside = at < len(following_starts)
+        joined = np.zeros(len(ends), dtype=bool)
+        joined[inside] = following_starts[at[inside]] == ends[inside] + 1
+        starts, ends = starts[joined], following_ends[at[joined]]
+    return np.unique(starts >> _SHIFT)
+
+
+def _near_each(word_spans: list[tuple[np.ndarray, np.ndarray]], slop: int, ordered: bool, mindist: int) -> np.ndarray:
+    """The documents where ``_near`` holds, document by document (any slop and order)."""
+    by_doc = [_by_document(starts, ends) for starts, ends in word_spans]
+    common = set(by_doc[0]).intersection(*by_doc[1:])
+    return np.array(
+        sorted(doc for doc in common if _near([spans[doc] for spans in by_doc], slop, ordered, mindist)), dtype=np.int64
+    )
+
+
+def _by_document(starts: np.ndarray, ends: np.ndarray) -> dict[int, list[tuple[int, int]]]:
+    mask = np.int64(0xFFFFFFFF)
+    found: dict[int, list[tuple[int, int]]] = {}
+    for doc, start, end in zip(
+        (starts >> _SHIFT).tolist(), (starts & mask).tolist(), (ends & mask).tolist(), strict=True
+    ):
+        found.setdefault(doc, []).append((start, end))
+    return found
 
 
 def _near(word_spans: list[list[tuple[int, int]]], slop: int, ordered: bool, mindist: int) -> bool:

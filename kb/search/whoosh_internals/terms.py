@@ -80,7 +80,7 @@ class TermTable:
     """
 
     _SLOTS_PER_READ = 8
-    _RECORD_GUESS = 96  # bytes read past a record's lengths and key: a term info fits
+    _RECORD_GUESS = 256  # bytes read past a record's lengths and key: a term info fits, most inlined postings too
 
     def __init__(self, reader):
         self.reader = reader
