@@ -104,7 +104,7 @@ def test_the_bucketed_delete_keys_find_what_the_keys_promise(words, typed):
     farther; so every word one edit away is found. ``candidates`` adds, when no word is one edit
     from a long query, every word with its first letter two edits away."""
     words = sorted(words)
-    vocabulary = typos.Vocabulary(words, [1] * len(words))
+    vocabulary = typos.Vocabulary((w, 1, "") for w in words)
     mistyped = [w[1:] + "o" for w in words[:20]] + [w[:2] + w[3:] + "ie" for w in words[20:40]]
     for query in typed + words[:20] + mistyped:
         distances = {w: OSA.distance(query, w) for w in words if w != query}

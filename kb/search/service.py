@@ -244,7 +244,7 @@ class SearchService:
         update adds a small segment, so the first search after it builds a small vocabulary.
         A group that lost a segment (merged, or a full rebuild's new generation) is dropped
         before the new group is built, so a swap never holds two generations' indexes at
-        once, and the freed memory goes back to the system.
+        once, and the freed memory (the old groups', the build's) goes back to the system.
         """
         leaves = [leaf.reader() for leaf, _offset in self._searcher.leaf_searchers()]
         readers = {reader.segment().segment_id(): reader for reader in leaves}
@@ -252,11 +252,11 @@ class SearchService:
         rest = [segment for segment in readers if not any(segment in group for group in kept)]
         if not build:
             return None if rest else list(kept.values())
-        gone = len(kept) < len(self._typo_index)
+        changed = bool(rest) or len(kept) < len(self._typo_index)
         self._typo_index = kept
         if rest:
             self._typo_index[frozenset(rest)] = typos.vocabulary_of([readers[segment] for segment in rest])
-        if gone:
+        if changed:  # a build leaves its term lists' and sort's memory free in the heap
             release_freed_memory()
         return list(self._typo_index.values())
 

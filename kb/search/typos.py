@@ -18,6 +18,8 @@ always found too.
 from __future__ import annotations
 
 import heapq
+import itertools
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -31,6 +33,7 @@ from kb.search.whoosh_internals.terms import field_terms
 PREFIX = 8  # letters of a word that are keyed (SymSpell's prefix length idea)
 MIN_LENGTH = 4  # shorter words are not corrected: too many neighbours
 LOAD = 16  # delete keys per bucket on average (bench/README.md, "Typo index memory")
+CHUNK = 1 << 12  # words a Vocabulary is built from at a time (bench/README.md, "Typo index memory")
 
 
 def max_edits(word: str) -> int:
@@ -56,27 +59,40 @@ class Vocabulary:
     as one string each with end offsets, the delete-key index as 32-bit arrays.
     """
 
-    def __init__(self, words: list[str], frequencies: list[int], spellings: list[str] | None = None):
-        self._text, self._starts = _joined(words)
-        self._spelled, self._spelled_starts = _joined(spellings or [""] * len(words))
-        self.frequencies = np.asarray(frequencies, dtype=np.int32)
-        # Each word's first letter: the words are in term order, so one letter's words are one run.
-        self._first = np.fromiter((ord(w[0]) for w in words), dtype=np.uint32, count=len(words))
+    def __init__(self, entries: Iterable[tuple[str, int, str]]):
+        """``entries``: (folded word, document frequency, spelling or "") in term order.
+
+        Read ``CHUNK`` words at a time: what a build holds besides the result is the key
+        sort's array, not a Python object a word.
+        """
+        columns = texts, spelled, lengths, frequencies, codes = [], [], [], [], []
+        entries = iter(entries)
+        while part := list(itertools.islice(entries, CHUNK)):
+            for column, value in zip(columns, _chunk(part), strict=True):
+                column.append(value)
+        del columns
+        self._text = "".join(texts)
+        self._spelled = b"".join(spelled)  # UTF-8: most are accented, a str of them 2 bytes a letter
+        del texts, spelled
+        self._starts = _starts(np.concatenate(lengths) + 1 if lengths else np.zeros(0, dtype=np.int32))
+        ends = np.flatnonzero(np.frombuffer(self._spelled, dtype=np.uint8) == ord("\n")) + 1
+        self._spelled_starts = _starts(np.diff(ends, prepend=0))
+        self.frequencies = np.concatenate(frequencies) if frequencies else np.zeros(0, dtype=np.int32)
         # The delete keys, bucketed (CSR), 4 bytes a key: the entries of the keys in bucket b are
         # entries[offsets[b]:offsets[b + 1]], each a word id and, in the bits the ids leave free,
         # a fingerprint of its key (its low bits), so a look-up drops almost every other key's
         # word before checking a distance. A bucket holds about LOAD keys; the keys are not kept.
-        codes = _codes(words)  # (n, PREFIX) letter codes, 0 = past the end
-        lengths = np.diff(self._starts) - 1
-        total = len(words) + int(np.minimum(lengths, PREFIX).sum())
+        total = len(self) + sum(int(np.minimum(part, PREFIX).sum()) for part in lengths)
         self._buckets = max(1, total // LOAD)
-        self._id_bits = max(1, len(words).bit_length())
+        self._id_bits = max(1, len(self).bit_length())
         pairs = np.empty(total, dtype=np.uint64)  # bucket << 32 | entry, sorted once
-        at = 0
-        for keys, ident in _delete_keys(codes, lengths):
-            pairs[at : at + len(keys)] = (self._bucket(keys) << np.uint64(32)) | self._entry(keys, ident)
-            at += len(keys)
-        del codes
+        at = first = 0
+        for part, part_lengths in zip(codes, lengths, strict=True):
+            for keys, ident in _delete_keys(part, part_lengths, first):
+                pairs[at : at + len(keys)] = (self._bucket(keys) << np.uint64(32)) | self._entry(keys, ident)
+                at += len(keys)
+            first += len(part)
+        del codes, lengths
         pairs.sort()
         self.entries = pairs.astype(np.uint32)  # the low 32 bits, in bucket order
         bounds = np.arange(self._buckets + 1, dtype=np.uint64) << np.uint64(32)
@@ -93,7 +109,7 @@ class Vocabulary:
         return fingerprint | np.asarray(ident, dtype=np.uint64)
 
     def __len__(self) -> int:
-        return len(self._first)
+        return len(self._starts) - 1
 
     def word(self, ident: int) -> str:
         return self._text[int(self._starts[ident]) : int(self._starts[ident + 1]) - 1]
@@ -101,7 +117,7 @@ class Vocabulary:
     def spelling(self, ident: int) -> str:
         """How documents most often write the word (accents), else the folded word."""
         spelled = self._spelled[int(self._spelled_starts[ident]) : int(self._spelled_starts[ident + 1]) - 1]
-        return spelled or self.word(ident)
+        return spelled.decode() if spelled else self.word(ident)
 
     def is_spelled_otherwise(self, word: str) -> bool:
         """Whether documents of these segments write the folded ``word`` with accents."""
@@ -110,7 +126,7 @@ class Vocabulary:
 
     @property
     def nbytes(self) -> int:
-        arrays = (self._offsets, self.entries, self.frequencies, self._starts, self._spelled_starts, self._first)
+        arrays = (self._offsets, self.entries, self.frequencies, self._starts, self._spelled_starts)
         return sum(a.nbytes for a in arrays) + len(self._text) + len(self._spelled)
 
     def starting(self, prefix: str) -> tuple[int, int]:
@@ -140,7 +156,7 @@ class Vocabulary:
         """
         if not word or not len(self):
             return {}
-        lo, hi = np.searchsorted(self._first, [ord(word[0]), ord(word[0]) + 1])
+        lo, hi = self.starting(word[0])
         if lo == hi:
             return {}
         block = self._text[int(self._starts[lo]) : int(self._starts[hi]) - 1].split("\n")
@@ -166,7 +182,7 @@ class Vocabulary:
         ident = np.uint32((1 << self._id_bits) - 1)
         fingerprints = np.repeat(self._entry(probes, 0), sizes)
         ids = np.unique(entries[(entries & ~ident) == fingerprints] & ident)
-        lengths = self._starts[ids + 1] - self._starts[ids] - 1
+        lengths = self._starts[ids + 1].astype(np.int64) - self._starts[ids] - 1
         ids = ids[np.abs(lengths - len(word)) <= edits]  # a shared key is of the prefix: the rest may be longer
         found: dict[str, tuple[int, int, str]] = {}
         for ident in ids.tolist():
@@ -200,6 +216,19 @@ def _merge(found: Iterable[dict[str, tuple[int, int, str]]]) -> dict[str, list]:
     return merged
 
 
+def _chunk(entries: list[tuple[str, int, str]]) -> tuple[str, bytes, np.ndarray, np.ndarray, np.ndarray]:
+    """Some entries' words and spellings joined (each ending in a newline), the words' lengths,
+    frequencies and letter codes (:func:`_codes`)."""
+    words, counts, spellings = zip(*entries, strict=True)
+    return (
+        "".join(w + "\n" for w in words),
+        "".join(w + "\n" for w in spellings).encode(),
+        np.fromiter(map(len, words), dtype=np.int32, count=len(words)),
+        np.fromiter(counts, dtype=np.int32, count=len(words)),
+        _codes(words),
+    )
+
+
 def _deletions(prefix: str, edits: int) -> set[str]:
     """``prefix`` and every string made from it by deleting up to ``edits`` letters."""
     found = {prefix}
@@ -210,12 +239,10 @@ def _deletions(prefix: str, edits: int) -> set[str]:
     return found
 
 
-def _delete_keys(codes: np.ndarray, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The words' prefix keys, then the keys of each one-letter deletion of the prefix, as (keys, word ids).
-
-    Deleting a short word's padding would give its prefix again: those are left out.
-    """
-    ident = np.arange(len(codes), dtype=np.uint64)
+def _delete_keys(codes: np.ndarray, lengths: np.ndarray, first: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The words' prefix keys, then the keys of each one-letter deletion of the prefix, as (keys, word
+    ids from ``first``). Deleting a short word's padding would give its prefix again: those are left out."""
+    ident = np.arange(first, first + len(codes), dtype=np.uint64)
     yield _pack(codes), ident
     for i in range(PREFIX):
         keep = lengths > i
@@ -239,11 +266,11 @@ def _pack(codes: np.ndarray) -> np.ndarray:
     return (mixed >> np.uint64(32)).astype(np.uint32)
 
 
-def _joined(parts: list[str]) -> tuple[str, np.ndarray]:
-    """``parts`` as one string, each followed by a newline, and where each starts (one more: the end)."""
-    starts = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter((len(p) + 1 for p in parts), dtype=np.int64, count=len(parts)), out=starts[1:])
-    return "".join(p + "\n" for p in parts), starts
+def _starts(sizes: np.ndarray) -> np.ndarray:
+    """Where each of the parts of these sizes starts in their concatenation, and one more: the end."""
+    starts = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    return starts.astype(np.uint32) if starts[-1] < 2**32 else starts
 
 
 def vocabulary_of(readers: list) -> Vocabulary:
@@ -275,33 +302,41 @@ def merged_terms(streams: list[Iterable[tuple[str, int]]]) -> Iterator[tuple[str
 
 
 def vocabulary_from_terms(terms: Iterable[tuple[str, int]], separator: str = ACCENT_SEPARATOR) -> Vocabulary:
-    """A Vocabulary of sorted ``(term, doc frequency)`` pairs of the ``words`` field.
+    """A Vocabulary of sorted ``(term, doc frequency)`` pairs of the ``words`` field."""
+    return Vocabulary(spelled_words(terms, separator))
+
+
+def spelled_words(
+    terms: Iterable[tuple[str, int]], separator: str = ACCENT_SEPARATOR
+) -> Iterator[tuple[str, int, str]]:
+    """``(folded word, doc frequency, best spelling or "")`` of sorted ``words`` terms, in term order.
 
     A folded word's accent keys (``word|accented``) name how documents spell it; the
     most frequent is what "Did you mean" shows. In term order they come after every
     longer word the folded word starts (``|`` sorts after the letters), so the words
-    that are prefixes of the current term are kept on a stack to find their owner.
+    that are prefixes of the current term are kept on a stack to find their owner; a
+    word is given out once it and every word before it have left the stack.
     """
-    words: list[str] = []
-    frequencies: list[int] = []
-    spellings: list[str] = []
-    stack: list[list] = []  # [word, id, frequency of its best spelling so far]
+    pending: deque[list] = deque()  # [word, frequency, spelling, the spelling's frequency], in term order
+    stack: list[list] = []  # the pending words that are prefixes of the current term
     for term, frequency in terms:
         folded, bar, accented = term.partition(separator)
         while stack and not folded.startswith(stack[-1][0]):
             stack.pop()
+        while pending and (not stack or pending[0] is not stack[0]):
+            word, count, spelled, _ = pending.popleft()
+            yield word, count, spelled
         if bar:
-            if stack and stack[-1][0] == folded and frequency > stack[-1][2]:
-                spellings[stack[-1][1]] = accented
-                stack[-1][2] = frequency
+            if stack and stack[-1][0] == folded and frequency > stack[-1][3]:
+                stack[-1][2:] = [accented, frequency]
             continue
         if len(term) < MIN_LENGTH - 1 or term.isdigit():
             continue
-        stack.append([term, len(words), 0])
-        words.append(term)
-        frequencies.append(frequency)
-        spellings.append("")
-    return Vocabulary(words, frequencies, spellings)
+        entry = [term, frequency, "", 0]
+        stack.append(entry)
+        pending.append(entry)
+    for word, count, spelled, _ in pending:
+        yield word, count, spelled
 
 
 def completions(vocabularies: list[Vocabulary], prefix: str, limit: int) -> list[Candidate]:
