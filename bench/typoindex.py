@@ -13,8 +13,12 @@ does and prints, as one markdown row:
 
 The index is only read. ``--rebuild-group N`` also times building one vocabulary over
 all segments but the N-th (what a merge of that segment costs when groups are kept).
+``--update CONTENT`` writes: it appends a sentence to one document of ``CONTENT`` (the
+index's corpus), runs ``kb index`` and times the typo index's part of the first search
+after it; give it copies of the index and the corpus.
 
     python bench/typoindex.py --index bench/out/rindex-10000 --words 300
+    python bench/typoindex.py --index /tmp/rindex-10000 --update /tmp/rcorpus-10000
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -69,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=300)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--rebuild-group", type=int, default=None, help="time a vocabulary of all segments but this")
+    parser.add_argument("--update", type=Path, default=None, help="the index's corpus: edit a document, kb index")
     args = parser.parse_args(argv)
 
     use_compact_dictionaries()  # as a gunicorn worker does (kb/wsgi.py)
@@ -117,6 +123,17 @@ def main(argv: list[str] | None = None) -> int:
             vocabulary = typos.vocabulary_of(rest)
             took = time.perf_counter() - started
             print(f"a vocabulary of {len(rest)} segments ({len(vocabulary):,} words): {took:.2f} s")
+    if args.update is not None:
+        page = sorted((args.update / "hu").rglob("*.md"))[0]
+        page.write_text(page.read_text("utf-8") + "\nKvarkonyvtarozas.\n", "utf-8")
+        kb = [sys.executable, "-c", "from kb.cli import main; main()", "index", "--content", str(args.update)]
+        subprocess.run([*kb, "--index", str(args.index)], check=True, capture_output=True)
+        with service.reading():
+            started = time.perf_counter()
+            vocabularies = service._vocabularies()
+            took = time.perf_counter() - started
+        sizes = ", ".join(f"{len(group)} segments {len(v):,} words" for group, v in service._typo_index.items())
+        print(f"after a one-document update: the typo index took {took * 1000:.0f} ms; groups: {sizes}")
     service.close()
     return 0
 
