@@ -179,9 +179,9 @@ class Vocabulary:
         # their probe's are the words with that key, but for a few collisions the distance check drops.
         at = np.repeat(lows.astype(np.int64) - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
         entries = self.entries[at]
-        ident = np.uint32((1 << self._id_bits) - 1)
+        id_mask = np.uint32((1 << self._id_bits) - 1)
         fingerprints = np.repeat(self._entry(probes, 0), sizes)
-        ids = np.unique(entries[(entries & ~ident) == fingerprints] & ident)
+        ids = np.unique(entries[(entries & ~id_mask) == fingerprints] & id_mask)
         lengths = self._starts[ids + 1].astype(np.int64) - self._starts[ids] - 1
         ids = ids[np.abs(lengths - len(word)) <= edits]  # a shared key is of the prefix: the rest may be longer
         found: dict[str, tuple[int, int, str]] = {}
