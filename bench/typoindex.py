@@ -9,7 +9,8 @@ does and prints, as one markdown row:
   the peak (``VmHWM``), and how long building it took;
 - ``typos.candidates`` latency (p50, p95, mean) over ``--words`` mistyped words drawn
   (seeded) from the index's own words: one deletion, transposition or substitution,
-  a second one from 9 letters; ``typos.completions`` latency over their first 3 letters.
+  a second one from 9 letters; ``typos.completions`` latency over their first 3 letters;
+  ``SearchService.search`` latency (no snippets) over ``--searches`` pairs of them.
 
 The index is only read. ``--rebuild-group N`` also times building one vocabulary over
 all segments but the N-th (what a merge of that segment costs when groups are kept).
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--words", type=int, default=300)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--searches", type=int, default=60, help="SearchService.search of two mistyped words")
     parser.add_argument("--rebuild-group", type=int, default=None, help="time a vocabulary of all segments but this")
     parser.add_argument("--update", type=Path, default=None, help="the index's corpus: edit a document, kb index")
     args = parser.parse_args(argv)
@@ -102,18 +104,22 @@ def main(argv: list[str] | None = None) -> int:
         near = timed(lambda w=w: typos.candidates(vocabularies, w) for w in queries)
         complete = timed(lambda w=w: typos.completions(vocabularies, typos.fold(w[:3]), 8) for w in queries)
     found = sum(bool(typos.candidates(vocabularies, w)) for w in queries)
+    pairs = [f"{a} {b}" for a, b in zip(queries[: args.searches], queries[1:], strict=False)]
+    for text in pairs[:5]:  # warm-up
+        service.search(text, snippets=False)
+    searched = timed(lambda t=t: service.search(t, snippets=False) for t in pairs)
 
     print(
         "| index | segments | vocabularies | words held | distinct | nbytes MB | RSS open MB (anon) "
         "| RSS with typo index MB (anon) | peak RSS MB | build s | candidates p50 / p95 / mean ms "
-        "| completions p50 / p95 ms | queries with a candidate |"
+        "| completions p50 / p95 ms | queries with a candidate | searches of two mistyped words p50 / p95 ms |"
     )
-    print("|---" * 13 + "|")
+    print("|---" * 14 + "|")
     print(
         f"| {args.index.name} | {segments} | {len(vocabularies)} | {held:,} | {distinct:,} | {nbytes / 2**20:.1f} "
         f"| {before:.0f} ({anon_before:.0f}) | {after:.0f} ({anon_after:.0f}) | {peak:.0f} | {build:.2f} "
         f"| {near[0]:.2f} / {near[1]:.2f} / {near[2]:.2f} | {complete[0]:.2f} / {complete[1]:.2f} "
-        f"| {found} of {len(queries)} |"
+        f"| {found} of {len(queries)} | {searched[0]:.1f} / {searched[1]:.1f} |"
     )
     if args.rebuild_group is not None:
         with service.reading() as searcher:

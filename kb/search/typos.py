@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -314,18 +313,18 @@ def spelled_words(
     A folded word's accent keys (``word|accented``) name how documents spell it; the
     most frequent is what "Did you mean" shows. In term order they come after every
     longer word the folded word starts (``|`` sorts after the letters), so the words
-    that are prefixes of the current term are kept on a stack to find their owner; a
-    word is given out once it and every word before it have left the stack.
+    that are prefixes of the current term are kept on a stack to find their owner; the
+    words are given out whenever the stack is empty (their spellings are final then).
     """
-    pending: deque[list] = deque()  # [word, frequency, spelling, the spelling's frequency], in term order
+    pending: list[list] = []  # [word, frequency, spelling, the spelling's frequency], in term order
     stack: list[list] = []  # the pending words that are prefixes of the current term
     for term, frequency in terms:
         folded, bar, accented = term.partition(separator)
         while stack and not folded.startswith(stack[-1][0]):
             stack.pop()
-        while pending and (not stack or pending[0] is not stack[0]):
-            word, count, spelled, _ = pending.popleft()
-            yield word, count, spelled
+        if not stack and pending:  # every pending word's spelling is final
+            yield from ((word, count, spelled) for word, count, spelled, _ in pending)
+            pending.clear()
         if bar:
             if stack and stack[-1][0] == folded and frequency > stack[-1][3]:
                 stack[-1][2:] = [accented, frequency]
@@ -335,8 +334,7 @@ def spelled_words(
         entry = [term, frequency, "", 0]
         stack.append(entry)
         pending.append(entry)
-    for word, count, spelled, _ in pending:
-        yield word, count, spelled
+    yield from ((word, count, spelled) for word, count, spelled, _ in pending)
 
 
 def completions(vocabularies: list[Vocabulary], prefix: str, limit: int) -> list[Candidate]:
