@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
@@ -122,3 +123,10 @@ def test_the_bucketed_delete_keys_find_what_the_keys_promise(words, typed):
             assert all(distance == distances[w] <= 2 for w, distance in found.items())
             if not any(d == 1 for d in distances.values()):
                 assert {w for w, d in distances.items() if d <= 2 and w[0] == query[0]} <= found.keys()
+
+
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=70))
+def test_the_entries_are_the_low_halves_of_the_sorted_pairs(values):
+    """The build moves each pair's low 32 bits to the front of the pairs' own memory."""
+    pairs = np.array(values, dtype=np.uint64)
+    assert typos._low_halves(pairs.copy()).tolist() == pairs.astype(np.uint32).tolist()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -93,9 +94,9 @@ class Vocabulary:
             first += len(part)
         del codes, lengths
         pairs.sort()
-        self.entries = pairs.astype(np.uint32)  # the low 32 bits, in bucket order
         bounds = np.arange(self._buckets + 1, dtype=np.uint64) << np.uint64(32)
         self._offsets = np.searchsorted(pairs, bounds).astype(np.uint32)
+        self.entries = _low_halves(pairs)  # in bucket order
 
     def _bucket(self, keys: np.ndarray) -> np.ndarray:
         """Each 32-bit key's bucket (multiply and shift: any number of buckets, the key's high bits decide)."""
@@ -263,6 +264,23 @@ def _pack(codes: np.ndarray) -> np.ndarray:
     packed = np.ascontiguousarray(codes).view(">u8").ravel().astype(np.uint64)
     mixed = packed * np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the high bits mix every letter
     return (mixed >> np.uint64(32)).astype(np.uint32)
+
+
+def _low_halves(pairs: np.ndarray) -> np.ndarray:
+    """The low 32 bits of each of ``pairs`` (uint64), moved to the front of the same memory, which is
+    then shrunk: a build's peak holds the pairs, not the pairs and a copy of their halves."""
+    halves = pairs.view(np.uint32)
+    low = 0 if sys.byteorder == "little" else 1
+    size, done = len(pairs), 0
+    if size:
+        halves[0], done = halves[low], 1
+    while done < size:  # [done, end) from [2 done, 2 end): a block reads past where it writes
+        end = min(2 * done, size)
+        halves[done:end] = halves[2 * done + low : 2 * end + low : 2]
+        done = end
+    del halves
+    pairs.resize((size + 1) // 2, refcheck=False)
+    return pairs.view(np.uint32)[:size]
 
 
 def _starts(sizes: np.ndarray) -> np.ndarray:
