@@ -294,8 +294,8 @@ def vocabulary_of(readers: list) -> Vocabulary:
     """One Vocabulary of the ``words`` fields of several segments (their readers).
 
     Why one for several: segments share most of their words, so one vocabulary of a full
-    build's segments holds about half the words theirs would (bench/README.md, "Typo index
-    memory"), and a word's frequency and spelling are then the index's, not a segment's.
+    build's segments holds far fewer words than theirs together (bench/README.md, "Typo
+    index memory"), and a word's frequency and spelling are then the index's, not a segment's.
     """
     return vocabulary_from_terms(merged_terms([field_terms(reader, "words") for reader in readers]))
 
