@@ -159,12 +159,16 @@ class Vocabulary:
         lo, hi = self.starting(word[0])
         if lo == hi:
             return {}
-        block = self._text[int(self._starts[lo]) : int(self._starts[hi]) - 1].split("\n")
         found = {}
-        for other, distance, index in process.extract(word, block, scorer=OSA.distance, score_cutoff=edits, limit=None):
-            if other != word:
-                ident = int(lo) + index
-                found[other] = (int(distance), int(self.frequencies[ident]), self.spelling(ident))
+        for start in range(lo, hi, CHUNK):  # a letter's words are a tenth of the index's: not one list of them
+            end = min(start + CHUNK, hi)
+            block = self._text[int(self._starts[start]) : int(self._starts[end]) - 1].split("\n")
+            for other, distance, index in process.extract(
+                word, block, scorer=OSA.distance, score_cutoff=edits, limit=None
+            ):
+                if other != word:
+                    ident = start + index
+                    found[other] = (int(distance), int(self.frequencies[ident]), self.spelling(ident))
         return found
 
     def lookup(self, word: str, edits: int) -> dict[str, tuple[int, int, str]]:
