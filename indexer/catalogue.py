@@ -23,7 +23,7 @@ from indexer import related
 from indexer.parallel import default_workers
 
 CATALOGUE_FILE = "kb-catalogue.sqlite"
-VERSION = "1"
+VERSION = "2"
 #: The light part of a document, in the catalogue's column order.
 COLUMNS = (
     "id",
@@ -41,8 +41,9 @@ COLUMNS = (
     "mtime",
     "warnings",
 )
+_INSERT_ROW = f"INSERT OR REPLACE INTO docs VALUES ({', '.join('?' * (len(COLUMNS) + 3))})"
 _SCHEMA = f"""
-CREATE TABLE docs ({", ".join(COLUMNS)}, sort_title, family, PRIMARY KEY (id)) WITHOUT ROWID;
+CREATE TABLE docs ({", ".join(COLUMNS)}, sort_title, family, content_hash, PRIMARY KEY (id)) WITHOUT ROWID;
 CREATE INDEX docs_key ON docs (translation_key);
 CREATE INDEX docs_family ON docs (family);
 CREATE INDEX docs_date ON docs (date);
@@ -63,7 +64,7 @@ def row(fields: dict) -> tuple:
     values = {name: fields.get(name) for name in COLUMNS}
     values["lang"] = values["lang"] or "xx"
     title = values["title"] or values["id"]
-    return (*values.values(), title.lower(), values["translation_key"] or values["id"])
+    return (*values.values(), title.lower(), values["translation_key"] or values["id"], fields.get("content_hash"))
 
 
 def _connect(file: Path) -> sqlite3.Connection:
@@ -94,7 +95,7 @@ def write_full(generation: Path, ix: FileIndex, rows: Iterable[tuple], processes
     conn = _connect(tmp)
     try:
         conn.executescript(_SCHEMA)
-        conn.executemany(f"INSERT OR REPLACE INTO docs VALUES ({', '.join('?' * (len(COLUMNS) + 2))})", rows)
+        conn.executemany(_INSERT_ROW, rows)
         with ix.reader() as reader:  # not memory-mapped: Whoosh's mapping copies every segment into memory
             lists = related.related_lists(reader, _members(conn), processes=processes or default_workers(), ix=ix)
             _store_related(conn, lists)
@@ -125,6 +126,21 @@ def is_current(generation: Path, ix: FileIndex) -> bool:
     return meta.get("version") == VERSION and str(meta.get("commit")) == str(ix.latest_generation())
 
 
+def indexed(generation: Path, ix: FileIndex) -> dict[str, tuple[str, str]] | None:
+    """id -> (content hash, lang) of every document of the index, from a catalogue that
+    describes its latest commit; None when there is none (then the index's columns tell)."""
+    if not is_current(generation, ix):
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path(generation)}?mode=ro", uri=True)
+        try:
+            return {i: (digest, lang) for i, digest, lang in conn.execute("SELECT id, content_hash, lang FROM docs")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
 def update(generation: Path, ix: FileIndex, changed: dict[str, tuple], removed: Iterable[str]) -> None:
     """Apply an incremental build: rows of changed and removed documents, and the related
     lists of every document that changed, shares a family with one, or named one."""
@@ -140,9 +156,7 @@ def update(generation: Path, ix: FileIndex, changed: dict[str, tuple], removed: 
             touched_groups |= {values[-1] for values in changed.values()}
             conn.executemany("DELETE FROM docs WHERE id = ?", ((i,) for i in removed))
             conn.executemany("DELETE FROM related WHERE id = ?", ((i,) for i in removed))
-            conn.executemany(
-                f"INSERT OR REPLACE INTO docs VALUES ({', '.join('?' * (len(COLUMNS) + 2))})", changed.values()
-            )
+            conn.executemany(_INSERT_ROW, changed.values())
             names = set(changed) | set(removed) | touched_groups
             wanted = set(changed)
             for name in names:

@@ -27,6 +27,7 @@ from whoosh.writing import SegmentWriter
 from indexer import crashpoints
 from indexer.document import DOC_TYPES
 from indexer.parallel import Prepared, die_with_parent, prepare_one
+from indexer.pool import CompactPool
 from indexer.write import build_codec
 
 _CHUNK = 16  # files per job: small enough for a lively progress bar, large enough to be cheap
@@ -66,7 +67,9 @@ def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, typ
 
 
 def _writer(ix: FileIndex, limitmb: int) -> SegmentWriter:
-    return SegmentWriter(ix, _lk=False, codec=build_codec(), limitmb=limitmb)
+    writer = SegmentWriter(ix, _lk=False, codec=build_codec(), limitmb=limitmb)
+    writer.pool = CompactPool()  # the rollover above keeps it within limitmb
+    return writer
 
 
 def _finish(writer: SegmentWriter):

@@ -177,3 +177,29 @@ def test_editors_gaps_are_paged(content_factory, tmp_path, monkeypatch):
     assert "Hiány 0" in first and "Hiány 2" in first and "Hiány 3" not in first and 'rel="next"' in first
     last = gaps("/editors?page=9")
     assert "Jen česky" in last and "Hiány 6" in last and 'rel="next"' not in last
+
+
+def test_the_catalogue_tells_an_incremental_build_what_the_index_holds(corpus):
+    """``kb index`` reads each document's content hash and language from the catalogue when it
+    describes the latest commit: the same as the index's columns, after full and incremental
+    builds; a lagging catalogue is not asked."""
+    content, index, rng = corpus
+
+    def both():
+        ix = storage.open_index(index)
+        return catalogue.indexed(storage.current_generation(index), ix), pipeline._indexed(ix)
+
+    from_catalogue, from_columns = both()
+    assert from_catalogue == from_columns and len(from_columns) == 24
+    content("hu/doc-01.md", *_doc(rng, "hu", "Dokument 01, új", "family-0"))
+    (content.root / "cs/doc-02.md").unlink()
+    pipeline.build(content.root, index)
+    from_catalogue, from_columns = both()
+    assert from_catalogue == from_columns and len(from_columns) == 23
+    ix = storage.open_index(index)
+    writer = ix.writer()
+    writer.delete_by_term("id", "hu/doc-03")
+    writer.commit()  # a commit the catalogue does not describe
+    assert catalogue.indexed(storage.current_generation(index), storage.open_index(index)) is None
+    summary = pipeline.build(content.root, index)
+    assert summary.added == 1  # the columns told: hu/doc-03 is indexed again

@@ -44,6 +44,7 @@ from indexer.analysis import (
 from indexer.schema import FIELD_BOOSTS, text_field
 from kb.search import typos
 from kb.search.whoosh_internals.matching import BulkOr
+from kb.search.whoosh_internals.terms import doc_frequency
 
 MAX_QUERY_CHARS = 500
 EXACT_BOOST = 0.5
@@ -261,14 +262,14 @@ def _known(searcher, word: str, langs: list[str]) -> bool:
     match unrelated documents instead of the near spelling (``szerint``).
     """
     folded = fold(word)
-    if searcher.doc_frequency("words", folded):
+    if doc_frequency(searcher, "words", folded):
         return True
     for lang in langs:
         if not is_dictionary_word(word, lang):
             continue
         for form, weight in query_form_weights(word, lang).items():
             if weight >= LEMMA_WEIGHT and form != folded:
-                if any(searcher.doc_frequency(text_field(kind, lang), form) for kind in FIELD_BOOSTS):
+                if any(doc_frequency(searcher, text_field(kind, lang), form) for kind in FIELD_BOOSTS):
                     return True
     return False
 

@@ -16,6 +16,7 @@ import hashlib
 import io
 import os
 import struct
+import weakref
 from collections.abc import Iterator
 
 from whoosh.codec.whoosh3 import W3TermInfo, W3TermsReader
@@ -144,6 +145,18 @@ class TermTable:
         if len(record) < start + datalength:
             record = _pread(fd, start + datalength, at)
         return record[start : start + datalength]
+
+
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def doc_frequency(searcher, fieldname: str, text: str) -> int:
+    """Documents holding the term over the searcher's segments (Whoosh's ``doc_frequency``,
+    through each segment's :class:`TermTable`, made once per searcher)."""
+    tables = _TABLES.get(searcher)
+    if tables is None:
+        tables = _TABLES[searcher] = [TermTable(leaf.reader()) for leaf, _ in searcher.leaf_searchers()]
+    return sum(info.doc_frequency() for table in tables if (info := table.info(fieldname, text)) is not None)
 
 
 _POINTER = struct.Struct("!Iq")
