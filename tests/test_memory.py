@@ -71,6 +71,34 @@ def test_an_update_keeps_the_big_typo_vocabulary_and_a_rebuild_replaces_it(conte
         service.close()
 
 
+def test_merged_segments_lose_their_typo_vocabularies_and_the_others_stay(content_copy, tmp_path):
+    """Whoosh merges small segments once there are a few of them (on this small corpus, the
+    full build's too): a vocabulary whose segments all remain is kept, the same object; those
+    of merged segments go, and the segments no vocabulary covers get one."""
+    index = tmp_path / "ix"
+    pipeline.build(content_copy, index, full=True)
+    service = SearchService(index)
+    try:
+        service.open()
+        page = sorted((content_copy / "hu").rglob("*.md"))[0]
+        most = kept = 0
+        for number in range(8):
+            before = dict(service._typo_index)
+            page.write_text(page.read_text("utf-8") + f"\nKvarkonyvtar {number}.\n", "utf-8")
+            pipeline.build(content_copy, index)
+            service.search("kvarkonvytar")
+            segments = segments_of(service)
+            assert covered(service) == segments
+            assert sum(len(group) for group in service._typo_index) == len(segments)  # no segment twice
+            for group, vocabulary in before.items():
+                assert (service._typo_index.get(group) is vocabulary) == (group <= segments)
+                kept += group <= segments
+            most = max(most, len(segments))
+        assert len(segments_of(service)) < most and kept  # segments were merged on the way, others kept
+    finally:
+        service.close()
+
+
 def test_the_catalogues_answers_are_bounded(corpus_index):
     service = SearchService(corpus_index)
     for page in range(1, catalogue._MEMO_LIMIT + 50):
