@@ -358,7 +358,7 @@ def posting_positions(data: bytes, wanted: np.ndarray) -> tuple[np.ndarray, np.n
     position order; only the blocks holding one of them are decoded."""
     import numpy as np  # here: an incremental build's writer does without numpy
 
-    docs, points = [], []
+    id_parts, count_parts, delta_parts = [], [], []
     wanted_ids = np.flatnonzero(wanted)
     floor = 0  # the block's first possible document
     for count, maxid, block, compression in _blocks(data):
@@ -373,15 +373,23 @@ def posting_positions(data: bytes, wanted: np.ndarray) -> tuple[np.ndarray, np.n
         else:  # W3's pickle, or values kept as bytes
             deltas, _, values = _payload(block, compression, count, with_values=True)
             counts, position_deltas = _listed_positions(values)
-        ids = np.cumsum(np.asarray(deltas, dtype=np.int64))  # a block's first delta is its first id
-        found = _select_positions(ids, counts, position_deltas, wanted)
-        if found is not None:
-            docs.append(found[0])
-            points.append(found[1])
-    if not docs:
+        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))  # a block's first delta is its first id
+        count_parts.append(counts)
+        delta_parts.append(position_deltas)
+    if not id_parts:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    return np.concatenate(docs), np.concatenate(points)
+    # The blocks' postings together: each posting's positions start from 0 again anyway.
+    found = _select_positions(
+        np.concatenate(id_parts),
+        np.concatenate(count_parts).astype(np.int64),
+        np.concatenate([d.astype(np.int64) for d in delta_parts]),
+        wanted,
+    )
+    if found is None:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return found
 
 
 def value_positions(ids, values, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

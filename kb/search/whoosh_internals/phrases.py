@@ -74,8 +74,13 @@ def evaluate(q: Q.Query, terms, count: int) -> tuple | None:
         shared = where if shared is None else shared & where
     if not shared.any():
         return None, None
+    positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}  # a word twice in a phrase is read once
+    for found in present:
+        for term, _ in found:
+            if (term.fieldname, term.text) not in positions:
+                positions[term.fieldname, term.text] = terms.positions(term, shared)
     word_spans = [
-        _spans([terms.positions(term, shared) for term, _ in found], merge)
+        _spans([positions[term.fieldname, term.text] for term, _ in found], merge)
         for found, (_, merge) in zip(present, parts, strict=True)
     ]
     if slop == 1 and ordered and mindist == 1:
