@@ -164,6 +164,7 @@ def test_bulk_term_list_equals_whoosh_iter_field(searcher):
         for fieldname in ("words", "body_hu", "head_hu", "id", "body_pl"):
             expected = [(t.decode("utf-8"), info.doc_frequency()) for t, info in leaf.iter_field(fieldname)]
             assert list(field_terms(leaf, fieldname)) == expected
+            assert list(field_terms(leaf, fieldname, chunk=37)) == expected  # records across chunks
         assert list(field_terms(leaf, "words"))
 
 
@@ -285,16 +286,18 @@ def test_random_phrases_find_and_score_what_whoosh_spans_do(searcher):
 
 
 def test_typo_vocabularies_tell_which_words_have_accented_spellings(searcher):
-    """The plan asks the term file for a word's accented spellings only when a segment's typo
-    vocabulary says it has some: the same spellings as asking for every word."""
+    """The plan asks the term file for a word's accented spellings only when a typo vocabulary
+    says it has some: the same spellings as asking for every word (one vocabulary per segment
+    or one for all)."""
     from kb.search import typos
     from kb.search.plan import accented_spellings
 
-    vocabularies = [typos.vocabulary_of(leaf) for leaf, _ in searcher.ixreader.leaf_readers()]
-    words = sorted({w for leaf, _ in searcher.ixreader.leaf_readers() for w, _ in leaf.iter_field("words")})
+    leaves = [leaf for leaf, _ in searcher.ixreader.leaf_readers()]
+    words = sorted({w for leaf in leaves for w, _ in leaf.iter_field("words")})
     words = [w.decode().partition("|")[0] for w in words] + ["ules", "ul", "nincsilyen", "csalad"]
     expected = accented_spellings(searcher.ixreader, words)
-    assert accented_spellings(searcher.ixreader, words, vocabularies) == expected
+    for vocabularies in ([typos.vocabulary_of([leaf]) for leaf in leaves], [typos.vocabulary_of(leaves)]):
+        assert accented_spellings(searcher.ixreader, words, vocabularies) == expected
     assert expected["lakhatas"] == ("lakhatás",) and expected["ules"] == ("ülés",)
 
 

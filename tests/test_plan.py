@@ -61,7 +61,7 @@ def _vocabulary(seed: int, size: int) -> list[str]:
 def test_one_edit_candidates_equal_a_brute_force_search(seed):
     """Every index word within one Damerau edit is found (and nothing farther), as a full scan finds them."""
     words = _vocabulary(seed, 3000)
-    vocabulary = typos.Vocabulary(words, [1] * len(words))
+    vocabulary = typos.Vocabulary((w, 1, "") for w in words)
     rng = random.Random(seed)
     for query in rng.sample(words, 150):
         i = rng.randrange(len(query))
@@ -75,7 +75,7 @@ def test_one_edit_candidates_equal_a_brute_force_search(seed):
 
 def test_two_edit_candidates_are_within_two_edits_and_include_single_edits():
     words = _vocabulary(9, 3000)
-    vocabulary = typos.Vocabulary(words, [1] * len(words))
+    vocabulary = typos.Vocabulary((w, 1, "") for w in words)
     for query in words[:300]:
         found = vocabulary.lookup(query + "ab", 2)
         assert all(OSA.distance(query + "ab", w) == d <= 2 for w, (d, _, _) in found.items())
@@ -249,7 +249,7 @@ def test_completions_equal_a_scan_of_the_vocabulary(seed):
     words = _vocabulary(seed, 2000)
     rng = random.Random(seed)
     frequencies = [rng.randint(1, 50) for _ in words]
-    vocabulary = typos.Vocabulary(words, frequencies)
+    vocabulary = typos.Vocabulary((w, f, "") for w, f in zip(words, frequencies, strict=True))
     for prefix in ["a", "be", "lim", "zzz", "", "oste", words[7], words[-1]]:
         lo, hi = vocabulary.starting(prefix)
         assert [vocabulary.word(i) for i in range(lo, hi)] == [w for w in words if w.startswith(prefix)]

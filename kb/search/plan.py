@@ -355,7 +355,7 @@ def accented_spellings(
 ) -> dict[str, tuple[str, ...]]:
     """For each unaccented word, the most frequent accented words of the index that fold to it.
 
-    ``vocabularies`` (the typo index's, one per segment, when built) tell at once which
+    ``vocabularies`` (the typo index's, one per group of segments, when built) tell at once which
     words have accented spellings at all, so the term file is searched only for those.
     """
     found: dict[str, tuple[str, ...]] = {}

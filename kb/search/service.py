@@ -69,7 +69,7 @@ class SearchService:
         self._facets = FacetCounter()
         self._columns = documents.HitColumns()
         self._postings = dense.PostingsCache()
-        self._typo_index: dict[str, typos.Vocabulary] = {}
+        self._typo_index: dict[frozenset[str], typos.Vocabulary] = {}  # segment ids -> their vocabulary
         self.catalogue = Catalogue(self.index_dir)
         self._glossary = glossary_search.for_generation(None)
 
@@ -235,31 +235,30 @@ class SearchService:
         return functools.partial(glossary_search.plan_step, self._glossary) if self._glossary else None
 
     def _vocabularies(self, build: bool = True) -> list[typos.Vocabulary] | None:
-        """Each segment's typo index, built once per segment (an incremental build adds a small one);
-        with ``build=False``, None unless every one is built already (an optional shortcut is not
-        worth building them: seconds at 10,000 documents for a one-off ``kb search``).
+        """The typo index: one vocabulary per group of segments; with ``build=False``, None unless
+        the index's segments are all covered already (an optional shortcut is not worth building
+        it: seconds at 10,000 documents for a one-off ``kb search``).
 
-        Those of segments no longer in the index are dropped before new ones are built, so
-        a full rebuild's swap never holds two generations' indexes at once, and their memory
-        goes back to the system.
+        The first build groups every segment; later, a group whose segments are all still
+        there is kept, and the segments no group covers form one new group: an incremental
+        update adds a small segment, so the first search after it builds a small vocabulary.
+        A group that lost a segment (merged, or a full rebuild's new generation) is dropped
+        before the new group is built, so a swap never holds two generations' indexes at
+        once, and the freed memory (the old groups', the build's) goes back to the system.
         """
         leaves = [leaf.reader() for leaf, _offset in self._searcher.leaf_searchers()]
-        segments = [reader.segment().segment_id() for reader in leaves]
+        readers = {reader.segment().segment_id(): reader for reader in leaves}
+        kept = {group: vocabulary for group, vocabulary in self._typo_index.items() if group.issubset(readers)}
+        rest = [segment for segment in readers if not any(segment in group for group in kept)]
         if not build:
-            ready = [self._typo_index.get(segment) for segment in segments]
-            return None if None in ready else ready
-        gone = set(self._typo_index) - set(segments)
-        for segment in gone:
-            del self._typo_index[segment]
-        found = []
-        for segment, reader in zip(segments, leaves, strict=True):
-            vocabulary = self._typo_index.get(segment)
-            if vocabulary is None:
-                vocabulary = self._typo_index[segment] = typos.vocabulary_of(reader)
-            found.append(vocabulary)
-        if gone:
+            return None if rest else list(kept.values())
+        changed = bool(rest) or len(kept) < len(self._typo_index)
+        self._typo_index = kept
+        if rest:
+            self._typo_index[frozenset(rest)] = typos.vocabulary_of([readers[segment] for segment in rest])
+        if changed:  # a build leaves its term lists' and sort's memory free in the heap
             release_freed_memory()
-        return found
+        return list(self._typo_index.values())
 
     @serialized
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
