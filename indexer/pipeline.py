@@ -195,6 +195,7 @@ def _build(
     todo: list[Path] = []
     done = 0
     root = str(content_dir)
+    max_doc_bytes = limits.MAX_DOC_BYTES.value  # read once: it parses the environment each time
     for rel in rels:
         ident = rel[: -len(".md")]
         seen.add(ident)
@@ -203,7 +204,7 @@ def _build(
         try:
             st = os.stat(path_text)
             mtimes[rel] = st.st_mtime
-            if st.st_size > limits.MAX_DOC_BYTES.value:
+            if st.st_size > max_doc_bytes:
                 todo.append(Path(path_text))  # refused by parse with its message; not worth reading to hash
                 continue
             stat = filestats.stat_key(st)
