@@ -20,8 +20,10 @@ through the array reader, equal to the same documents indexed with W3.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
+import os
 import pickle
 import struct
 import sys
@@ -33,8 +35,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter, W3TermInfo
+from whoosh.filedb.compound import SubFile
+from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.formats import Positions
+from whoosh.reading import TermNotFound
 from whoosh.system import emptybytes
 from whoosh.util.numeric import length_to_byte
 
@@ -448,3 +453,106 @@ def _block_weights(weights, count: int, arrays: bool):
         value = 1.0 if weights is None else weights
         return np.full(count, value, dtype=np.float32) if arrays else itertools.repeat(value, count)
     return weights
+
+
+# -- the term file: a term's info looked up with os.pread (the search and the related lists) --
+
+_TERM_LENGTHS = struct.Struct("!ii")
+
+
+class TermTable:
+    """Term infos of one segment, looked up in its term file with ``os.pread``.
+
+    Why: Whoosh's hash-file look-up reads a slot, a key's lengths and the key through
+    four layers of file objects, each a seek and a read (about twenty Python calls per
+    look-up, hundreds of look-ups per query). The same on-disk hash (filetables.HashReader:
+    256 tables of ``!Iq`` (hash, position) slots, linear probing, md5 of the key) read
+    here with one ``pread`` for a run of slots and one for the record.
+    ``tests/test_dense.py`` holds it equal to Whoosh's ``term_info`` for every term.
+    """
+
+    _SLOTS_PER_READ = 8
+    _RECORD_GUESS = 256  # bytes read past a record's lengths and key: a term info fits, most inlined postings too
+
+    def __init__(self, reader):
+        self.reader = reader
+        terms = getattr(reader, "_terms", None)
+        tindex = getattr(terms, "_tindex", None)
+        self._raw = _raw_file(tindex.dbfile) if isinstance(tindex, OrderedHashReader) else None
+        if self._raw is not None:
+            self._tables = tindex.tables
+            self._keycoder = terms._keycoder
+
+    def info(self, fieldname: str, text: str):
+        """The term's ``W3TermInfo`` in this segment, or None when the segment lacks it."""
+        if self._raw is None:
+            try:
+                return self.reader.term_info(fieldname, text)
+            except TermNotFound:
+                return None
+        if fieldname not in self.reader.schema:
+            return None
+        try:
+            key = self._keycoder(fieldname, self.reader.schema[fieldname].to_bytes(text))
+        except KeyError:  # a field this segment has no terms of
+            return None
+        data = self._lookup(key)
+        return None if data is None else W3TermInfo.from_bytes(data)
+
+    def _lookup(self, key: bytes) -> bytes | None:
+        fd, base = self._raw
+        keyhash = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[12:], "big")
+        tablestart, slots = self._tables[keyhash & 255]
+        if not slots:
+            return None
+        tableend = tablestart + slots * _POINTER.size
+        position = tablestart + ((keyhash >> 8) % slots) * _POINTER.size
+        probed = 0
+        while probed < slots:
+            run = min(self._SLOTS_PER_READ, (tableend - position) // _POINTER.size, slots - probed)
+            buffer = _pread(fd, run * _POINTER.size, base + position)
+            for i in range(run):
+                slothash, itempos = _POINTER.unpack_from(buffer, i * _POINTER.size)
+                if not itempos:
+                    return None
+                if slothash == keyhash:
+                    found = self._record(fd, base + itempos, key)
+                    if found is not None:
+                        return found
+            probed += run
+            position += run * _POINTER.size
+            if position >= tableend:
+                position = tablestart
+        return None
+
+    def _record(self, fd: int, at: int, key: bytes) -> bytes | None:
+        record = os.pread(fd, _TERM_LENGTHS.size + len(key) + self._RECORD_GUESS, at)
+        if len(record) < _TERM_LENGTHS.size:
+            raise ValueError(f"term file cut short at {at}")
+        keylength, datalength = _TERM_LENGTHS.unpack_from(record, 0)
+        start = _TERM_LENGTHS.size + keylength
+        if keylength != len(key) or record[_TERM_LENGTHS.size : start] != key:
+            return None
+        if len(record) < start + datalength:
+            record = _pread(fd, start + datalength, at)
+        return record[start : start + datalength]
+
+
+_POINTER = struct.Struct("!Iq")
+
+
+def _pread(fd: int, size: int, at: int) -> bytes:
+    data = os.pread(fd, size, at)
+    if len(data) < size:
+        raise ValueError(f"index file cut short: {len(data)} of {size} bytes at {at}")
+    return data
+
+
+def _raw_file(structfile) -> tuple[int, int] | None:
+    """(file descriptor, offset) of a StructFile over a real file or a compound file's part; None in memory."""
+    inner = getattr(structfile, "file", None)
+    if isinstance(inner, SubFile) and hasattr(inner._file, "fileno"):
+        return inner._file.fileno(), inner._offset
+    if inner is not None and hasattr(inner, "fileno") and not isinstance(inner, io.BytesIO):
+        return inner.fileno(), 0
+    return None
