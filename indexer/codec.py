@@ -385,7 +385,12 @@ def posting_positions(data: bytes, wanted: np.ndarray) -> tuple[np.ndarray, np.n
         else:  # W3's pickle, or values kept as bytes
             deltas, _, values = _payload(block, compression, count, with_values=True)
             counts, position_deltas = _listed_positions(values)
-        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))  # a block's first delta is its first id
+        ids = np.cumsum(np.asarray(deltas, dtype=np.int64))  # a block's first delta is its first id
+        keep = wanted[ids]
+        if not keep.all():  # only the wanted postings' positions go on (a common word's are most of the block)
+            position_deltas = position_deltas[np.repeat(keep, counts)]
+            ids, counts = ids[keep], counts[keep]
+        id_parts.append(ids)
         count_parts.append(counts)
         delta_parts.append(position_deltas)
     if not id_parts:
