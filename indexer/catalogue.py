@@ -126,11 +126,9 @@ def is_current(generation: Path, ix: FileIndex) -> bool:
     return meta.get("version") == VERSION and str(meta.get("commit")) == str(ix.latest_generation())
 
 
-def indexed(generation: Path, ix: FileIndex) -> dict[str, tuple[str, str]] | None:
-    """id -> (content hash, lang) of every document of the index, from a catalogue that
-    describes its latest commit; None when there is none (then the index's columns tell)."""
-    if not is_current(generation, ix):
-        return None
+def indexed(generation: Path) -> dict[str, tuple[str, str]] | None:
+    """id -> (content hash, lang) of every document, from the generation's catalogue (ask
+    :func:`is_current` first: only then does it describe the index); None if it cannot be read."""
     try:
         conn = sqlite3.connect(f"file:{path(generation)}?mode=ro", uri=True)
         try:

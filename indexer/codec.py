@@ -394,19 +394,14 @@ def posting_positions(data: bytes, wanted: np.ndarray) -> tuple[np.ndarray, np.n
         count_parts.append(counts)
         delta_parts.append(position_deltas)
     if not id_parts:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
+        return _no_positions()
     # The blocks' postings together: each posting's positions start from 0 again anyway.
-    found = _select_positions(
+    return _select_positions(
         np.concatenate(id_parts),
-        np.concatenate(count_parts).astype(np.int64),
+        np.concatenate(count_parts),
         np.concatenate([d.astype(np.int64) for d in delta_parts]),
         wanted,
     )
-    if found is None:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    return found
 
 
 def value_positions(ids, values, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -415,11 +410,7 @@ def value_positions(ids, values, wanted: np.ndarray) -> tuple[np.ndarray, np.nda
     import numpy as np  # here: an incremental build's writer does without numpy
 
     counts, deltas = _listed_positions(values)
-    found = _select_positions(np.asarray(ids, dtype=np.int64), counts, deltas, wanted)
-    if found is None:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    return found
+    return _select_positions(np.asarray(ids, dtype=np.int64), counts, deltas, wanted)
 
 
 def _listed_positions(values) -> tuple[np.ndarray, np.ndarray]:
@@ -433,12 +424,12 @@ def _listed_positions(values) -> tuple[np.ndarray, np.ndarray]:
 
 def _select_positions(ids: np.ndarray, counts: np.ndarray, deltas: np.ndarray, wanted: np.ndarray):
     """(documents, positions) of the postings (``ids``, position ``counts`` and ``deltas``) of
-    documents where ``wanted``; None if there is none."""
+    documents where ``wanted``."""
     import numpy as np  # here: an incremental build's writer does without numpy
 
     keep = wanted[ids]
     if not keep.any():
-        return None
+        return _no_positions()
     counts = counts.astype(np.int64)
     running = np.cumsum(deltas.astype(np.int64))
     # Each posting's deltas start from 0 again: subtract the running sum before its first one.
@@ -447,6 +438,13 @@ def _select_positions(ids: np.ndarray, counts: np.ndarray, deltas: np.ndarray, w
     owner = np.repeat(np.arange(len(ids)), counts)
     selected = keep[owner]
     return ids[owner[selected]], (running - before[owner])[selected]
+
+
+def _no_positions() -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    empty = np.zeros(0, dtype=np.int64)
+    return empty, empty
 
 
 def _block_weights(weights, count: int, arrays: bool):

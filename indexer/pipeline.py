@@ -170,11 +170,12 @@ def _build(
         generation, ix = storage.new_generation(index_dir)
         crashpoints.reached("generation-created")
         known: dict[str, tuple[str, str]] = {}
+        catalogue_current = False
     else:
         generation = storage.current_generation(index_dir)
-        known = catalogue.indexed(generation, ix)
-        if known is None:
-            known = _indexed(ix)
+        catalogue_current = catalogue.is_current(generation, ix)
+        found = catalogue.indexed(generation) if catalogue_current else None
+        known = found if found is not None else _indexed(ix)
     stats = filestats.load(None if summary.full else generation)  # before the first stat is taken
 
     # The glossary first: documents are tagged with the concepts they hold while they are
@@ -235,7 +236,6 @@ def _build(
     in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
     if len(todo) >= parallel.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
         lemmas.expect_many()
-    catalogue_current = not summary.full and catalogue.is_current(generation, ix)
     writer = ix.writer(limitmb=WRITER_MB, codec=build_codec())
     finished_segments: list = []
     rows: dict[str, tuple] = {}  # catalogue rows of the documents written now

@@ -83,11 +83,5 @@ class CompactPool:
                 fieldname, text = keys[ident]
                 yield fieldname, text, docnum, weights[index], values[index]
 
-    def items(self) -> Iterator[tuple]:
-        return self.iter_postings()
-
-    def save(self) -> None:
-        """Whoosh's pool writes a sorted run to disk here; this one keeps everything in memory."""
-
     def cleanup(self) -> None:
         """Nothing on disk to remove."""

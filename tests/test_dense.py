@@ -133,15 +133,19 @@ def test_filtered_count_is_every_allowed_match(searcher):
     assert set(found.matched_docnums.tolist()) == everything & allow
 
 
-def test_a_phrase_clause_scores_as_whoosh_does(searcher):
-    """Clauses the postings path does not read (phrases) go through Whoosh's own matcher, same scores."""
-    phrase = Q.Phrase("body_hu", ["lakhatas", "csalad"])
-    expected = whoosh_ranking(searcher, phrase)
-    found = dense.collect(searcher, [dense.ClauseQueries(phrase, [])], top=10).results
+def _assert_top_ten_as_whoosh(searcher, clause) -> None:
+    """The collector's top ten for one clause: Whoosh's documents, in its order, with its scores."""
+    expected = whoosh_ranking(searcher, clause)
+    found = dense.collect(searcher, [dense.ClauseQueries(clause, [])], top=10).results
     assert len(found) == len(expected) > 0
     assert [hit.docnum for hit in found] == [docnum for _, docnum in expected[:10]]
     for hit, (score, _) in zip(found, expected, strict=False):
         assert hit.score == pytest.approx(score, rel=1e-12)
+
+
+def test_a_phrase_clause_scores_as_whoosh_does(searcher):
+    """Clauses the postings path does not read (phrases) go through Whoosh's own matcher, same scores."""
+    _assert_top_ten_as_whoosh(searcher, Q.Phrase("body_hu", ["lakhatas", "csalad"]))
 
 
 def test_coverage_ranks_documents_with_more_clauses_first(searcher):
@@ -238,12 +242,7 @@ def test_a_phrase_clause_of_many_parts_scores_as_whoosh_does(searcher):
             word(("head_hu", "otthon", 1.0)),
         ]
     )
-    expected = whoosh_ranking(searcher, clause)
-    found = dense.collect(searcher, [dense.ClauseQueries(clause, [])], top=10).results
-    assert len(found) == len(expected) > 0
-    assert [hit.docnum for hit in found] == [docnum for _, docnum in expected[:10]]
-    for hit, (score, _) in zip(found, expected, strict=False):
-        assert hit.score == pytest.approx(score, rel=1e-12)
+    _assert_top_ten_as_whoosh(searcher, clause)
     skipped = Q.Or([spans.SpanNear2([Q.Term("head_hu", "ules"), Q.Term("head_hu", "munka")], slop=1)])
     assert whoosh_ranking(searcher, skipped) == []
     assert len(dense.collect(searcher, [dense.ClauseQueries(skipped, [])], top=10).results) == 0

@@ -187,7 +187,9 @@ def test_the_catalogue_tells_an_incremental_build_what_the_index_holds(corpus):
 
     def both():
         ix = storage.open_index(index)
-        return catalogue.indexed(storage.current_generation(index), ix), pipeline._indexed(ix)
+        generation = storage.current_generation(index)
+        assert catalogue.is_current(generation, ix)
+        return catalogue.indexed(generation), pipeline._indexed(ix)
 
     from_catalogue, from_columns = both()
     assert from_catalogue == from_columns and len(from_columns) == 24
@@ -200,6 +202,6 @@ def test_the_catalogue_tells_an_incremental_build_what_the_index_holds(corpus):
     writer = ix.writer()
     writer.delete_by_term("id", "hu/doc-03")
     writer.commit()  # a commit the catalogue does not describe
-    assert catalogue.indexed(storage.current_generation(index), storage.open_index(index)) is None
+    assert not catalogue.is_current(storage.current_generation(index), storage.open_index(index))
     summary = pipeline.build(content.root, index)
     assert summary.added == 1  # the columns told: hu/doc-03 is indexed again
