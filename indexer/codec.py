@@ -43,6 +43,8 @@ from whoosh.reading import TermNotFound
 from whoosh.system import emptybytes
 from whoosh.util.numeric import length_to_byte
 
+from indexer.schema import encode_positions
+
 #: In a block's info, in place of W3's zlib level: the block is arrays.
 ARRAYS = -1
 #: Block header: id width (1, 2, 4 bytes), weights kind, values kind, number of values, their stored size.
@@ -98,13 +100,19 @@ class ArrayPostingsWriter(W3PostingsWriter):
         self._terminfo = None
         return terminfo
 
+    _raw_positions: tuple[array, array] | None = None  # a block's positions as TermWriter hands them over
+
     def _write_block(self, last=False):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         ids = self._ids
         fmt = self._format
-        databytes = encode_block(ids, self._weights, self._values, fmt.fixed_value_size(), type(fmt) is Positions)
+        if self._raw_positions is not None:
+            databytes = encode_block(ids, self._weights, None, None, raw_positions=self._raw_positions)
+            self._raw_positions = None
+        else:
+            databytes = encode_block(ids, self._weights, self._values, fmt.fixed_value_size(), type(fmt) is Positions)
         infobytes = dumps(
             (
                 len(ids),
@@ -124,6 +132,108 @@ class ArrayPostingsWriter(W3PostingsWriter):
         self._new_block()
 
 
+class TermWriter:
+    """Whole posting lists into a ``W3FieldWriter``'s term and posting files, a term at a time.
+
+    The same bytes as Whoosh's ``FieldWriter.add_postings`` (``start_term``, ``add`` per posting,
+    ``finish_term``) writes for those postings (``tests/test_pool.py``), with less work per term and
+    per posting: a positions field's short lists go straight into their term info, a longer one's
+    ids, weights and positions into the posting writer a block at a time, and each term's record
+    into the term file's hash writer (``filetables.OrderedHashWriter.add``, whose offsets are
+    counted here instead of asked of the file).
+    """
+
+    def __init__(self, fieldwriter, schema) -> None:
+        self._fieldwriter = fieldwriter
+        self._schema = schema
+        self._fieldname: str | None = None
+        self._postwriter: ArrayPostingsWriter | None = None
+        self._format = None
+        self._prefix = b""
+        self._tindex = fieldwriter._tindex
+        self._termfile = self._tindex.dbfile
+        self._offset = self._termfile.tell()
+        self._lastkey = b""
+
+    def _field(self, fieldname: str) -> ArrayPostingsWriter:
+        if fieldname != self._fieldname:
+            writer = self._fieldwriter
+            if self._fieldname is not None:
+                writer.finish_field()
+            writer.start_field(fieldname, self._schema[fieldname])
+            self._fieldname = fieldname
+            self._postwriter = writer._postwriter
+            self._format = self._schema[fieldname].format
+            self._prefix = _FIELD_ID.pack(writer._fieldid)
+        return self._postwriter
+
+    def _put(self, text: bytes, info: bytes) -> None:
+        """The term's record in the term file, as ``OrderedHashWriter.add`` writes it."""
+        key = self._prefix + text
+        if key <= self._lastkey:
+            raise ValueError(f"keys must increase: {self._lastkey!r}..{key!r}")
+        tindex, position = self._tindex, self._offset
+        tindex.index.append(position)
+        record = _KEY_LENGTHS.pack(len(key), len(info)) + key + info
+        self._termfile.write(record)
+        self._offset += len(record)
+        digest = tindex.hashfn(key)
+        tindex.buckets[digest & 255].append((digest, position))
+        self._lastkey = key
+
+    def term(self, fieldname: str, text: bytes, ids: list[int], weights: list[float], values: list) -> None:
+        """A term's postings, each with its value bytes (None: none), as ``add_postings`` adds them."""
+        postwriter = self._field(fieldname)
+        postwriter.start_postings(self._format, W3TermInfo())
+        for docnum, weight, value in zip(ids, weights, values, strict=True):
+            postwriter.add_posting(docnum, weight, emptybytes if value is None else value, 0)
+        self._put(text, postwriter.finish_postings().to_bytes())
+
+    def positions_term(
+        self, fieldname: str, text: bytes, ids: list[int], weights: list[float], counts: list[int], deltas: list[int]
+    ) -> None:
+        """A term's postings in a ``Positions`` field: each posting's count of positions, and all their
+        deltas (each posting's first position, then the gaps), in posting order."""
+        postwriter = self._field(fieldname)
+        if len(ids) < postwriter._inlinelimit:
+            # In the term info, as W3TermInfo (after add_block and set_inlined) writes it: weights as
+            # the block keeps them (float32), no field lengths (the codec keeps no length statistics).
+            values, start = [], 0
+            for count in counts:
+                value = deltas[start : start + count]
+                values.append(encode_positions(value) if count == 1 else _COUNT.pack(count) + dumps(value, 2))
+                start += count
+            kept = array("f", weights)
+            head = _TERM_INFO.pack(True, sum(kept), len(ids), 0, 0, max(0, *weights), ids[0], ids[-1])
+            self._put(text, head + dumps((tuple(ids), tuple(kept), tuple(values)), 2))
+            return
+        postwriter.start_postings(self._format, W3TermInfo())
+        limit, start = postwriter._blocklimit, 0
+        for first in range(0, len(ids), limit):
+            last = min(first + limit, len(ids))
+            end = start + sum(counts[first:last])
+            # A block's postings, as add_posting buffers them one by one.
+            block = weights[first:last]
+            postwriter._ids = array("I", ids[first:last])
+            postwriter._weights = array("f", block)
+            postwriter._maxweight = max(0, *block)
+            postwriter._raw_positions = (array("I", counts[first:last]), array("I", deltas[start:end]))
+            start = end
+            if last < len(ids):
+                postwriter._write_block()
+        self._put(text, postwriter.finish_postings().to_bytes())  # writes the last block
+
+    def close(self) -> None:
+        if self._fieldname is not None:
+            self._fieldwriter.finish_field()
+        self._tindex.lastkey = self._lastkey
+
+
+_TERM_INFO = W3TermInfo._struct
+_KEY_LENGTHS = struct.Struct("!ii")  # filetables' _lengths: a record's key and value lengths
+_FIELD_ID = struct.Struct("!H")  # W3FieldWriter's pack_ushort before a term's bytes
+
+
 class ArrayLeafMatcher(W3LeafMatcher):
     def _read_data(self):
         if self._compression != ARRAYS:
@@ -135,8 +245,13 @@ class ArrayLeafMatcher(W3LeafMatcher):
         self._data = (deltas.tolist(), weights, values)
 
 
-def encode_block(ids, weights, values, fixedsize: int | None, positions: bool = False) -> bytes:
+def encode_block(
+    ids, weights, values, fixedsize: int | None, positions: bool = False, raw_positions: tuple | None = None
+) -> bytes:
     """One block's data: header, id deltas, weights, values (the layout ``decode_block`` reads).
+
+    ``raw_positions``: a positions block's (each posting's count, every delta) arrays, in place of
+    the values (:class:`TermWriter`); what the values' encodings would give.
 
     With the ``array`` module, not numpy: an editor's one-file update writes blocks too,
     and importing numpy would add a fifth of a second to it.
@@ -155,7 +270,9 @@ def encode_block(ids, weights, values, fixedsize: int | None, positions: bool = 
         parts.append(_little(array("f", weights)))
     # The values as W3's block holds them (W3PostingsWriter._mini_values): none for a format
     # without values, the fixed-size values joined, else each (empty ones are not kept).
-    if fixedsize == 0:
+    if raw_positions is not None:
+        value_kind, stored = _RAW_POSITIONS, _positions_bytes(*raw_positions)
+    elif fixedsize == 0:
         value_kind, stored = _NO_VALUES, b""
     elif fixedsize is not None and fixedsize > 0:
         value_kind, stored = _FIXED_VALUES, zlib.compress(emptybytes.join(values), _VALUES_ZLIB_LEVEL)
@@ -167,7 +284,7 @@ def encode_block(ids, weights, values, fixedsize: int | None, positions: bool = 
         lengths = _little(array("I", [len(v) for v in values]))
         value_kind = _VALUES
         stored = zlib.compress(lengths + emptybytes.join(values), _VALUES_ZLIB_LEVEL)
-    header = _HEADER.pack(width, kind, value_kind, len(values), len(stored))
+    header = _HEADER.pack(width, kind, value_kind, len(ids) if values is None else len(values), len(stored))
     return header + b"".join(parts) + stored
 
 

@@ -6,23 +6,32 @@ build's workers start a new segment when the pool is full, so on a real vocabula
 10,000-document build left several segments and a 50,000-document one 19, and every
 segment costs at search time (each query word is looked up in each) and in the build
 (a word in many segments is written many times). Here a posting is a term number, a
-document number and a weight in arrays and a reference to its value (positions), about
-28 bytes, and the sort is numpy's on those arrays.
+document number and a weight in arrays and a reference to its value, about 28 bytes, and
+the sort is numpy's on those arrays.
+
+A text field's positions come in a whole document field at a time (:meth:`add_positions`)
+and stay plain numbers in one array until they are written (:meth:`write`), which hands each
+term's postings to the codec at once: a posting no longer passes through a generator, the
+pool, a pickle of its positions, the posting writer and an unpickling each on its own (most
+of a full build's writing time).
 
 What ``iter_postings`` gives is what Whoosh's pool gives for the same ``add`` calls: the
-postings sorted by field, term and document (``tests/test_pool.py``). This pool never
-spills to disk: it is for the full build's workers, which start a new segment instead
-(``indexer/segments.py``).
+postings sorted by field, term and document (``tests/test_pool.py``); :meth:`write` writes the
+same segment files as Whoosh's ``add_postings`` over them. This pool never spills to disk: it
+is for the full build's workers, which start a new segment instead (``indexer/segments.py``).
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
+from itertools import repeat
+
+from indexer.schema import encode_positions
 
 #: Bytes a posting costs here (term number, document number, weight, value reference),
 #: and a distinct term (its key in the dictionary, the key's tuple and bytes, its number).
-_POSTING_BYTES = 4 + 4 + 8 + 8
+_POSTING_BYTES = 4 + 4 + 8 + 8 + 4
 _TERM_BYTES = 200
 _CHUNK = 1 << 16
 _SINGLE_COUNT = b"\x00\x00\x00\x01"  # a value of one position: shared between postings (indexer.schema)
@@ -36,14 +45,21 @@ class CompactPool:
         self._term_ids = array("I")
         self._docs = array("I")
         self._weights = array("d")
-        self._values: list[bytes | None] = []
+        self._values: list[bytes | None] = []  # None for a posting whose positions are below
+        self._counts = array("I")  # each posting's number of positions (0: its value is in _values)
+        self._positions = array("I")  # the positions of add_positions' postings, in the order added
         self.fieldnames: set[str] = set()
         self._value_bytes = 0
 
     @property
     def currentsize(self) -> int:
         """Bytes the pool holds, about (what a segment worker compares with its memory limit)."""
-        return len(self._docs) * _POSTING_BYTES + len(self._terms) * _TERM_BYTES + self._value_bytes
+        return (
+            len(self._docs) * _POSTING_BYTES
+            + len(self._terms) * _TERM_BYTES
+            + self._value_bytes
+            + 4 * len(self._positions)
+        )
 
     def add(self, item: tuple) -> None:
         """One posting: (field name, term bytes, document number, weight, value bytes or None)."""
@@ -57,31 +73,143 @@ class CompactPool:
         self._docs.append(docnum)
         self._weights.append(weight)
         self._values.append(value)
+        self._counts.append(0)
         if value and value[:4] != _SINGLE_COUNT:
             self._value_bytes += 33 + len(value)
 
-    def iter_postings(self) -> Iterator[tuple]:
-        """Every posting as Whoosh's pool gives it: sorted by field name, term and document."""
+    def add_positions(
+        self, fieldname: str, docnum: int, terms: dict[str, list[int]], boost: float, fieldboost: float = 1.0
+    ) -> int:
+        """Every term of one document's field (term -> its ascending positions), as the postings
+        ``add`` would get from Whoosh's ``Positions`` format of this field boost, with the writer's
+        ``fieldboost`` applied; the sum of their frequencies."""
+        known = self._terms
+        before = len(known)
+        ids = self._term_ids
+        counts = self._counts
+        positions = self._positions
+        for term, found in terms.items():
+            key = (fieldname, term.encode("utf-8"))
+            ident = known.get(key)
+            if ident is None:
+                ident = known[key] = len(known)
+            ids.append(ident)
+            counts.append(len(found))
+            positions.extend(found)
+        added = len(terms)
+        if len(known) > before:
+            self.fieldnames.add(fieldname)
+        self._docs.extend(repeat(docnum, added))
+        self._weights.extend([len(found) * boost * fieldboost for found in terms.values()])
+        self._values.extend(repeat(None, added))
+        return sum(counts[len(counts) - added :])
+
+    def _sorted(self):
+        """(the keys, and the postings' order: by field name, term and document)."""
         import numpy as np  # here: only a full build's workers use this pool
 
         keys = list(self._terms)
-        if not keys:
-            return
-        # Each term's rank in sorted order, then the postings by (rank, document).
         order = sorted(range(len(keys)), key=keys.__getitem__)
         rank = np.empty(len(keys), dtype=np.uint32)
         rank[np.array(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.uint32)
         term_ids = np.frombuffer(self._term_ids, dtype=np.uint32)
         docs = np.frombuffer(self._docs, dtype=np.uint32)
-        by_posting = np.lexsort((docs, rank[term_ids]))
-        weights, values = self._weights, self._values
+        return keys, np.lexsort((docs, rank[term_ids]))
+
+    def _position_starts(self):
+        """Where each posting's positions begin in ``_positions``."""
+        import numpy as np
+
+        counts = np.frombuffer(self._counts, dtype=np.uint32).astype(np.int64)
+        return np.cumsum(counts) - counts
+
+    def iter_postings(self) -> Iterator[tuple]:
+        """Every posting as Whoosh's pool gives it: sorted by field name, term and document."""
+        if not self._terms:
+            return
+        keys, by_posting = self._sorted()
+        starts = self._position_starts().tolist() if self._positions else None
+        term_ids, docs, weights, values = self._term_ids, self._docs, self._weights, self._values
+        counts, positions = self._counts, self._positions
         for start in range(0, len(by_posting), _CHUNK):  # Python ints a chunk at a time, not all at once
-            chunk = by_posting[start : start + _CHUNK]
-            for ident, docnum, index in zip(
-                term_ids[chunk].tolist(), docs[chunk].tolist(), chunk.tolist(), strict=True
+            for index in by_posting[start : start + _CHUNK].tolist():
+                fieldname, text = keys[term_ids[index]]
+                value = values[index]
+                if counts[index]:
+                    begin = starts[index]
+                    value = encode_positions(positions[begin : begin + counts[index]].tolist())
+                yield fieldname, text, docs[index], weights[index], value
+
+    def write(self, fieldwriter, schema) -> None:
+        """Write every posting into the segment's term and posting files (what Whoosh's
+        ``fieldwriter.add_postings(schema, None, pool.iter_postings())`` writes, faster)."""
+        import numpy as np
+
+        from indexer.codec import TermWriter
+
+        if not self._terms:
+            return
+        keys, by_posting = self._sorted()
+        term_ids = np.frombuffer(self._term_ids, dtype=np.uint32)[by_posting]
+        boundaries = np.flatnonzero(term_ids[1:] != term_ids[:-1]) + 1
+        docs = np.frombuffer(self._docs, dtype=np.uint32)[by_posting]
+        weights = np.frombuffer(self._weights, dtype=np.float64)[by_posting]
+        counts = np.frombuffer(self._counts, dtype=np.uint32)[by_posting]
+        deltas = self._sorted_deltas(by_posting, counts)
+        position_ends = np.cumsum(counts, dtype=np.int64)
+        firsts = np.concatenate(([0], boundaries)).tolist()
+        term_at = term_ids[firsts].tolist()
+        lasts = np.concatenate((boundaries, [len(by_posting)])).tolist()
+        writer = TermWriter(fieldwriter, schema)
+        values = self._values
+        # A term's postings as Python lists, a chunk of terms at a time (not all of them at once).
+        for chunk in range(0, len(firsts), _CHUNK // 8):
+            first, last = firsts[chunk], lasts[min(chunk + _CHUNK // 8, len(firsts)) - 1]
+            chunk_docs = docs[first:last].tolist()
+            chunk_weights = weights[first:last].tolist()
+            chunk_counts = counts[first:last].tolist()
+            base = int(position_ends[first - 1]) if first else 0
+            end = int(position_ends[last - 1])
+            chunk_deltas = deltas[base:end].tolist()
+            order = by_posting[first:last].tolist()
+            terms = range(chunk, min(chunk + _CHUNK // 8, len(firsts)))
+            for a, b, ident in zip(
+                firsts[terms.start : terms.stop],
+                lasts[terms.start : terms.stop],
+                term_at[terms.start : terms.stop],
+                strict=True,
             ):
                 fieldname, text = keys[ident]
-                yield fieldname, text, docnum, weights[index], values[index]
+                i, j = a - first, b - first
+                if chunk_counts[i]:  # a positions field: every posting of the term has positions
+                    p = (int(position_ends[a - 1]) if a else 0) - base
+                    q = int(position_ends[b - 1]) - base
+                    writer.positions_term(
+                        fieldname, text, chunk_docs[i:j], chunk_weights[i:j], chunk_counts[i:j], chunk_deltas[p:q]
+                    )
+                else:
+                    writer.term(fieldname, text, chunk_docs[i:j], chunk_weights[i:j], [values[n] for n in order[i:j]])
+        writer.close()
+
+    def _sorted_deltas(self, by_posting, counts):
+        """The positions in the postings' sorted order, each posting's as Whoosh's ``Positions``
+        stores them: its first position, then the gaps."""
+        import numpy as np
+
+        total = int(counts.sum(dtype=np.int64))
+        if not total:
+            return np.zeros(0, dtype=np.uint32)
+        flat = np.frombuffer(self._positions, dtype=np.uint32)
+        starts = self._position_starts()[by_posting]
+        lengths = counts.astype(np.int64)
+        begins = np.cumsum(lengths) - lengths  # where each posting's positions begin in the sorted order
+        index = np.arange(total, dtype=np.int64) + np.repeat(starts - begins, lengths)
+        found = flat[index]
+        deltas = found.copy()
+        deltas[1:] -= found[:-1]
+        nonempty = begins[lengths > 0]
+        deltas[nonempty] = found[nonempty]
+        return deltas
 
     def cleanup(self) -> None:
         """Nothing on disk to remove."""

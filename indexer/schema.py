@@ -44,12 +44,16 @@ class LanguageText(TEXT):
         super().__init__(analyzer=language_analyzer(lang), phrase=True, **kwargs)
         self.lang = lang
 
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Term -> ascending positions of one value (what :meth:`index` yields, before encoding)."""
+        return index_positions(value, self.lang)
+
     def index(self, value, **kwargs):
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
         boost, encode = self.format.field_boost, position_encoder(self.format)
-        for term, positions in index_positions(value, self.lang).items():
+        for term, positions in self.term_positions(value).items():
             yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
 
@@ -59,12 +63,16 @@ class WordsText(TEXT):
     def __init__(self):
         super().__init__(analyzer=words_analyzer(), phrase=True)
 
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Term -> ascending positions of one value (what :meth:`index` yields, before encoding)."""
+        return words_positions(value)
+
     def index(self, value, **kwargs):
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
         boost, encode = self.format.field_boost, position_encoder(self.format)
-        for term, positions in words_positions(value).items():
+        for term, positions in self.term_positions(value).items():
             yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
 

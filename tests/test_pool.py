@@ -80,3 +80,97 @@ def test_a_full_build_through_the_workers_writes_what_a_serial_build_writes(cont
     serial, workers = _postings_by_document_id(tmp_path / "serial"), _postings_by_document_id(tmp_path / "workers")
     assert len(serial) > 100
     assert workers == serial
+
+
+positions_fields = st.lists(
+    st.tuples(
+        st.sampled_from(["body_hu", "words", "head_cs"]),
+        st.dictionaries(
+            st.text(alphabet="abcáé|", min_size=1, max_size=4),
+            st.lists(st.integers(min_value=0, max_value=70_000), min_size=1, max_size=5, unique=True).map(sorted),
+            max_size=8,
+        ),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fields=positions_fields, boost=st.sampled_from([1.0, 2.5]))
+def test_a_whole_field_of_positions_gives_the_postings_of_its_encoded_values(fields, boost):
+    """``add_positions`` (a full build's text fields) against Whoosh's pool fed what ``Positions`` encodes."""
+    from indexer.schema import encode_positions
+
+    whoosh = PostingPool(RamStorage(), None, limitmb=64)
+    compact = CompactPool()
+    for docnum, (fieldname, terms) in enumerate(fields):
+        freqs = compact.add_positions(fieldname, docnum, terms, boost)
+        assert freqs == sum(len(found) for found in terms.values())
+        for term, found in terms.items():
+            whoosh.add((fieldname, term.encode("utf-8"), docnum, len(found) * boost, encode_positions(found)))
+        compact.add(("id", f"d{docnum}".encode(), docnum, 1.0, None))  # a field of another kind between
+        whoosh.add(("id", f"d{docnum}".encode(), docnum, 1.0, None))
+    assert list(compact.iter_postings()) == list(whoosh.items())
+    assert compact.fieldnames == whoosh.fieldnames
+
+
+def _documents(content_factory) -> list[dict]:
+    """Index fields of 300 documents whose words are in one, a few, dozens and hundreds of them
+    (inlined lists, one block, several blocks), some several times in a document."""
+    import random
+
+    from indexer.parallel import prepare_one
+
+    rng = random.Random(13)
+    words = {
+        "hu": ["támogatott", "lakhatás", "szolgáltatás", "gyermek", "család", "otthon", "közösség", "munka"],
+        "cs": ["sociální", "služba", "bydlení", "podpora", "rodina", "péče", "komunita", "práce"],
+    }
+    for number in range(300):
+        lang = "hu" if number % 3 else "cs"
+        common = words[lang]
+        body = " ".join(
+            rng.choice(common[:2])
+            if rng.random() < 0.3
+            else rng.choice(common) + rng.choice(["", "ok", "ami", f"{rng.randrange(40)}"])
+            for _ in range(rng.randrange(5, 60))
+        )
+        content_factory(
+            f"{lang}/d{number}.md", f"title: Dokument {number}\ntype: protocol\nlang: {lang}", f"{body} egyedi{number}"
+        )
+    root = content_factory.root
+    return [prepare_one(path, root).fields for path in sorted(root.rglob("*.md"))]
+
+
+def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
+    from whoosh.index import create_in
+
+    from indexer import segments
+    from indexer.schema import build_schema
+    from indexer.write import build_codec
+
+    folder.mkdir()
+    ix = create_in(str(folder), build_schema())
+    writer = writer_class(ix, _lk=False, codec=build_codec(), limitmb=64, compound=False)
+    writer.pool = CompactPool()
+    for fields in documents:
+        writer.add_document(**fields)
+    segment = segments._finish(writer)
+    return {f.name.replace(segment.segid, "S"): f.read_bytes() for f in folder.iterdir() if segment.segid in f.name}
+
+
+def test_the_pool_writes_the_segment_files_whoosh_writes_from_it(content_factory, tmp_path):
+    """The full build's writer (``segments._PoolWriter``: whole fields into the pool, the pool's
+    ``write``) against Whoosh's ``SegmentWriter`` and ``add_postings`` over the same pool: byte for byte."""
+    from whoosh.writing import SegmentWriter
+
+    from indexer import segments
+
+    documents = _documents(content_factory)
+    whoosh = _segment_files(tmp_path / "whoosh", SegmentWriter, documents)
+    ours = _segment_files(tmp_path / "ours", segments._PoolWriter, documents)
+    assert sum("támogatott" in fields["body_hu"] for fields in documents if "body_hu" in fields) > 128  # blocks
+    assert {"MAIN_S.trm", "MAIN_S.pst"} <= set(whoosh)
+    assert ours.keys() == whoosh.keys()
+    for name in whoosh:
+        assert ours[name] == whoosh[name], name
