@@ -49,6 +49,10 @@ class LazyProbabilities(Mapping):
     def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
 
+    def keys(self):
+        """The n-grams, as a dict's keys (a membership test in C, not through ``__contains__``)."""
+        return self._rows.keys()
+
     def __len__(self) -> int:
         return len(self._rows)
 

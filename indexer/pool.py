@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import chain, pairwise, repeat
 
 from indexer.schema import encode_positions
 
@@ -41,7 +41,9 @@ class CompactPool:
     """The part of Whoosh's ``PostingPool`` a ``SegmentWriter`` uses, for postings added in document order."""
 
     def __init__(self) -> None:
-        self._terms: dict[tuple[str, bytes], int] = {}
+        self._terms: dict[tuple[str, bytes], int] = {}  # add's terms -> their number
+        self._field_terms: dict[str, dict[str, int]] = {}  # add_positions' terms, by field -> their number
+        self._count = 0  # terms numbered so far
         self._term_ids = array("I")
         self._docs = array("I")
         self._weights = array("d")
@@ -55,10 +57,7 @@ class CompactPool:
     def currentsize(self) -> int:
         """Bytes the pool holds, about (what a segment worker compares with its memory limit)."""
         return (
-            len(self._docs) * _POSTING_BYTES
-            + len(self._terms) * _TERM_BYTES
-            + self._value_bytes
-            + 4 * len(self._positions)
+            len(self._docs) * _POSTING_BYTES + self._count * _TERM_BYTES + self._value_bytes + 4 * len(self._positions)
         )
 
     def add(self, item: tuple) -> None:
@@ -67,7 +66,8 @@ class CompactPool:
         key = (fieldname, text)
         ident = self._terms.get(key)
         if ident is None:
-            ident = self._terms[key] = len(self._terms)
+            ident = self._terms[key] = self._count
+            self._count += 1
             self.fieldnames.add(fieldname)
         self._term_ids.append(ident)
         self._docs.append(docnum)
@@ -82,34 +82,54 @@ class CompactPool:
     ) -> int:
         """Every term of one document's field (term -> its ascending positions), as the postings
         ``add`` would get from Whoosh's ``Positions`` format of this field boost, with the writer's
-        ``fieldboost`` applied; the sum of their frequencies."""
-        known = self._terms
-        before = len(known)
-        ids = self._term_ids
-        counts = self._counts
-        positions = self._positions
-        for term, found in terms.items():
-            key = (fieldname, term.encode("utf-8"))
-            ident = known.get(key)
-            if ident is None:
-                ident = known[key] = len(known)
-            ids.append(ident)
-            counts.append(len(found))
-            positions.extend(found)
-        added = len(terms)
-        if len(known) > before:
+        ``fieldboost`` applied; the sum of their frequencies.
+
+        A field's terms are numbered by their text in a dictionary of the field's own (no key to
+        build per term), and everything else goes into the arrays a whole field at a time.
+        """
+        if not terms:
+            return 0
+        known = self._field_terms.get(fieldname)
+        if known is None:
+            known = self._field_terms[fieldname] = {}
             self.fieldnames.add(fieldname)
-        self._docs.extend(repeat(docnum, added))
-        self._weights.extend([len(found) * boost * fieldboost for found in terms.values()])
-        self._values.extend(repeat(None, added))
-        return sum(counts[len(counts) - added :])
+        words = list(terms)
+        idents = list(map(known.get, words))
+        if None in idents:
+            count = self._count
+            for index, ident in enumerate(idents):
+                if ident is None:
+                    idents[index] = known[words[index]] = count
+                    count += 1
+            self._count = count
+        lengths = list(map(len, terms.values()))
+        self._term_ids.extend(idents)
+        self._counts.extend(lengths)
+        self._positions.extend(chain.from_iterable(terms.values()))
+        self._docs.extend(repeat(docnum, len(words)))
+        self._weights.extend([length * boost * fieldboost for length in lengths])
+        self._values.extend(repeat(None, len(words)))
+        return sum(lengths)
+
+    def _keys(self) -> list[tuple[str, bytes]]:
+        """Each term's (field name, bytes), by its number."""
+        keys: list = [None] * self._count
+        for key, ident in self._terms.items():
+            keys[ident] = key
+        for fieldname, known in self._field_terms.items():
+            for term, ident in known.items():
+                keys[ident] = (fieldname, term.encode("utf-8"))
+        return keys
 
     def _sorted(self):
         """(the keys, and the postings' order: by field name, term and document)."""
         import numpy as np  # here: only a full build's workers use this pool
 
-        keys = list(self._terms)
+        keys = self._keys()
         order = sorted(range(len(keys)), key=keys.__getitem__)
+        for before, after in pairwise(order):
+            if keys[before] == keys[after]:  # a field's term given both as bytes and as text
+                raise ValueError(f"term {keys[before]!r} added to the pool in two ways")
         rank = np.empty(len(keys), dtype=np.uint32)
         rank[np.array(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.uint32)
         term_ids = np.frombuffer(self._term_ids, dtype=np.uint32)
@@ -125,7 +145,7 @@ class CompactPool:
 
     def iter_postings(self) -> Iterator[tuple]:
         """Every posting as Whoosh's pool gives it: sorted by field name, term and document."""
-        if not self._terms:
+        if not self._count:
             return
         keys, by_posting = self._sorted()
         starts = self._position_starts().tolist() if self._positions else None
@@ -147,7 +167,7 @@ class CompactPool:
 
         from indexer.codec import TermWriter
 
-        if not self._terms:
+        if not self._count:
             return
         keys, by_posting = self._sorted()
         term_ids = np.frombuffer(self._term_ids, dtype=np.uint32)[by_posting]
@@ -199,12 +219,14 @@ class CompactPool:
         total = int(counts.sum(dtype=np.int64))
         if not total:
             return np.zeros(0, dtype=np.uint32)
+        kind = np.int32 if total < 1 << 31 else np.int64  # half the memory for what a segment holds
         flat = np.frombuffer(self._positions, dtype=np.uint32)
-        starts = self._position_starts()[by_posting]
-        lengths = counts.astype(np.int64)
-        begins = np.cumsum(lengths) - lengths  # where each posting's positions begin in the sorted order
-        index = np.arange(total, dtype=np.int64) + np.repeat(starts - begins, lengths)
+        lengths = counts.astype(kind)
+        begins = np.cumsum(lengths, dtype=kind) - lengths  # where each posting's positions begin, sorted
+        index = np.repeat((self._position_starts()[by_posting] - begins).astype(kind), lengths)
+        index += np.arange(total, dtype=kind)
         found = flat[index]
+        del index
         deltas = found.copy()
         deltas[1:] -= found[:-1]
         nonempty = begins[lengths > 0]

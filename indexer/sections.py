@@ -33,7 +33,7 @@ def mark_languages(doc: Document) -> Document:
     changed = False
     for section in doc.sections:
         text = f"{section.heading}\n{section.text}"
-        if sum(c.isalpha() for c in text) < MIN_LETTERS:
+        if sum(map(str.isalpha, text)) < MIN_LETTERS:
             continue
         hint = evidence(text)
         if hint[doc.lang] > 0 and hint[doc.lang] == max(hint.values()):

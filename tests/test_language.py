@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.language import CONFIDENT, assign_language, detect
 from indexer.load import parse
@@ -83,3 +85,28 @@ def test_declared_lang_wins_but_contradiction_is_reported(content_factory):
     assert any("declared lang 'cs' but the text reads as 'hu'" in m for m in messages)
     assert messages[0].startswith("x/doc.md:4: warning:")
     assert CONFIDENT <= 1
+
+
+_TEXTS = st.lists(
+    st.one_of(
+        st.sampled_from(list("aábcčdeéěfghiíjklmnňoóöőprřsštťuúůüűvyýzžAÁČEÉŘŠZŽ  .,;:!?-'\"()0123456789\n\t")),
+        st.sampled_from(
+            list("ÄÖÜßąęłśźżАБВгдежΑβγ日本語中文한국어あいうアイウㄅㄆ\u0300\u0301\u0303\u1ea0\u1ec3ṁ\u2013\u201e")
+        ),
+        st.sampled_from(["http://example.org/a?b=c ", "info@example.cz ", "NATO ", "ÚSTAV ", "iPhone "]),
+    ),
+    max_size=200,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXTS)
+def test_the_ngrams_are_langdetects_own(text):
+    """``language.ngrams`` (one pass over translated characters) against langdetect's detector steps."""
+    from indexer import language
+
+    factory = language._profiles()
+    detector = factory.create()
+    detector.append(text)
+    detector.cleaning_text()
+    assert language.ngrams(text, factory.word_lang_prob_map) == detector._extract_ngrams()
