@@ -289,20 +289,48 @@ def index_positions(text: str, lang: str) -> dict[str, list[int]]:
 
 def _index_positions(text: str, lang: str) -> dict[str, list[int]]:
     stops = STOP_WORDS.get(lang, frozenset())
+    words = [token.lower() for token in WORD_PATTERN.findall(text)]
+    # Whoosh's StopFilter keeps the first kept word's position, then counts on.
+    first = next((index for index, word in enumerate(words) if word not in stops), None)
+    if first is None:
+        return {}
+    kept = [word for word in words if word not in stops] if stops else words
+    return _expand(_positions_by_word(kept, first), lambda word: index_forms(word, lang))
+
+
+def _positions_by_word(words: list[str], start: int = 0) -> dict[str, list[int]]:
+    """Each distinct word's positions, numbered from ``start``."""
+    found: dict[str, list[int]] = {}
+    for position, word in enumerate(words, start):
+        have = found.get(word)
+        if have is None:
+            found[word] = [position]
+        else:
+            have.append(position)
+    return found
+
+
+def _expand(by_word: dict[str, list[int]], terms_of) -> dict[str, list[int]]:
+    """Term -> positions, from each distinct word's positions and its terms.
+
+    A word's terms share its list (read only); a term that several words give gets their
+    positions merged. Per distinct word, not per word: a text repeats most of its words.
+    """
     positions: dict[str, list[int]] = {}
-    pos = None  # Whoosh's StopFilter keeps the first kept word's position, then counts on
-    for index, token in enumerate(WORD_PATTERN.findall(text)):
-        word = token.lower()
-        if word in stops:
-            continue
-        pos = index if pos is None else pos + 1
-        for form in index_forms(word, lang):
-            found = positions.get(form)
-            if found is None:
-                positions[form] = [pos]
-            else:
-                found.append(pos)
+    for word, found in by_word.items():
+        for term in terms_of(word):
+            have = positions.get(term)
+            positions[term] = found if have is None else sorted(have + found)
     return positions
+
+
+def words_positions(text: str) -> dict[str, list[int]]:
+    """Term -> positions for the ``words`` field: what :func:`words_analyzer` yields, faster.
+
+    Every word keeps its position, stop words included: an exact quoted phrase
+    (``"nem volt vége"``) is matched here, word for word.
+    """
+    return _expand(_positions_by_word([token.lower() for token in WORD_PATTERN.findall(text)]), words_terms)
 
 
 class FoldFilter(Filter):
@@ -363,19 +391,6 @@ def words_terms(word: str) -> tuple[str, ...]:
     """The ``words`` terms of one lower-cased word (see :class:`WordsFilter`)."""
     folded = fold(word)
     return (folded,) if folded == word else (folded, accent_key(word))
-
-
-def words_positions(text: str) -> dict[str, list[int]]:
-    """Term -> positions for the ``words`` field: what :func:`words_analyzer` yields, faster.
-
-    Every word keeps its position, stop words included: an exact quoted phrase
-    (``"nem volt vége"``) is matched here, word for word.
-    """
-    positions: dict[str, list[int]] = {}
-    for pos, token in enumerate(WORD_PATTERN.findall(text)):
-        for term in words_terms(token.lower()):
-            positions.setdefault(term, []).append(pos)
-    return positions
 
 
 def words_analyzer() -> Analyzer:
