@@ -165,20 +165,24 @@ class FieldArrays(_Field):
             terms = leaf._terms
             terms._postfile.seek(0)
             postings = terms._postfile.read()  # one read, not two per posting block
-            for (name, btext), info in terms.items_from(fieldname, b""):
-                if name != fieldname:
-                    break
+            for btext, weight, frequency, inlined, where in codec.field_records(leaf, fieldname):
                 tid = ids.get(btext)
                 if tid is None:
                     tid = ids[btext] = len(cf)
                     cf.append(0)
                     df.append(0)
-                cf[tid] += info.weight()
-                df[tid] += info.doc_frequency()
-                docs, weights = _postings(postings, info)
+                cf[tid] += weight
+                df[tid] += frequency
+                if inlined is not None:  # most terms: a few postings, kept in the term info
+                    docs, weights = inlined
+                    term_of.extend(itertools.repeat(tid, len(docs)))
+                    doc_of.extend([docnum + offset for docnum in docs])
+                    tf_of.extend(weights)
+                    continue
+                docs, weights = codec.posting_arrays(postings[where[0] : where[0] + where[1]])
                 term_of.extend(itertools.repeat(tid, len(docs)))
-                doc_of.frombytes((np.asarray(docs, dtype=np.int64) + offset).astype(np.int32).tobytes())
-                tf_of.frombytes(np.asarray(weights, dtype=np.float32).tobytes())
+                doc_of.frombytes((docs.astype(np.int64) + offset).astype(np.int32).tobytes())
+                tf_of.frombytes(weights.astype(np.float32).tobytes())
         self.terms = list(ids)
         self.cf = np.array(cf, dtype=np.float64)
         self.df = np.array(df, dtype=np.int64)
@@ -194,17 +198,39 @@ class FieldArrays(_Field):
         self.d_terms, self.d_tf = term_of[by_doc], tf_of[by_doc]
         self.d_start = np.searchsorted(doc_of[by_doc], np.arange(self.doc_count + 1))
         self._scores = np.zeros(self.doc_count, dtype=np.float64)
+        self._bo1: tuple[np.ndarray, np.ndarray] | None = None
 
     def more_like(self, docnum: int) -> list[int]:
         """The document numbers ``searcher.more_like(docnum, field, text=its text, top=15, numterms=20)`` gives."""
+        import numpy as np
+
         lo, hi = self.d_start[docnum], self.d_start[docnum + 1]
         if lo == hi:
             return []
-        terms = self.d_terms[lo:hi].tolist()
-        weights = [(self.terms[t], w) for t, w in zip(terms, self.d_tf[lo:hi].tolist(), strict=True)]
-        index = {self.terms[t]: t for t in terms}
-        chosen = key_terms(weights, lambda term: float(self.cf[index[term]]), self.doc_count, self.max_cf)
-        return self._search([(index[term], boost) for term, boost in chosen], docnum)
+        if self._bo1 is None:
+            self._bo1 = self._bo1_parts()
+        # Every term's Bo1 score at once, in bo1's arithmetic (weight * a + b, a and b from math.log),
+        # then key_terms' choice: the NUMTERMS best of score / best score, ties by term.
+        terms = self.d_terms[lo:hi]
+        slope, intercept = self._bo1
+        scores = self.d_tf[lo:hi] * slope[terms] + intercept[terms]
+        scores = scores / scores.max()
+        if len(scores) > NUMTERMS:
+            cut = np.partition(scores, len(scores) - NUMTERMS)[len(scores) - NUMTERMS]
+            keep = scores >= cut
+            terms, scores = terms[keep], scores[keep]
+        chosen = sorted(zip((-scores).tolist(), terms.tolist(), strict=True), key=lambda st: (st[0], self.terms[st[1]]))
+        return self._search([(tid, -score) for score, tid in chosen[:NUMTERMS]], docnum)
+
+    def _bo1_parts(self):
+        """Each term's two logarithms of :func:`bo1` (which then is ``weight * a + b``)."""
+        import numpy as np
+
+        slope, intercept = np.empty(len(self.cf)), np.empty(len(self.cf))
+        for tid, cf in enumerate(self.cf.tolist()):
+            f = cf / self.doc_count
+            slope[tid], intercept[tid] = math.log((1.0 + f) / f, 2), math.log(1.0 + f, 2)
+        return slope, intercept
 
     def _search(self, boosted: list[tuple[int, float]], docnum: int) -> list[int]:
         import numpy as np
@@ -404,16 +430,6 @@ class _Numbers(dict):
 
 def _leaves(reader: IndexReader) -> list:
     return reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-
-
-def _postings(postings: bytes, info) -> tuple:
-    """One term's document numbers and weights in a segment, from the segment's posting file's
-    bytes (what ``W3LeafMatcher`` decodes, without a matcher per term)."""
-    if info.is_inlined():
-        ids, weights, _ = info.inlined_postings()
-        return list(ids), list(weights)
-    offset, length = codec.extent(info)
-    return codec.posting_arrays(postings[offset : offset + length])
 
 
 def _reader_postings(reader: IndexReader, fieldname: str, term: bytes) -> list[tuple[int, float]]:
