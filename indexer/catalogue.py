@@ -23,7 +23,7 @@ from indexer import related
 from indexer.parallel import default_workers
 
 CATALOGUE_FILE = "kb-catalogue.sqlite"
-VERSION = "2"
+VERSION = "3"
 #: The light part of a document, in the catalogue's column order.
 COLUMNS = (
     "id",
@@ -51,6 +51,7 @@ CREATE INDEX docs_mtime ON docs (mtime);
 CREATE TABLE related (id, position, grp, best, PRIMARY KEY (id, position)) WITHOUT ROWID;
 CREATE INDEX related_grp ON related (grp);
 CREATE INDEX related_best ON related (best);
+CREATE TABLE keyterms (id PRIMARY KEY, terms) WITHOUT ROWID;
 CREATE TABLE meta (k PRIMARY KEY, v) WITHOUT ROWID;
 """
 
@@ -87,6 +88,20 @@ def _store_related(conn: sqlite3.Connection, lists: dict[str, list[tuple[str, st
     )
 
 
+def _store_key_terms(conn: sqlite3.Connection, found: dict[str, related.KeyTerms]) -> None:
+    """Each ranked document's key terms (term text, boost), for an incremental build to rank it again
+    without analysing its text (most of a one-file update's related lists)."""
+    conn.executemany(
+        "INSERT OR REPLACE INTO keyterms VALUES (?, ?)",
+        ((i, json.dumps([[t.decode("utf-8"), b] for t, b in terms], ensure_ascii=False)) for i, terms in found.items()),
+    )
+
+
+def _key_terms(conn: sqlite3.Connection, doc_id: str) -> related.KeyTerms | None:
+    stored = conn.execute("SELECT terms FROM keyterms WHERE id = ?", (doc_id,)).fetchone()
+    return [(t.encode("utf-8"), b) for t, b in json.loads(stored[0])] if stored else None
+
+
 def write_full(generation: Path, ix: FileIndex, rows: Iterable[tuple], processes: int | None = None) -> None:
     """A new catalogue for a freshly built generation: every row, every related list."""
     target = path(generation)
@@ -97,8 +112,12 @@ def write_full(generation: Path, ix: FileIndex, rows: Iterable[tuple], processes
         conn.executescript(_SCHEMA)
         conn.executemany(_INSERT_ROW, rows)
         with ix.reader() as reader:  # not memory-mapped: Whoosh's mapping copies every segment into memory
-            lists = related.related_lists(reader, _members(conn), processes=processes or default_workers(), ix=ix)
+            terms: dict[str, related.KeyTerms] = {}
+            lists = related.related_lists(
+                reader, _members(conn), processes=processes or default_workers(), ix=ix, terms_out=terms
+            )
             _store_related(conn, lists)
+            _store_key_terms(conn, terms)
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("commit", ix.latest_generation())])
         conn.commit()
     finally:
@@ -154,6 +173,7 @@ def update(generation: Path, ix: FileIndex, changed: dict[str, tuple], removed: 
             touched_groups |= {values[-1] for values in changed.values()}
             conn.executemany("DELETE FROM docs WHERE id = ?", ((i,) for i in removed))
             conn.executemany("DELETE FROM related WHERE id = ?", ((i,) for i in removed))
+            conn.executemany("DELETE FROM keyterms WHERE id = ?", ((i,) for i in [*removed, *changed]))
             conn.executemany(_INSERT_ROW, changed.values())
             names = set(changed) | set(removed) | touched_groups
             wanted = set(changed)
@@ -169,7 +189,16 @@ def update(generation: Path, ix: FileIndex, changed: dict[str, tuple], removed: 
                         stored = searcher.document(id=doc_id)
                         return stored.get("text") if stored else None
 
-                    _store_related(conn, related.related_lists(searcher.reader(), members, sorted(wanted), text))
+                    def known(doc_id: str) -> related.KeyTerms | None:
+                        """A document whose text did not change is ranked by the key terms stored for it."""
+                        return None if doc_id in changed else _key_terms(conn, doc_id)
+
+                    terms: dict[str, related.KeyTerms] = {}
+                    lists = related.related_lists(
+                        searcher.reader(), members, sorted(wanted), text, known_terms=known, terms_out=terms
+                    )
+                    _store_related(conn, lists)
+                    _store_key_terms(conn, terms)
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('commit', ?)", (ix.latest_generation(),))
     finally:
         conn.close()

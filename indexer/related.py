@@ -61,9 +61,13 @@ def bo1(weight: float, cf: float, doc_count: int) -> float:
     return weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)
 
 
+#: A document's key terms in one field and their boosts (what its related list is searched for).
+KeyTerms = list[tuple[bytes, float]]
+
+
 def key_terms(
     weights: list[tuple[bytes, float]], frequency: Callable[[bytes], float], doc_count: int, max_cf: float
-) -> list[tuple[bytes, float]]:
+) -> KeyTerms:
     """The NUMTERMS best terms of a text and their weights, as ``Expander.expanded_terms(normalize=False)``.
 
     ``weights``: each term of the text with its weight there. Terms are scored in
@@ -202,6 +206,10 @@ class FieldArrays(_Field):
 
     def more_like(self, docnum: int) -> list[int]:
         """The document numbers ``searcher.more_like(docnum, field, text=its text, top=15, numterms=20)`` gives."""
+        return self._search(self.key_terms_of(docnum), docnum)
+
+    def key_terms_of(self, docnum: int) -> list[tuple[int, float]]:
+        """The document's NUMTERMS key terms (term number, boost), as :func:`key_terms` chooses them."""
         import numpy as np
 
         lo, hi = self.d_start[docnum], self.d_start[docnum + 1]
@@ -220,7 +228,7 @@ class FieldArrays(_Field):
             keep = scores >= cut
             terms, scores = terms[keep], scores[keep]
         chosen = sorted(zip((-scores).tolist(), terms.tolist(), strict=True), key=lambda st: (st[0], self.terms[st[1]]))
-        return self._search([(tid, -score) for score, tid in chosen[:NUMTERMS]], docnum)
+        return [(tid, -score) for score, tid in chosen[:NUMTERMS]]
 
     def _bo1_parts(self):
         """Each term's two logarithms of :func:`bo1` (which then is ``weight * a + b``)."""
@@ -288,11 +296,15 @@ class FieldLookups(_Field):
         return sum(info.weight() for info in infos if info is not None)
 
     def more_like(self, docnum: int, text: str) -> list[int]:
-        reader, name, k1, b, avgfl = self.reader, self.fieldname, self.k1, self.b, self.avgfl
+        return self.rank(docnum, self.key_terms_of(text))
+
+    def key_terms_of(self, text: str) -> KeyTerms:
         weights = self.text_weights(text)
-        if not weights:
-            return []
-        chosen = key_terms(weights, self.frequency, self.doc_count, self.total)
+        return key_terms(weights, self.frequency, self.doc_count, self.total) if weights else []
+
+    def rank(self, docnum: int, chosen: KeyTerms) -> list[int]:
+        """The documents most like ``docnum``, by its key terms ``chosen`` (what ``more_like`` searches for)."""
+        reader, name, k1, b, avgfl = self.reader, self.fieldname, self.k1, self.b, self.avgfl
         scores: dict[int, float] = {}
         for term, boost in chosen:
             idf = self.idf(reader.doc_frequency(name, term))
@@ -316,6 +328,8 @@ def related_lists(
     text: Callable[[str], str | None] | None = None,
     processes: int = 1,
     ix=None,
+    known_terms: Callable[[str], KeyTerms | None] | None = None,
+    terms_out: dict[str, KeyTerms] | None = None,
 ) -> dict[str, list[tuple[str, str]]]:
     """``{id: [(group, best member id)]}`` for the documents ``wanted`` (None: every document).
 
@@ -323,6 +337,9 @@ def related_lists(
     text, needed when only some documents are ranked (index look-ups, not arrays).
     ``processes``: with ``ix`` (the reader's index), ranking every document, up to this
     many language fields are ranked at once, each in a process of its own.
+    ``known_terms(id)``: a document's key terms as they were last stored (None: work them out
+    from its text), for a document whose text did not change; ``terms_out`` gets the key terms
+    of every document ranked, for the next time.
     """
     ids = reader.column_reader("id")
     if wanted is None:
@@ -359,10 +376,18 @@ def related_lists(
         ranked_fields = []
         for name, doc_ids in fields:
             engine = FieldLookups(reader, name)
-            ranked_fields.append({i: engine.more_like(numbers[i], (text(i) or "")) for i in doc_ids})
+            ranked: dict[str, tuple[list[int], KeyTerms]] = {}
+            for i in doc_ids:
+                keys = known_terms(i) if known_terms is not None else None
+                if keys is None:
+                    keys = engine.key_terms_of(text(i) or "")
+                ranked[i] = (engine.rank(numbers[i], keys), keys)
+            ranked_fields.append(ranked)
     for ranked in ranked_fields:
-        for doc_id, found in ranked.items():
+        for doc_id, (found, keys) in ranked.items():
             rankings[doc_id] = [members[ids[n]] for n in found if ids[n] in members]
+            if terms_out is not None:
+                terms_out[doc_id] = keys
     result = {}
     for doc_id in chosen:
         key = members[doc_id].key
@@ -375,14 +400,19 @@ def related_lists(
 _shared_reader: IndexReader | None = None  # what a forked ranking process reads (see _rank_in_processes)
 
 
-def _rank_field(job: tuple[str, list[tuple[str, int]]]) -> dict[str, list[int]]:
-    """Rank every document of one field from its arrays (which then go away)."""
+def _rank_field(job: tuple[str, list[tuple[str, int]]]) -> dict[str, tuple[list[int], KeyTerms]]:
+    """Rank every document of one field from its arrays (which then go away): its related
+    documents' numbers and its key terms."""
     name, doc_numbers = job
     engine = FieldArrays(_shared_reader, name)
-    return {doc_id: engine.more_like(number) for doc_id, number in doc_numbers}
+    ranked = {}
+    for doc_id, number in doc_numbers:
+        chosen = engine.key_terms_of(number)
+        ranked[doc_id] = (engine._search(chosen, number), [(engine.terms[t], boost) for t, boost in chosen])
+    return ranked
 
 
-def _rank_in_processes(folder: str, indexname: str, jobs: list, processes: int) -> list[dict[str, list[int]]]:
+def _rank_in_processes(folder: str, indexname: str, jobs: list, processes: int) -> list[dict]:
     """One process per field (a full build's cores are free by now). Each opens the index
     afresh: forked processes sharing file offsets would read each other's bytes."""
     import multiprocessing

@@ -93,10 +93,45 @@ def test_index_lookups_rank_as_the_arrays_and_as_whoosh(corpus):
                 assert lookups.more_like(docnum, stored["text"]) == whoosh
 
 
+def _key_terms(index) -> dict[str, list[tuple[str, float]]]:
+    """Each document's key terms as the catalogue keeps them."""
+    import json
+    import sqlite3
+
+    conn = sqlite3.connect(catalogue.path(storage.current_generation(index)))
+    try:
+        return {
+            i: [(t, b) for t, b in json.loads(terms)] for i, terms in conn.execute("SELECT id, terms FROM keyterms")
+        }
+    finally:
+        conn.close()
+
+
+def _expected_with(index, doc_id: str, langs: list[str], terms: dict[str, list[tuple[str, float]]]) -> list[str]:
+    """Whoosh's related list, where each member in ``terms`` (by id) is searched for those key terms
+    instead of the ones its text gives now (``searcher.more_like`` is a search for its key terms)."""
+    ix = storage.open_index(index)
+    with ix.searcher(weighting=BM25F()) as searcher:
+        texts = {stored.get("text"): stored["id"] for stored in searcher.all_stored_fields()}
+        own = searcher.key_terms_from_text
+
+        def key_terms_from_text(fieldname, text, **kwargs):
+            found = terms.get(texts.get(text))
+            return found if found is not None else own(fieldname, text, **kwargs)
+
+        searcher.key_terms_from_text = key_terms_from_text
+        return [d["id"] for d in live.related(searcher, doc_id, langs)]
+
+
 def test_incremental_build_refreshes_what_it_touched(corpus):
+    """What changed is ranked afresh; a document whose text did not change, ranked again because its
+    family or its list had a changed document, is searched for the key terms stored for it (its text is
+    not analysed again); no list keeps a removed document."""
     content, index, rng = corpus
     ids = _ids(index)
     before = {doc_id: _stored(index, doc_id, ["hu"]) for doc_id in ids}
+    stored_terms = _key_terms(index)
+    assert len(stored_terms) == len(ids) and all(len(found) == related.NUMTERMS for found in stored_terms.values())
     removed = next(i for i in ids if any(i in found for found in before.values()))
     (content.root / f"{removed}.md").unlink()
     changed = "hu/doc-01"
@@ -110,8 +145,10 @@ def test_incremental_build_refreshes_what_it_touched(corpus):
     assert removed not in now and added in now
     named = {i for i, found in before.items() if removed in found or changed in found}
     family = {i for i in now if i.endswith(("doc-00", "doc-01", "doc-99"))}
+    unchanged = {i: found for i, found in stored_terms.items() if i not in (changed, added, removed)}
     for doc_id in {changed, added} | family | (named & set(now)):
-        assert _stored(index, doc_id, ["hu"]) == _expected(index, doc_id, ["hu"]), doc_id
+        assert _stored(index, doc_id, ["hu"]) == _expected_with(index, doc_id, ["hu"], unchanged), doc_id
+    assert _key_terms(index).keys() == set(now)
     for doc_id in now:
         assert removed not in _stored(index, doc_id, ["hu"])
 
