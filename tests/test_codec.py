@@ -154,3 +154,40 @@ def test_merged_segments_keep_their_postings(tmp_path):
             assert postings == expected, (fieldname, text)
     w3.close()
     arrays.close()
+
+
+@pytest.mark.parametrize("chunk", [codec._CHUNK_BYTES, 40])  # 40 bytes: records across every read
+def test_field_records_are_whooshs_term_infos_in_order(indexes, chunk, monkeypatch):
+    """``codec.field_records`` (the term file read in order) against Whoosh's cursor, every field of every segment."""
+    from whoosh.filedb.filestore import RamStorage
+
+    monkeypatch.setattr(codec, "_CHUNK_BYTES", chunk)
+
+    checked = 0
+    for ix in indexes:
+        with ix.reader() as reader:
+            for leaf, _ in reader.leaf_readers():
+                terms = leaf._terms
+                for fieldname in sorted(set(terms._fieldmap) | {"no_such_field"}):
+                    expected = []
+                    for (name, text), info in terms.items_from(fieldname, b"") if fieldname in terms._fieldmap else ():
+                        if name != fieldname:
+                            break
+                        inlined = info.inlined_postings()[:2] if info.is_inlined() else None
+                        extent = None if inlined else codec.extent(info)
+                        expected.append((text, info.weight(), info.doc_frequency(), inlined, extent))
+                    found = list(codec.field_records(leaf, fieldname))
+                    assert found == expected, fieldname
+                    checked += len(found)
+    assert checked > 1000
+    # An index in memory (no file to read): Whoosh's cursor, the same answers.
+    ram = RamStorage().create_index(build_schema())
+    with ram.writer(codec=ArrayCodec()) as writer:
+        for number in range(30):
+            writer.add_document(id=f"d{number}", body_hu=" ".join(WORDS[: 1 + number % len(WORDS)]))
+    with ram.reader() as reader:
+        (leaf, _), *_ = reader.leaf_readers()
+        found = list(codec.field_records(leaf, "body_hu"))
+        assert [text for text, *_ in found] == sorted(
+            text for (name, text), _ in leaf._terms.items() if name == "body_hu"
+        )
