@@ -269,17 +269,36 @@ class FieldLookups(_Field):
         # A document's every term is looked up for its frequency: one pread look-up per
         # segment instead of Whoosh's (a third of a one-file update's related lists at 50k).
         self._tables = [codec.TermTable(leaf) for leaf, _ in _leaves(reader)]
+        # The documents an update ranks share many key terms: each term's infos and postings once.
+        self._infos: dict[bytes, list] = {}
+        self._postings: dict[bytes, list[tuple[int, float]]] = {}
+
+    def infos(self, term: bytes) -> list:
+        """The term's info in each segment (None where a segment lacks it)."""
+        found = self._infos.get(term)
+        if found is None:
+            found = self._infos[term] = [table.info(self.fieldname, term) for table in self._tables]
+        return found
+
+    def doc_frequency(self, term: bytes) -> int:
+        """Whoosh's ``reader.doc_frequency`` (deleted documents counted, as there)."""
+        return sum(info.doc_frequency() for info in self.infos(term) if info is not None)
 
     def postings(self, term: bytes) -> list[tuple[int, float]]:
         """(document number, weight) of the term's postings in live documents, from each
         segment's arrays (Whoosh's matchers, filtering deletions, are the fallback)."""
+        found = self._postings.get(term)
+        if found is None:
+            found = self._postings[term] = self._read_postings(term)
+        return found
+
+    def _read_postings(self, term: bytes) -> list[tuple[int, float]]:
         found: list[tuple[int, float]] = []
-        for (leaf, offset), table in zip(_leaves(self.reader), self._tables, strict=True):
+        for (leaf, offset), info in zip(_leaves(self.reader), self.infos(term), strict=True):
             terms = getattr(leaf, "_terms", None)
             if not isinstance(terms, W3TermsReader):
                 found += [(offset + d, w) for d, w in _reader_postings(leaf, self.fieldname, term)]
                 continue
-            info = table.info(self.fieldname, term)
             if info is None:
                 continue
             if info.is_inlined():
@@ -292,8 +311,7 @@ class FieldLookups(_Field):
 
     def frequency(self, term: bytes) -> float:
         """The term's total weight in the field over the index (Whoosh's ``reader.frequency``)."""
-        infos = (table.info(self.fieldname, term) for table in self._tables)
-        return sum(info.weight() for info in infos if info is not None)
+        return sum(info.weight() for info in self.infos(term) if info is not None)
 
     def more_like(self, docnum: int, text: str) -> list[int]:
         return self.rank(docnum, self.key_terms_of(text))
@@ -304,10 +322,10 @@ class FieldLookups(_Field):
 
     def rank(self, docnum: int, chosen: KeyTerms) -> list[int]:
         """The documents most like ``docnum``, by its key terms ``chosen`` (what ``more_like`` searches for)."""
-        reader, name, k1, b, avgfl = self.reader, self.fieldname, self.k1, self.b, self.avgfl
+        k1, b, avgfl = self.k1, self.b, self.avgfl
         scores: dict[int, float] = {}
         for term, boost in chosen:
-            idf = self.idf(reader.doc_frequency(name, term))
+            idf = self.idf(self.doc_frequency(term))
             for d, tf in self.postings(term):  # live documents only
                 fl = self._length(d)
                 score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))  # scoring.bm25
