@@ -174,7 +174,7 @@ class TermWriter:
             raise ValueError(f"keys must increase: {self._lastkey!r}..{key!r}")
         tindex, position = self._tindex, self._offset
         tindex.index.append(position)
-        record = _KEY_LENGTHS.pack(len(key), len(info)) + key + info
+        record = _TERM_LENGTHS.pack(len(key), len(info)) + key + info
         self._termfile.write(record)
         self._offset += len(record)
         digest = tindex.hashfn(key)
@@ -200,8 +200,7 @@ class TermWriter:
             # the block keeps them (float32), no field lengths (the codec keeps no length statistics).
             values, start = [], 0
             for count in counts:
-                value = deltas[start : start + count]
-                values.append(encode_positions(value) if count == 1 else _COUNT.pack(count) + dumps(value, 2))
+                values.append(_deltas_value(deltas[start : start + count]))
                 start += count
             kept = array("f", weights)
             head = _TERM_INFO.pack(True, sum(kept), len(ids), 0, 0, max(0, *weights), ids[0], ids[-1])
@@ -230,7 +229,6 @@ class TermWriter:
 
 
 _TERM_INFO = W3TermInfo._struct
-_KEY_LENGTHS = struct.Struct("!ii")  # filetables' _lengths: a record's key and value lengths
 _FIELD_ID = struct.Struct("!H")  # W3FieldWriter's pack_ushort before a term's bytes
 
 
@@ -321,6 +319,13 @@ def _positions_raw(values) -> bytes | None:
     return _positions_bytes(counts, deltas)
 
 
+def _deltas_value(deltas: list[int]) -> bytes:
+    """``Positions.encode`` of the positions these deltas (the first position, then the gaps) give."""
+    if len(deltas) == 1:
+        return encode_positions(deltas)  # a single position's encoding is looked up
+    return _COUNT.pack(len(deltas)) + dumps(deltas, 2)
+
+
 def _positions_bytes(counts: array, deltas: array) -> bytes:
     width = _width(max(counts))
     delta_width = _width(max(deltas, default=0))
@@ -343,8 +348,7 @@ def _positions_values(raw: bytes, count: int) -> tuple[bytes, ...]:
     start = 0
     found = []
     for end in ends:
-        part = flat[start:end]
-        found.append(_COUNT.pack(len(part)) + dumps(part, 2))
+        found.append(_deltas_value(flat[start:end]))
         start = end
     return tuple(found)
 
@@ -671,8 +675,7 @@ def field_records(reader, fieldname: str) -> Iterator[tuple[bytes, float, int, t
 
     The term file's records read in order, a few megabytes at a time, instead of through
     Whoosh's cursor (three reads and a term info object per term: most of ranking every
-    document's related list). ``tests/test_related_build.py`` holds the lists made from it
-    equal to Whoosh's ``more_like``.
+    document's related list). ``tests/test_codec.py`` holds it equal to Whoosh's cursor.
     """
     terms = getattr(reader, "_terms", None)
     tindex = getattr(terms, "_tindex", None)

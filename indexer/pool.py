@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
-from itertools import chain, pairwise, repeat
+from itertools import chain, repeat
 
 from indexer.schema import encode_positions
 
@@ -125,11 +125,11 @@ class CompactPool:
         """(the keys, and the postings' order: by field name, term and document)."""
         import numpy as np  # here: only a full build's workers use this pool
 
+        mixed = {fieldname for fieldname, _ in self._terms} & self._field_terms.keys()
+        if mixed:  # its terms would be numbered twice
+            raise ValueError(f"field {sorted(mixed)[0]!r} added to the pool both a posting and a field at a time")
         keys = self._keys()
         order = sorted(range(len(keys)), key=keys.__getitem__)
-        for before, after in pairwise(order):
-            if keys[before] == keys[after]:  # a field's term given both as bytes and as text
-                raise ValueError(f"term {keys[before]!r} added to the pool in two ways")
         rank = np.empty(len(keys), dtype=np.uint32)
         rank[np.array(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.uint32)
         term_ids = np.frombuffer(self._term_ids, dtype=np.uint32)
@@ -178,35 +178,31 @@ class CompactPool:
         deltas = self._sorted_deltas(by_posting, counts)
         position_ends = np.cumsum(counts, dtype=np.int64)
         firsts = np.concatenate(([0], boundaries)).tolist()
-        term_at = term_ids[firsts].tolist()
         lasts = np.concatenate((boundaries, [len(by_posting)])).tolist()
+        idents = term_ids[firsts].tolist()
         writer = TermWriter(fieldwriter, schema)
         values = self._values
+        step = _CHUNK // 8
         # A term's postings as Python lists, a chunk of terms at a time (not all of them at once).
-        for chunk in range(0, len(firsts), _CHUNK // 8):
-            first, last = firsts[chunk], lasts[min(chunk + _CHUNK // 8, len(firsts)) - 1]
+        for chunk in range(0, len(firsts), step):
+            starts, stops = firsts[chunk : chunk + step], lasts[chunk : chunk + step]
+            first, last = starts[0], stops[-1]
             chunk_docs = docs[first:last].tolist()
             chunk_weights = weights[first:last].tolist()
             chunk_counts = counts[first:last].tolist()
             base = int(position_ends[first - 1]) if first else 0
-            end = int(position_ends[last - 1])
-            chunk_deltas = deltas[base:end].tolist()
+            chunk_deltas = deltas[base : int(position_ends[last - 1])].tolist()
             order = by_posting[first:last].tolist()
-            terms = range(chunk, min(chunk + _CHUNK // 8, len(firsts)))
-            for a, b, ident in zip(
-                firsts[terms.start : terms.stop],
-                lasts[terms.start : terms.stop],
-                term_at[terms.start : terms.stop],
-                strict=True,
-            ):
+            p = 0  # where the next term's positions begin in chunk_deltas
+            for a, b, ident in zip(starts, stops, idents[chunk : chunk + step], strict=True):
                 fieldname, text = keys[ident]
                 i, j = a - first, b - first
                 if chunk_counts[i]:  # a positions field: every posting of the term has positions
-                    p = (int(position_ends[a - 1]) if a else 0) - base
-                    q = int(position_ends[b - 1]) - base
+                    q = p + sum(chunk_counts[i:j])
                     writer.positions_term(
                         fieldname, text, chunk_docs[i:j], chunk_weights[i:j], chunk_counts[i:j], chunk_deltas[p:q]
                     )
+                    p = q
                 else:
                     writer.term(fieldname, text, chunk_docs[i:j], chunk_weights[i:j], [values[n] for n in order[i:j]])
         writer.close()

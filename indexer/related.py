@@ -190,7 +190,6 @@ class FieldArrays(_Field):
         self.terms = list(ids)
         self.cf = np.array(cf, dtype=np.float64)
         self.df = np.array(df, dtype=np.int64)
-        self.max_cf = float(self.cf.max()) if len(cf) else 1.0
         term_of = np.frombuffer(term_of, dtype=np.int32)
         doc_of = np.frombuffer(doc_of, dtype=np.int32)
         tf_of = np.frombuffer(tf_of, dtype=np.float32).astype(np.float64)

@@ -174,3 +174,14 @@ def test_the_pool_writes_the_segment_files_whoosh_writes_from_it(content_factory
     assert ours.keys() == whoosh.keys()
     for name in whoosh:
         assert ours[name] == whoosh[name], name
+
+
+def test_a_field_fed_both_ways_is_refused():
+    """Its terms would be numbered twice and written out of order: the pool says which field."""
+    import pytest
+
+    pool = CompactPool()
+    pool.add(("body_hu", b"lakhatas", 0, 1.0, None))
+    pool.add_positions("body_hu", 1, {"lakhatas": [3]}, 1.0)
+    with pytest.raises(ValueError, match="body_hu"):
+        list(pool.iter_postings())
