@@ -669,9 +669,12 @@ _CHUNK_BYTES = 1 << 22
 _EXTENT = struct.Struct("!qi")  # a term info's posting list: offset, length (W3TermInfo.to_bytes)
 
 
-def field_records(reader, fieldname: str) -> Iterator[tuple[bytes, float, int, tuple | None, tuple[int, int] | None]]:
+def field_records(
+    reader, fieldname: str, values: bool = False
+) -> Iterator[tuple[bytes, float, int, tuple | None, tuple[int, int] | None]]:
     """(term, total weight, document frequency, inlined (ids, weights) or None, posting list extent
-    or None) of every term of a field in one segment's reader, in term order.
+    or None) of every term of a field in one segment's reader, in term order; inlined postings
+    as (ids, weights, values) with ``values``.
 
     The term file's records read in order, a few megabytes at a time, instead of through
     Whoosh's cursor (three reads and a term info object per term: most of ranking every
@@ -684,7 +687,7 @@ def field_records(reader, fieldname: str) -> Iterator[tuple[bytes, float, int, t
         for (name, text), info in terms.items_from(fieldname, b""):
             if name != fieldname:
                 return
-            inlined = info.inlined_postings()[:2] if info.is_inlined() else None
+            inlined = info.inlined_postings()[: 3 if values else 2] if info.is_inlined() else None
             yield text, info.weight(), info.doc_frequency(), inlined, None if inlined else extent(info)
         return
     if fieldname not in terms._fieldmap:
@@ -713,11 +716,80 @@ def field_records(reader, fieldname: str) -> Iterator[tuple[bytes, float, int, t
         data = buffer[stop - datalength : stop]
         flags, weight, df = head.unpack_from(data)[:3]
         if flags:
-            ids, weights, _ = pickle.loads(data[head.size :])
-            yield key[len(prefix) :], weight, df, (ids, weights), None
+            inlined = pickle.loads(data[head.size :])
+            yield key[len(prefix) :], weight, df, inlined if values else inlined[:2], None
         else:
             yield key[len(prefix) :], weight, df, None, _EXTENT.unpack_from(data, head.size)
         position += stop - offset
+
+
+def term_postings(reader, fieldname: str) -> Iterator[tuple[bytes, list[int], list[float], tuple]]:
+    """(term, ids, weights, values) of every term of a field in one segment's reader, in term
+    order, deleted documents included: what merging the segment into another reads.
+
+    Values are what Whoosh's matchers give, except in a ``Positions`` field: there (each posting's
+    count of positions, all their deltas as ``Positions`` keeps them) as two lists. The records
+    come from :func:`field_records` and a posting list in one read, instead of a hash look-up
+    and a matcher per term; W3's pickled blocks, and other fields' blocks, through the matcher.
+    """
+    format_ = reader.schema[fieldname].format
+    positions = type(format_) is Positions
+    terms = reader._terms
+    for text, _, _, inlined, where in field_records(reader, fieldname, values=True):
+        if inlined is not None:
+            ids, weights, values = inlined
+            yield text, list(ids), list(weights), _value_deltas(values) if positions else values
+            continue
+        found = _positions_list(terms._postfile.get(*where)) if positions else None
+        if found is None:
+            matcher = terms.matcher(fieldname, text, format_)
+            ids, weights, values = [], [], []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                values.append(matcher.value())
+                matcher.next()
+            found = ids, weights, _value_deltas(values) if positions else tuple(values)
+        yield (text, *found)
+
+
+def _positions_list(data: bytes) -> tuple[list[int], list[float], tuple[list[int], list[int]]] | None:
+    """(ids, weights, (counts, deltas)) of a positions field's posting list in this codec's blocks;
+    None for another kind of list."""
+    ids: list[int] = []
+    weights: list[float] = []
+    counts: list[int] = []
+    deltas: list[int] = []
+    for count, _, block, compression in _blocks(data):
+        if compression != ARRAYS or _HEADER.unpack_from(block, 0)[2] not in (_POSITIONS, _RAW_POSITIONS):
+            return None
+        id_deltas, block_weights, (block_counts, block_deltas) = decode_block(block, count, with_values="arrays")
+        ids.extend(itertools.accumulate(id_deltas.tolist()))  # a block's first delta is its first id
+        if block_weights is None or isinstance(block_weights, float):
+            weights.extend(itertools.repeat(1.0 if block_weights is None else block_weights, count))
+        else:
+            weights.extend(block_weights.tolist())
+        counts.extend(block_counts.tolist())
+        deltas.extend(block_deltas.tolist())
+    return ids, weights, (counts, deltas)
+
+
+def _value_deltas(values) -> tuple[list[int], list[int]]:
+    """(each posting's count of positions, all their deltas) of ``Positions`` values as bytes."""
+    counts: list[int] = []
+    deltas: list[int] = []
+    for value in values:
+        one = _ONE.get(value)
+        if one is not None:
+            counts.append(1)
+            deltas.append(one)
+            continue
+        found = pickle.loads(value[4:])
+        if len(found) == 1 and len(_ONE) < _ONE_MAX:
+            _ONE[value] = found[0]
+        counts.append(len(found))
+        deltas.extend(found)
+    return counts, deltas
 
 
 def _pread(fd: int, size: int, at: int) -> bytes:

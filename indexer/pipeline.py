@@ -30,6 +30,7 @@ from indexer import (
     lemmas,
     limits,
     parallel,
+    pool_writer,
     segments,
     storage,
 )
@@ -37,7 +38,6 @@ from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
 from indexer.load import content_hash, discover_relative, parse
 from indexer.render import render
-from indexer.write import build_codec
 
 Progress = Callable[[int, int], None]
 #: Memory for a writer's in-memory posting pool (Whoosh's estimate; a process peaks at
@@ -236,7 +236,7 @@ def _build(
     in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
     if len(todo) >= parallel.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
         lemmas.expect_many()
-    writer = ix.writer(limitmb=WRITER_MB, codec=build_codec())
+    writer = pool_writer.writer(ix, limitmb=WRITER_MB, documents=len(todo))
     finished_segments: list = []
     rows: dict[str, tuple] = {}  # catalogue rows of the documents written now
     removed: list[str] = []

@@ -18,7 +18,8 @@ of a full build's writing time).
 What ``iter_postings`` gives is what Whoosh's pool gives for the same ``add`` calls: the
 postings sorted by field, term and document (``tests/test_pool.py``); :meth:`write` writes the
 same segment files as Whoosh's ``add_postings`` over them. This pool never spills to disk: it
-is for the full build's workers, which start a new segment instead (``indexer/segments.py``).
+is for the full build's workers, which start a new segment instead (``indexer/segments.py``),
+and for small incremental builds (``indexer/pool_writer.py``).
 """
 
 from __future__ import annotations
@@ -110,6 +111,26 @@ class CompactPool:
         self._weights.extend([length * boost * fieldboost for length in lengths])
         self._values.extend(repeat(None, len(words)))
         return sum(lengths)
+
+    def add_term_positions(
+        self, fieldname: str, text: str, docs: list[int], weights: list[float], counts: list[int], positions: list[int]
+    ) -> None:
+        """One term's postings in a positions field, already weighted (a segment merged in): each
+        posting's document, weight and number of positions, and all their positions in order."""
+        known = self._field_terms.get(fieldname)
+        if known is None:
+            known = self._field_terms[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        ident = known.get(text)
+        if ident is None:
+            ident = known[text] = self._count
+            self._count += 1
+        self._term_ids.extend(repeat(ident, len(docs)))
+        self._docs.extend(docs)
+        self._weights.extend(weights)
+        self._counts.extend(counts)
+        self._positions.extend(positions)
+        self._values.extend(repeat(None, len(docs)))
 
     def _keys(self) -> list[tuple[str, bytes]]:
         """Each term's (field name, bytes), by its number."""

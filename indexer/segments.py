@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
-from whoosh.formats import Positions
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
@@ -29,6 +28,7 @@ from indexer import crashpoints
 from indexer.document import DOC_TYPES
 from indexer.parallel import Prepared, die_with_parent, prepare_one
 from indexer.pool import CompactPool
+from indexer.pool_writer import PoolWriter
 from indexer.write import build_codec
 
 _CHUNK = 16  # files per job: small enough for a lively progress bar, large enough to be cheap
@@ -68,66 +68,9 @@ def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, typ
 
 
 def _writer(ix: FileIndex, limitmb: int) -> SegmentWriter:
-    writer = _PoolWriter(ix, _lk=False, codec=build_codec(), limitmb=limitmb)
+    writer = PoolWriter(ix, _lk=False, codec=build_codec(), limitmb=limitmb)
     writer.pool = CompactPool()  # the rollover above keeps it within limitmb
     return writer
-
-
-class _PoolWriter(SegmentWriter):
-    """Whoosh's segment writer, handing a text field's terms to the compact pool a whole field at a
-    time and writing the pool through it (:meth:`CompactPool.write`): the same segment files.
-
-    ``add_document`` is Whoosh's (whoosh-reloaded 2.7.5, ``SegmentWriter.add_document``) with that
-    one change; our schema has no spelling fields or term vectors, which it refuses.
-    """
-
-    def add_document(self, **fields):
-        self._check_state()
-        perdocwriter, schema, docnum, pool = self.perdocwriter, self.schema, self.docnum, self.pool
-        docboost = self._doc_boost(fields)
-        fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, fieldnames)
-        perdocwriter.start_doc(docnum)
-        try:
-            for fieldname in fieldnames:
-                value = fields.get(fieldname)
-                if value is None:
-                    continue
-                field = schema[fieldname]
-                if field.separate_spelling() or field.vector:
-                    raise TypeError(f"field {fieldname!r}: spelling and vectors are not written by this writer")
-                length = 0
-                if field.indexed:
-                    fieldboost = self._field_boost(fields, fieldname, docboost)
-                    if isinstance(value, str) and hasattr(field, "term_positions") and type(field.format) is Positions:
-                        freqs = pool.add_positions(
-                            fieldname, docnum, field.term_positions(value), field.format.field_boost, fieldboost
-                        )
-                        if field.scorable:
-                            length = freqs
-                    else:
-                        for tbytes, freq, weight, vbytes in field.index(value):
-                            if field.scorable:
-                                length += freq
-                            pool.add((fieldname, tbytes, docnum, weight * fieldboost, vbytes))
-                customval = fields.get(f"_stored_{fieldname}", value)
-                perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
-                column = field.column_type
-                if column and customval is not None:
-                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
-        except Exception:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
-        self._added = True
-        self.docnum += 1
-
-    def _flush_segment(self):
-        if self.codec.length_stats:  # per-block field lengths: Whoosh's own path reads them
-            return super()._flush_segment()
-        self.perdocwriter.close()
-        self.pool.write(self.fieldwriter, self.schema)
-        self.fieldwriter.close()
 
 
 def _finish(writer: SegmentWriter):

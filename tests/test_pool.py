@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.filedb.filestore import RamStorage
-from whoosh.writing import PostingPool
+from whoosh.writing import PostingPool, SegmentWriter
 
 from indexer.pool import CompactPool
 
@@ -160,15 +160,13 @@ def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
 
 
 def test_the_pool_writes_the_segment_files_whoosh_writes_from_it(content_factory, tmp_path):
-    """The full build's writer (``segments._PoolWriter``: whole fields into the pool, the pool's
+    """The full build's writer (``pool_writer.PoolWriter``: whole fields into the pool, the pool's
     ``write``) against Whoosh's ``SegmentWriter`` and ``add_postings`` over the same pool: byte for byte."""
-    from whoosh.writing import SegmentWriter
-
-    from indexer import segments
+    from indexer import pool_writer
 
     documents = _documents(content_factory)
     whoosh = _segment_files(tmp_path / "whoosh", SegmentWriter, documents)
-    ours = _segment_files(tmp_path / "ours", segments._PoolWriter, documents)
+    ours = _segment_files(tmp_path / "ours", pool_writer.PoolWriter, documents)
     assert sum("támogatott" in fields["body_hu"] for fields in documents if "body_hu" in fields) > 128  # blocks
     assert {"MAIN_S.trm", "MAIN_S.pst"} <= set(whoosh)
     assert ours.keys() == whoosh.keys()
@@ -185,3 +183,72 @@ def test_a_field_fed_both_ways_is_refused():
     pool.add_positions("body_hu", 1, {"lakhatas": [3]}, 1.0)
     with pytest.raises(ValueError, match="body_hu"):
         list(pool.iter_postings())
+
+
+def _merged_files(folder, writer_class, documents, new_documents) -> dict[str, bytes]:
+    """Segments of ``documents`` (some deleted, some replaced) merged by ``writer_class`` with
+    ``new_documents`` added first, as an incremental build's commit merges small segments."""
+    from whoosh.index import create_in
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import NO_MERGE
+
+    from indexer import segments
+    from indexer.schema import build_schema
+    from indexer.write import build_codec
+
+    folder.mkdir()
+    ix = create_in(str(folder), build_schema())
+    for start in range(0, len(documents), 70):
+        writer = ix.writer(codec=build_codec())
+        for fields in documents[start : start + 70]:
+            writer.add_document(**fields)
+        writer.commit(mergetype=NO_MERGE)
+    writer = ix.writer(codec=build_codec())
+    for fields in documents[5:40:3] + documents[200:203]:
+        writer.delete_by_term("id", fields["id"])
+    writer.commit(mergetype=NO_MERGE)
+    writer = writer_class(ix, _lk=False, codec=build_codec(), limitmb=64, compound=False)
+    if writer_class is not SegmentWriter:
+        writer.pool = CompactPool()
+    for fields in new_documents:
+        writer.add_document(**fields)
+    assert sum(segment.deleted_count() for segment in ix._segments()) == 15
+    for segment in ix._segments():
+        reader = SegmentReader(ix.storage, ix.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    segment = segments._finish(writer)
+    return {f.name.replace(segment.segid, "S"): f.read_bytes() for f in folder.iterdir() if segment.segid in f.name}
+
+
+def test_merging_segments_writes_the_segment_whoosh_merge_writes(content_factory, tmp_path):
+    """Small segments merged in by the pool writer (``add_reader``: each field's terms and posting
+    lists read in order) against Whoosh's ``SegmentWriter.add_reader``, with deleted documents
+    and a new document's fields in the same pool: byte for byte."""
+    from indexer import pool_writer
+
+    documents = _documents(content_factory)
+    old, new = documents[:280], documents[280:]
+    whoosh = _merged_files(tmp_path / "whoosh", SegmentWriter, old, new)
+    ours = _merged_files(tmp_path / "ours", pool_writer.PoolWriter, old, new)
+    assert {"MAIN_S.trm", "MAIN_S.pst"} <= set(whoosh)
+    assert ours.keys() == whoosh.keys()
+    # A term info pickles its inlined values, and one bytes object twice is pickled once: the
+    # term file is compared by what its records hold, everything else byte for byte.
+    assert _term_records(ours.pop("MAIN_S.trm")) == _term_records(whoosh.pop("MAIN_S.trm"))
+    for name in whoosh:
+        assert ours[name] == whoosh[name], name
+
+
+def _term_records(data: bytes) -> list:
+    from whoosh.codec.whoosh3 import W3TermInfo
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.filedb.filetables import OrderedHashReader
+
+    storage = RamStorage()
+    with storage.create_file("t") as file:
+        file.write(data)
+    reader = OrderedHashReader.open(storage, "t")
+    found = [(key, vars(W3TermInfo.from_bytes(value))) for key, value in reader.items()]
+    assert len(found) > 1000
+    return found
