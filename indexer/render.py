@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 
 import markdown
 import nh3
@@ -87,9 +88,23 @@ _URL_ATTR = re.compile(r'<(a|img)\b([^>]*?)\b(href|src)="([^"]*)"')
 _BLOCK_END = re.compile(r"</(p|li|h[1-6]|tr|td|th|pre|blockquote|dd|dt)>|<br\s*/?>")
 
 
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's Markdown converter: building one (its extensions, their patterns) per
+    document was a twentieth of a full build."""
+    found = getattr(_converters, "markdown", None)
+    if found is None:
+        found = _converters.markdown = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
+    return found
+
+
 def render_markdown(body: str) -> str:
-    """Markdown to sanitised HTML with heading anchors."""
-    raw = markdown.markdown(body, extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
+    """Markdown to sanitised HTML with heading anchors (what ``markdown.markdown`` gives)."""
+    converter = _converter()
+    converter.reset()  # nothing of the last document (its headings' ids, a conversion cut short) carries over
+    raw = converter.convert(body)
     return nh3.clean(
         raw,
         tags=ALLOWED_TAGS,

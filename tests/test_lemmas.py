@@ -49,3 +49,21 @@ def test_expecting_many_words_skips_the_table(tmp_path, monkeypatch):
         assert lemmatizer(factory).lemmatize("makanan", LANG) == simplemma.lemmatize("makanan", lang=LANG)
     assert LANG not in factory._stores and not lemmas.store_path(LANG, tmp_path).exists()
     assert lemmas.MANY is False  # one build's expectation, not the process's
+
+
+def test_the_in_memory_dictionary_answers_as_simplemmas_mapping():
+    """The factory's own view of simplemma's in-memory dictionary (one call per look-up): the same
+    answers for present, absent, re-cased and non-ASCII keys, and the same lemmas."""
+    from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
+
+    factory = lemmas.AdaptiveDictionaryFactory()
+    factory.load("hu")
+    ours, theirs = factory.get_dictionary("hu"), DEFAULT_DICTIONARY_FACTORY.get_dictionary("hu")
+    assert type(ours) is not type(theirs)  # the fast view, not simplemma's mapping itself
+    keys = [*list(theirs)[:2000:7], "házakban", "Házakban", "xyzzy", "", "szolgáltatásfejlesztési", "ő"]
+    assert [ours.get(key) for key in keys] == [theirs.get(key) for key in keys]
+    assert [key in ours for key in keys] == [key in theirs for key in keys]
+    assert [ours.get(key, "-") for key in keys] == [theirs.get(key, "-") for key in keys]
+    assert 3 not in ours and len(ours) == len(theirs)
+    words = ["házakban", "gyerekszegénységet", "szolgáltatásokat", "ülésének", "Budapesten", "xyzzy"]
+    assert [lemmatizer(factory).lemmatize(w, "hu") for w in words] == [simplemma.lemmatize(w, lang="hu") for w in words]
