@@ -24,7 +24,7 @@ import itertools
 import math
 import struct
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -340,7 +340,7 @@ class FieldLookups(_Field):
 
 def related_lists(
     reader: IndexReader,
-    members: dict[str, Member],
+    members: Mapping[str, Member],
     wanted: Iterable[str] | None = None,
     text: Callable[[str], str | None] | None = None,
     processes: int = 1,
@@ -350,7 +350,8 @@ def related_lists(
 ) -> dict[str, list[tuple[str, str]]]:
     """``{id: [(group, best member id)]}`` for the documents ``wanted`` (None: every document).
 
-    ``members``: every live document of the index. ``text(id)``: a document's stored
+    ``members``: every live document of the index (a mapping that may look them up as asked,
+    with a ``family(key)`` look-up of its own). ``text(id)``: a document's stored
     text, needed when only some documents are ranked (index look-ups, not arrays).
     ``processes``: with ``ix`` (the reader's index), ranking every document, up to this
     many language fields are ranked at once, each in a process of its own.
@@ -364,15 +365,12 @@ def related_lists(
         ids = {n: i for i, n in numbers.items()}
     else:  # a few documents: their numbers by look-up, not the whole id column (a third of a one-file update)
         numbers = _Numbers(reader)
-    families: dict[str, list[str]] = {}
-    for member in members.values():
-        if member.key:
-            families.setdefault(member.key, []).append(member.id)
+    family = _families(members)
 
     def group_of(doc_id: str) -> list[str]:
         """The document, then its translations in document order (as Whoosh lists them)."""
         key = members[doc_id].key
-        others = sorted((i for i in families.get(key, []) if i != doc_id), key=lambda i: numbers.get(i, -1))
+        others = sorted((i for i in family(key) if i != doc_id), key=lambda i: numbers.get(i, -1)) if key else []
         return [doc_id, *others] if key else [doc_id]
 
     chosen = list(members) if wanted is None else [i for i in wanted if i in members]
@@ -412,6 +410,19 @@ def related_lists(
         own = set(group) | ({key} if key else set())
         result[doc_id] = fuse((rankings.get(i, []) for i in group), own)
     return result
+
+
+def _families(members: Mapping[str, Member]) -> Callable[[str], list[str]]:
+    """The ids of a translation key's members: the mapping's own ``family`` look-up when it has one
+    (the catalogue's, for an update), else from every member."""
+    family = getattr(members, "family", None)
+    if family is not None:
+        return family
+    families: dict[str, list[str]] = {}
+    for member in members.values():
+        if member.key:
+            families.setdefault(member.key, []).append(member.id)
+    return lambda key: families.get(key, [])
 
 
 _shared_reader: IndexReader | None = None  # what a forked ranking process reads (see _rank_in_processes)
