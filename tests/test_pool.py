@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.filedb.filestore import RamStorage
@@ -185,9 +186,10 @@ def test_a_field_fed_both_ways_is_refused():
         list(pool.iter_postings())
 
 
-def _merged_files(folder, writer_class, documents, new_documents) -> dict[str, bytes]:
-    """Segments of ``documents`` (some deleted, some replaced) merged by ``writer_class`` with
-    ``new_documents`` added first, as an incremental build's commit merges small segments."""
+def _merged_files(folder, writer_class, documents, new_documents, source_codec=None) -> dict[str, bytes]:
+    """Segments of ``documents`` (some deleted) merged by ``writer_class`` with ``new_documents``
+    added first, as an incremental build's commit merges small segments; the segments written
+    with ``source_codec`` (default: the index's)."""
     from whoosh.index import create_in
     from whoosh.reading import SegmentReader
     from whoosh.writing import NO_MERGE
@@ -199,7 +201,7 @@ def _merged_files(folder, writer_class, documents, new_documents) -> dict[str, b
     folder.mkdir()
     ix = create_in(str(folder), build_schema())
     for start in range(0, len(documents), 70):
-        writer = ix.writer(codec=build_codec())
+        writer = ix.writer(codec=source_codec or build_codec())
         for fields in documents[start : start + 70]:
             writer.add_document(**fields)
         writer.commit(mergetype=NO_MERGE)
@@ -221,16 +223,21 @@ def _merged_files(folder, writer_class, documents, new_documents) -> dict[str, b
     return {f.name.replace(segment.segid, "S"): f.read_bytes() for f in folder.iterdir() if segment.segid in f.name}
 
 
-def test_merging_segments_writes_the_segment_whoosh_merge_writes(content_factory, tmp_path):
+@pytest.mark.parametrize("source", ["index codec", "W3"])
+def test_merging_segments_writes_the_segment_whoosh_merge_writes(content_factory, tmp_path, source):
     """Small segments merged in by the pool writer (``add_reader``: each field's terms and posting
     lists read in order) against Whoosh's ``SegmentWriter.add_reader``, with deleted documents
-    and a new document's fields in the same pool: byte for byte."""
+    and a new document's fields in the same pool: byte for byte. Segments of W3's own codec (an
+    index written before this one) go through Whoosh's matchers, to the same result."""
+    from whoosh.codec.whoosh3 import W3Codec
+
     from indexer import pool_writer
 
     documents = _documents(content_factory)
     old, new = documents[:280], documents[280:]
-    whoosh = _merged_files(tmp_path / "whoosh", SegmentWriter, old, new)
-    ours = _merged_files(tmp_path / "ours", pool_writer.PoolWriter, old, new)
+    codec = W3Codec() if source == "W3" else None
+    whoosh = _merged_files(tmp_path / "whoosh", SegmentWriter, old, new, codec)
+    ours = _merged_files(tmp_path / "ours", pool_writer.PoolWriter, old, new, codec)
     assert {"MAIN_S.trm", "MAIN_S.pst"} <= set(whoosh)
     assert ours.keys() == whoosh.keys()
     # A term info pickles its inlined values, and one bytes object twice is pickled once: the
