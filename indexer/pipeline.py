@@ -29,6 +29,7 @@ from indexer import (
     history,
     lemmas,
     limits,
+    merge_policy,
     parallel,
     pool_writer,
     segments,
@@ -286,8 +287,10 @@ def _build(
         crashpoints.reached("before-commit")
         if in_segments:
             segments.commit_segments(writer, finished_segments)
-        elif changed or summary.full:
-            writer.commit(optimize=summary.full)
+        elif summary.full:
+            writer.commit(optimize=True)
+        elif changed:
+            writer.commit(mergetype=merge_policy.merge_tiers)
         else:
             writer.cancel()
             storage.remove_stray_files(ix)

@@ -3,11 +3,11 @@
 
 A text field's terms go to the pool a whole field at a time and the pool writes the
 segment (:meth:`CompactPool.write`): the same segment files as Whoosh's own writer
-(``tests/test_pool.py``). Merging a segment in (Whoosh's ``MERGE_SMALL`` after an
-incremental build's commit) reads each field's term records and posting lists in order
-(:func:`indexer.codec.term_postings`) instead of a hash look-up and a matcher per term,
-which was most of the 1-3 s an edit took every fifth update; the merged segment is the
-one Whoosh's ``add_reader`` writes (``tests/test_pool.py``).
+(``tests/test_pool.py``). Merging a segment in (the small segments of
+earlier edits, :mod:`indexer.merge_policy`) reads each field's term records and posting
+lists in order (:func:`indexer.codec.term_postings`) instead of a hash look-up and a
+matcher per term, which was most of the 1-3 s a merging edit took; the merged segment
+is the one Whoosh's ``add_reader`` writes (``tests/test_pool.py``).
 
 ``add_document`` is Whoosh's (whoosh-reloaded 2.7.5, ``SegmentWriter.add_document``) with
 the one change; our schema has no spelling fields or term vectors, which it refuses.
