@@ -298,11 +298,17 @@ def _positions_raw(values) -> bytes | None:
     """Positions values (each its count and the pickled list of deltas, ``Positions.encode``) as
     the widths of a count and of a delta (1, 2 or 4 bytes), every count and every delta; None
     if one is not such a value."""
-    ones = [_ONE.get(value) for value in values]
-    if None not in ones:  # every posting a single position
-        return _positions_bytes(array("I", [1]) * len(ones), array("I", ones))
-    counts, deltas = array("I"), array("I")
-    for value, one in zip(values, ones, strict=True):
+    found = _value_deltas(values)
+    return None if found is None else _positions_bytes(array("I", found[0]), array("I", found[1]))
+
+
+def _value_deltas(values) -> tuple[list[int], list[int]] | None:
+    """(each posting's count of positions, all their deltas) of ``Positions`` values as bytes;
+    None if one is not such a value."""
+    counts: list[int] = []
+    deltas: list[int] = []
+    for value in values:
+        one = _ONE.get(value)
         if one is not None:
             counts.append(1)
             deltas.append(one)
@@ -316,7 +322,7 @@ def _positions_raw(values) -> bytes | None:
             _ONE[value] = found[0]
         counts.append(len(found))
         deltas.extend(found)
-    return _positions_bytes(counts, deltas)
+    return counts, deltas
 
 
 def _deltas_value(deltas: list[int]) -> bytes:
@@ -538,9 +544,10 @@ def _listed_positions(values) -> tuple[np.ndarray, np.ndarray]:
     """(counts, deltas) of Positions values given as bytes (``Positions.encode``)."""
     import numpy as np  # here: an incremental build's writer does without numpy
 
-    lists = [pickle.loads(value[4:]) for value in values]
-    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    return counts, np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64)
+    found = _value_deltas(values)
+    if found is None:
+        raise ValueError("a posting's value is not a list of positions")
+    return np.array(found[0], dtype=np.int64), np.array(found[1], dtype=np.int64)
 
 
 def _select_positions(ids: np.ndarray, counts: np.ndarray, deltas: np.ndarray, wanted: np.ndarray):
@@ -738,7 +745,7 @@ def term_postings(reader, fieldname: str) -> Iterator[tuple[bytes, list[int], li
     for text, _, _, inlined, where in field_records(reader, fieldname, values=True):
         if inlined is not None:
             ids, weights, values = inlined
-            yield text, list(ids), list(weights), _value_deltas(values) if positions else values
+            yield text, list(ids), list(weights), _merged_values(fieldname, text, values) if positions else values
             continue
         found = _positions_list(terms._postfile.get(*where)) if positions else None
         if found is None:
@@ -749,8 +756,15 @@ def term_postings(reader, fieldname: str) -> Iterator[tuple[bytes, list[int], li
                 weights.append(matcher.weight())
                 values.append(matcher.value())
                 matcher.next()
-            found = ids, weights, _value_deltas(values) if positions else tuple(values)
+            found = ids, weights, _merged_values(fieldname, text, values) if positions else tuple(values)
         yield (text, *found)
+
+
+def _merged_values(fieldname: str, text: bytes, values) -> tuple[list[int], list[int]]:
+    found = _value_deltas(values)
+    if found is None:
+        raise ValueError(f"field {fieldname!r}, term {text!r}: a posting's value is not a list of positions")
+    return found
 
 
 def _positions_list(data: bytes) -> tuple[list[int], list[float], tuple[list[int], list[int]]] | None:
@@ -772,24 +786,6 @@ def _positions_list(data: bytes) -> tuple[list[int], list[float], tuple[list[int
         counts.extend(block_counts.tolist())
         deltas.extend(block_deltas.tolist())
     return ids, weights, (counts, deltas)
-
-
-def _value_deltas(values) -> tuple[list[int], list[int]]:
-    """(each posting's count of positions, all their deltas) of ``Positions`` values as bytes."""
-    counts: list[int] = []
-    deltas: list[int] = []
-    for value in values:
-        one = _ONE.get(value)
-        if one is not None:
-            counts.append(1)
-            deltas.append(one)
-            continue
-        found = pickle.loads(value[4:])
-        if len(found) == 1 and len(_ONE) < _ONE_MAX:
-            _ONE[value] = found[0]
-        counts.append(len(found))
-        deltas.extend(found)
-    return counts, deltas
 
 
 def _pread(fd: int, size: int, at: int) -> bytes:

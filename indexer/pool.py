@@ -90,10 +90,7 @@ class CompactPool:
         """
         if not terms:
             return 0
-        known = self._field_terms.get(fieldname)
-        if known is None:
-            known = self._field_terms[fieldname] = {}
-            self.fieldnames.add(fieldname)
+        known = self._known(fieldname)
         words = list(terms)
         idents = list(map(known.get, words))
         if None in idents:
@@ -104,12 +101,8 @@ class CompactPool:
                     count += 1
             self._count = count
         lengths = list(map(len, terms.values()))
-        self._term_ids.extend(idents)
-        self._counts.extend(lengths)
-        self._positions.extend(chain.from_iterable(terms.values()))
-        self._docs.extend(repeat(docnum, len(words)))
-        self._weights.extend([length * boost * fieldboost for length in lengths])
-        self._values.extend(repeat(None, len(words)))
+        weights = [length * boost * fieldboost for length in lengths]
+        self._append(idents, repeat(docnum, len(words)), weights, lengths, chain.from_iterable(terms.values()))
         return sum(lengths)
 
     def add_term_positions(
@@ -117,20 +110,29 @@ class CompactPool:
     ) -> None:
         """One term's postings in a positions field, already weighted (a segment merged in): each
         posting's document, weight and number of positions, and all their positions in order."""
-        known = self._field_terms.get(fieldname)
-        if known is None:
-            known = self._field_terms[fieldname] = {}
-            self.fieldnames.add(fieldname)
+        known = self._known(fieldname)
         ident = known.get(text)
         if ident is None:
             ident = known[text] = self._count
             self._count += 1
-        self._term_ids.extend(repeat(ident, len(docs)))
+        self._append(repeat(ident, len(docs)), docs, weights, counts, positions)
+
+    def _known(self, fieldname: str) -> dict[str, int]:
+        """The numbers of a positions field's terms, by their text."""
+        known = self._field_terms.get(fieldname)
+        if known is None:
+            known = self._field_terms[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return known
+
+    def _append(self, idents, docs, weights, counts: list[int], positions) -> None:
+        """Postings with positions (their values None): term numbers, documents, weights, counts."""
+        self._term_ids.extend(idents)
         self._docs.extend(docs)
         self._weights.extend(weights)
         self._counts.extend(counts)
         self._positions.extend(positions)
-        self._values.extend(repeat(None, len(docs)))
+        self._values.extend(repeat(None, len(counts)))
 
     def _keys(self) -> list[tuple[str, bytes]]:
         """Each term's (field name, bytes), by its number."""

@@ -34,9 +34,7 @@ def writer(ix, *, limitmb: int, documents: int) -> SegmentWriter:
     """The writer (holding the index lock) for an index build that adds ``documents``."""
     if documents > POOL_DOCUMENTS:
         return ix.writer(limitmb=limitmb, codec=build_codec())
-    found = PoolWriter(ix, limitmb=limitmb, codec=build_codec())
-    found.pool = CompactPool()
-    return found
+    return PoolWriter(ix, limitmb=limitmb, codec=build_codec())
 
 
 def _whole_field(field) -> bool:
@@ -45,7 +43,11 @@ def _whole_field(field) -> bool:
 
 
 class PoolWriter(SegmentWriter):
-    """Whoosh's segment writer over a :class:`CompactPool` (set as ``pool`` after it is made)."""
+    """Whoosh's segment writer over a :class:`CompactPool`."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.pool = CompactPool()  # in place of Whoosh's, which has nothing in it yet
 
     def add_document(self, **fields):
         self._check_state()

@@ -370,8 +370,9 @@ def related_lists(
     def group_of(doc_id: str) -> list[str]:
         """The document, then its translations in document order (as Whoosh lists them)."""
         key = members[doc_id].key
-        others = sorted((i for i in family(key) if i != doc_id), key=lambda i: numbers.get(i, -1)) if key else []
-        return [doc_id, *others] if key else [doc_id]
+        if not key:
+            return [doc_id]
+        return [doc_id, *sorted((i for i in family(key) if i != doc_id), key=lambda i: numbers.get(i, -1))]
 
     chosen = list(members) if wanted is None else [i for i in wanted if i in members]
     needed = {i for doc_id in chosen for i in group_of(doc_id) if i in numbers}

@@ -27,7 +27,6 @@ from whoosh.writing import SegmentWriter
 from indexer import crashpoints
 from indexer.document import DOC_TYPES
 from indexer.parallel import Prepared, die_with_parent, prepare_one
-from indexer.pool import CompactPool
 from indexer.pool_writer import PoolWriter
 from indexer.write import build_codec
 
@@ -68,9 +67,7 @@ def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, typ
 
 
 def _writer(ix: FileIndex, limitmb: int) -> SegmentWriter:
-    writer = PoolWriter(ix, _lk=False, codec=build_codec(), limitmb=limitmb)
-    writer.pool = CompactPool()  # the rollover above keeps it within limitmb
-    return writer
+    return PoolWriter(ix, _lk=False, codec=build_codec(), limitmb=limitmb)  # the rollover above keeps it in limitmb
 
 
 def _finish(writer: SegmentWriter):

@@ -210,8 +210,6 @@ def _merged_files(folder, writer_class, documents, new_documents, source_codec=N
         writer.delete_by_term("id", fields["id"])
     writer.commit(mergetype=NO_MERGE)
     writer = writer_class(ix, _lk=False, codec=build_codec(), limitmb=64, compound=False)
-    if writer_class is not SegmentWriter:
-        writer.pool = CompactPool()
     for fields in new_documents:
         writer.add_document(**fields)
     assert sum(segment.deleted_count() for segment in ix._segments()) == 15
