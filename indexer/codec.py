@@ -30,6 +30,7 @@ import sys
 import zlib
 from array import array
 from collections.abc import Iterator
+from hashlib import md5 as _md5
 from pickle import dumps
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter, W3TermInfo
 from whoosh.filedb.compound import SubFile
-from whoosh.filedb.filetables import OrderedHashReader
+from whoosh.filedb.filetables import OrderedHashReader, md5_hash
 from whoosh.formats import Positions
 from whoosh.reading import TermNotFound
 from whoosh.system import emptybytes
@@ -154,10 +155,15 @@ class TermWriter:
         self._termfile = self._tindex.dbfile
         self._offset = self._termfile.tell()
         self._lastkey = b""
+        if self._tindex.hashfn is not md5_hash:
+            raise TypeError(f"the term file hashes keys with {self._tindex.hashfn!r}, not filetables.md5_hash")
+        self._positions, self._buckets = self._tindex.index, self._tindex.buckets
+        self._records: list[bytes] = []
 
     def _field(self, fieldname: str) -> ArrayPostingsWriter:
         if fieldname != self._fieldname:
             writer = self._fieldwriter
+            self._flush()
             if self._fieldname is not None:
                 writer.finish_field()
             writer.start_field(fieldname, self._schema[fieldname])
@@ -168,18 +174,25 @@ class TermWriter:
         return self._postwriter
 
     def _put(self, text: bytes, info: bytes) -> None:
-        """The term's record in the term file, as ``OrderedHashWriter.add`` writes it."""
+        """The term's record in the term file, as ``OrderedHashWriter.add`` writes it (buffered
+        until the field ends: most records are a few dozen bytes)."""
         key = self._prefix + text
         if key <= self._lastkey:
             raise ValueError(f"keys must increase: {self._lastkey!r}..{key!r}")
-        tindex, position = self._tindex, self._offset
-        tindex.index.append(position)
+        position = self._offset
+        self._positions.append(position)
         record = _TERM_LENGTHS.pack(len(key), len(info)) + key + info
-        self._termfile.write(record)
+        self._records.append(record)
         self._offset += len(record)
-        digest = tindex.hashfn(key)
-        tindex.buckets[digest & 255].append((digest, position))
+        # filetables.md5_hash: the digest's low 32 bits (there through its hex digits).
+        digest = int.from_bytes(_md5(key, usedforsecurity=False).digest()[12:], "big")
+        self._buckets[digest & 255].append((digest, position))
         self._lastkey = key
+
+    def _flush(self) -> None:
+        if self._records:
+            self._termfile.write(b"".join(self._records))
+            self._records = []
 
     def term(self, fieldname: str, text: bytes, ids: list[int], weights: list[float], values: list) -> None:
         """A term's postings, each with its value bytes (None: none), as ``add_postings`` adds them."""
@@ -195,21 +208,31 @@ class TermWriter:
         """A term's postings in a ``Positions`` field: each posting's count of positions, and all their
         deltas (each posting's first position, then the gaps), in posting order."""
         postwriter = self._field(fieldname)
-        if len(ids) < postwriter._inlinelimit:
+        count = len(ids)
+        if count == 1:  # most terms of a segment: what the inlined branch below gives for one posting
+            weight = weights[0]
+            kept = _float32(weight)
+            head = _TERM_INFO.pack(True, kept, 1, 0, 0, max(0, weight), ids[0], ids[0])
+            self._put(text, head + dumps(((ids[0],), (kept,), (_deltas_value(deltas),)), 2))
+            return
+        if count < postwriter._inlinelimit:
             # In the term info, as W3TermInfo (after add_block and set_inlined) writes it: weights as
             # the block keeps them (float32), no field lengths (the codec keeps no length statistics).
             values, start = [], 0
-            for count in counts:
-                values.append(_deltas_value(deltas[start : start + count]))
-                start += count
+            for n in counts:
+                values.append(_deltas_value(deltas[start : start + n]))
+                start += n
             kept = array("f", weights)
-            head = _TERM_INFO.pack(True, sum(kept), len(ids), 0, 0, max(0, *weights), ids[0], ids[-1])
+            head = _TERM_INFO.pack(True, sum(kept), count, 0, 0, max(0, *weights), ids[0], ids[-1])
             self._put(text, head + dumps((tuple(ids), tuple(kept), tuple(values)), 2))
+            return
+        if count <= postwriter._blocklimit:
+            self._put(text, self._one_block(ids, weights, counts, deltas))
             return
         postwriter.start_postings(self._format, W3TermInfo())
         limit, start = postwriter._blocklimit, 0
-        for first in range(0, len(ids), limit):
-            last = min(first + limit, len(ids))
+        for first in range(0, count, limit):
+            last = min(first + limit, count)
             end = start + sum(counts[first:last])
             # A block's postings, as add_posting buffers them one by one.
             block = weights[first:last]
@@ -218,17 +241,45 @@ class TermWriter:
             postwriter._maxweight = max(0, *block)
             postwriter._raw_positions = (array("I", counts[first:last]), array("I", deltas[start:end]))
             start = end
-            if last < len(ids):
+            if last < count:
                 postwriter._write_block()
         self._put(text, postwriter.finish_postings().to_bytes())  # writes the last block
 
+    def _one_block(self, ids: list[int], weights: list[float], counts: list[int], deltas: list[int]) -> bytes:
+        """A posting list of one block written to the posting file; its term info's bytes. What the
+        posting writer (``start_postings``, ``_write_block(last=True)``, ``finish_postings``) and
+        ``W3TermInfo.to_bytes`` give, without their per-term state."""
+        postfile = self._postwriter._postfile
+        start = postfile.tell()
+        kept = array("f", weights)
+        maxweight = max(0, *weights)
+        data = encode_block(ids, kept, None, None, raw_positions=(array("I", counts), array("I", deltas)))
+        # The block's info: count, last id, top weight, compression, shortest and longest field
+        # length (no length statistics: 0, as length_to_byte gives for None and 0).
+        info = dumps((len(ids), ids[-1], maxweight, ARRAYS, 0, 0), 2)
+        postfile.write(WHOOSH3_HEADER_MAGIC + _BLOCK_LENGTH.pack(-(len(info) + len(data))) + info + data)
+        length = len(WHOOSH3_HEADER_MAGIC) + _BLOCK_LENGTH.size + len(info) + len(data)
+        head = _TERM_INFO.pack(False, sum(kept), len(ids), 0, 0, maxweight, ids[0], ids[-1])
+        return head + _EXTENT.pack(start, length)
+
     def close(self) -> None:
+        self._flush()
         if self._fieldname is not None:
             self._fieldwriter.finish_field()
         self._tindex.lastkey = self._lastkey
 
 
 _TERM_INFO = W3TermInfo._struct
+_BLOCK_LENGTH = struct.Struct("!i")  # StructFile.write_int
+_EXTENT = struct.Struct("!qi")  # W3TermInfo.to_bytes: pack_long(offset) + pack_int(length)
+_FLOAT32 = struct.Struct("f")
+
+
+def _float32(value: float) -> float:
+    """``value`` as a float32 array keeps it."""
+    return _FLOAT32.unpack(_FLOAT32.pack(value))[0]
+
+
 _FIELD_ID = struct.Struct("!H")  # W3FieldWriter's pack_ushort before a term's bytes
 
 

@@ -117,7 +117,7 @@ def test_a_whole_field_of_positions_gives_the_postings_of_its_encoded_values(fie
 
 def _documents(content_factory) -> list[dict]:
     """Index fields of 300 documents whose words are in one, a few, dozens and hundreds of them
-    (inlined lists, one block, several blocks), some several times in a document."""
+    (inlined lists, one block, several blocks), some several times in a document, some boosted."""
     import random
 
     from indexer.parallel import prepare_one
@@ -140,7 +140,10 @@ def _documents(content_factory) -> list[dict]:
             f"{lang}/d{number}.md", f"title: Dokument {number}\ntype: protocol\nlang: {lang}", f"{body} egyedi{number}"
         )
     root = content_factory.root
-    return [prepare_one(path, root).fields for path in sorted(root.rglob("*.md"))]
+    documents = [prepare_one(path, root).fields for path in sorted(root.rglob("*.md"))]
+    for fields in documents[::7]:
+        fields["_boost"] = 1.1  # weights a float32 rounds (a block and a term info keep float32)
+    return documents
 
 
 def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
