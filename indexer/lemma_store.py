@@ -1,4 +1,5 @@
-"""The simplemma side of :mod:`indexer.lemmas`: dictionaries as on-disk tables, then in memory.
+"""The simplemma side of :mod:`indexer.lemmas`: dictionaries as on-disk tables, then in memory
+(loaded from a copy in the cache folder, see :func:`decoded`).
 
 Imported on the first look-up (importing simplemma compiles its rules for every
 language); the settings (``SWITCH_AFTER``, the cache folder) stay in :mod:`indexer.lemmas`.
@@ -6,7 +7,9 @@ language); the settings (``SWITCH_AFTER``, the cache folder) stay in :mod:`index
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import marshal
 import os
 import sqlite3
 import threading
@@ -16,7 +19,7 @@ from pathlib import Path
 import simplemma
 from simplemma.strategies import DefaultStrategy
 from simplemma.strategies.dictionaries.dictionary_factory import (
-    DEFAULT_DICTIONARY_FACTORY,
+    SUPPORTED_LANGUAGES,
     DecodedStrMapping,
     DictionaryFactory,
     MappingStrToByteString,
@@ -122,9 +125,7 @@ class AdaptiveDictionaryFactory(DictionaryFactory):
 
     def _keep(self, lang: str) -> Mapping[str, str]:
         """``lang``'s dictionary in memory, from now on (ValueError for a language simplemma lacks)."""
-        default = DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
-        found = _ByteDictionary(default._dict) if type(default) is MappingStrToByteString else default
-        self._in_memory[lang] = found
+        found = self._in_memory[lang] = _ByteDictionary(decoded(lang))
         return found
 
     def _store(self, lang: str) -> SqliteDictionary | None:
@@ -148,6 +149,51 @@ class AdaptiveDictionaryFactory(DictionaryFactory):
         except (OSError, sqlite3.Error, ValueError) as exc:
             log.warning("lemma table for %s unavailable (%s); using the in-memory dictionary", lang, exc)
             return None
+
+
+def copy_path(lang: str, folder: Path) -> Path:
+    return folder / f"{lang}-simplemma-{simplemma.__version__}.marshal"
+
+
+def decoded(lang: str) -> dict[bytes, bytes]:
+    """simplemma's whole dictionary for ``lang`` (bytes to bytes), as simplemma decodes it.
+
+    From a ``marshal`` copy in the cache folder when there is one (made the first time): every
+    full build's worker and every site process loads the dictionaries, and simplemma decompresses
+    and front-decodes 1.8 million Hungarian entries each time. ValueError for a language
+    simplemma lacks; an unreadable copy is decoded afresh and replaced.
+    """
+    if lang not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"Unsupported language: {lang}")
+    folder = lemmas.cache_dir()
+    path = None if folder is None else copy_path(lang, folder)
+    if path is not None:
+        try:
+            found = marshal.loads(path.read_bytes())
+        except (FileNotFoundError, NotADirectoryError):
+            pass  # no copy yet
+        except (OSError, EOFError, ValueError, TypeError) as exc:
+            log.warning("lemma dictionary copy %s unreadable (%s); decoding simplemma's", path, exc)
+        else:
+            if type(found) is dict:
+                return found
+            log.warning("lemma dictionary copy %s holds a %s, not a dict; decoding simplemma's", path, type(found))
+    found = _load_dictionary_from_disk(lang)
+    if path is not None:
+        _write_copy(path, found)
+    return found
+
+
+def _write_copy(path: Path, dictionary: dict[bytes, bytes]) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(marshal.dumps(dictionary))
+        os.replace(tmp, path)  # another process writing the same copy meanwhile is harmless
+    except OSError as exc:
+        log.warning("cannot keep a copy of the lemma dictionary at %s (%s)", path, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 FACTORY = AdaptiveDictionaryFactory()

@@ -67,3 +67,49 @@ def test_the_in_memory_dictionary_answers_as_simplemmas_mapping():
     assert 3 not in ours and len(ours) == len(theirs)
     words = ["házakban", "gyerekszegénységet", "szolgáltatásokat", "ülésének", "Budapesten", "xyzzy"]
     assert [lemmatizer(factory).lemmatize(w, "hu") for w in words] == [simplemma.lemmatize(w, lang="hu") for w in words]
+
+
+def test_the_in_memory_dictionary_loads_from_its_copy_in_the_cache_folder(tmp_path, monkeypatch, caplog):
+    """The first whole load keeps a copy; later loads read it (simplemma's own file untouched),
+    and an unreadable copy is decoded afresh and replaced, with a warning that names it."""
+    from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
+
+    from indexer import lemma_store
+
+    monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
+    expected = _load_dictionary_from_disk(LANG)
+    copy = lemma_store.copy_path(LANG, tmp_path)
+    assert lemma_store.decoded(LANG) == expected and copy.is_file()
+
+    def untouched(lang):
+        raise AssertionError("decoded simplemma's file again")
+
+    monkeypatch.setattr(lemma_store, "_load_dictionary_from_disk", untouched)
+    factory = lemmas.AdaptiveDictionaryFactory()
+    factory.load(LANG)
+    assert lemmatizer(factory).lemmatize("makanan", LANG) == simplemma.lemmatize("makanan", lang=LANG)
+
+    monkeypatch.setattr(lemma_store, "_load_dictionary_from_disk", _load_dictionary_from_disk)
+    for garbage in (copy.read_bytes()[:1000], b"\x00not marshal", __import__("marshal").dumps([1, 2])):
+        copy.write_bytes(garbage)
+        caplog.clear()
+        assert lemma_store.decoded(LANG) == expected
+        assert str(copy) in caplog.text
+        assert lemma_store.decoded(LANG) == expected and not caplog.text.count("unreadable") > 1
+
+
+def test_a_cache_folder_that_cannot_be_written_still_gives_the_dictionary(tmp_path, monkeypatch):
+    from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
+
+    from indexer import lemma_store
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(lemmas, "CACHE_DIR", blocker / "cache")
+    assert lemma_store.decoded(LANG) == _load_dictionary_from_disk(LANG)
+    try:
+        lemma_store.decoded("xx")
+    except ValueError as exc:
+        assert "xx" in str(exc)
+    else:
+        raise AssertionError("an unknown language must be refused")
