@@ -101,19 +101,13 @@ class ArrayPostingsWriter(W3PostingsWriter):
         self._terminfo = None
         return terminfo
 
-    _raw_positions: tuple[array, array] | None = None  # a block's positions as TermWriter hands them over
-
     def _write_block(self, last=False):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         ids = self._ids
         fmt = self._format
-        if self._raw_positions is not None:
-            databytes = encode_block(ids, self._weights, None, None, raw_positions=self._raw_positions)
-            self._raw_positions = None
-        else:
-            databytes = encode_block(ids, self._weights, self._values, fmt.fixed_value_size(), type(fmt) is Positions)
+        databytes = encode_block(ids, self._weights, self._values, fmt.fixed_value_size(), type(fmt) is Positions)
         infobytes = dumps(
             (
                 len(ids),
@@ -226,41 +220,38 @@ class TermWriter:
             head = _TERM_INFO.pack(True, sum(kept), count, 0, 0, max(0, *weights), ids[0], ids[-1])
             self._put(text, head + dumps((tuple(ids), tuple(kept), tuple(values)), 2))
             return
-        if count <= postwriter._blocklimit:
-            self._put(text, self._one_block(ids, weights, counts, deltas))
-            return
-        postwriter.start_postings(self._format, W3TermInfo())
-        limit, start = postwriter._blocklimit, 0
-        for first in range(0, count, limit):
-            last = min(first + limit, count)
-            end = start + sum(counts[first:last])
-            # A block's postings, as add_posting buffers them one by one.
-            block = weights[first:last]
-            postwriter._ids = array("I", ids[first:last])
-            postwriter._weights = array("f", block)
-            postwriter._maxweight = max(0, *block)
-            postwriter._raw_positions = (array("I", counts[first:last]), array("I", deltas[start:end]))
-            start = end
-            if last < count:
-                postwriter._write_block()
-        self._put(text, postwriter.finish_postings().to_bytes())  # writes the last block
+        self._put(text, self._blocks(ids, weights, counts, deltas))
 
-    def _one_block(self, ids: list[int], weights: list[float], counts: list[int], deltas: list[int]) -> bytes:
-        """A posting list of one block written to the posting file; its term info's bytes. What the
-        posting writer (``start_postings``, ``_write_block(last=True)``, ``finish_postings``) and
-        ``W3TermInfo.to_bytes`` give, without their per-term state."""
+    def _blocks(self, ids: list[int], weights: list[float], counts: list[int], deltas: list[int]) -> bytes:
+        """A positions posting list written to the posting file a block at a time; its term info's
+        bytes. What the posting writer (``start_postings``, ``add_posting`` per posting,
+        ``finish_postings``) and ``W3TermInfo.to_bytes`` give, without their per-posting state."""
         postfile = self._postwriter._postfile
+        limit = self._postwriter._blocklimit
         start = postfile.tell()
-        kept = array("f", weights)
-        maxweight = max(0, *weights)
-        data = encode_block(ids, kept, None, None, raw_positions=(array("I", counts), array("I", deltas)))
-        # The block's info: count, last id, top weight, compression, shortest and longest field
-        # length (no length statistics: 0, as length_to_byte gives for None and 0).
-        info = dumps((len(ids), ids[-1], maxweight, ARRAYS, 0, 0), 2)
-        postfile.write(WHOOSH3_HEADER_MAGIC + _BLOCK_LENGTH.pack(-(len(info) + len(data))) + info + data)
-        length = len(WHOOSH3_HEADER_MAGIC) + _BLOCK_LENGTH.size + len(info) + len(data)
-        head = _TERM_INFO.pack(False, sum(kept), len(ids), 0, 0, maxweight, ids[0], ids[-1])
-        return head + _EXTENT.pack(start, length)
+        parts = [WHOOSH3_HEADER_MAGIC]
+        total, maxweight, begin = 0, 0, 0
+        for first in range(0, len(ids), limit):
+            last = min(first + limit, len(ids))
+            end = begin + sum(counts[first:last])
+            block = ids[first:last]
+            kept = array("f", weights[first:last])  # as the block keeps them
+            top = max(0, *weights[first:last])
+            data = encode_block(
+                block, kept, None, None, raw_positions=(array("I", counts[first:last]), array("I", deltas[begin:end]))
+            )
+            # The block's info: count, last id, top weight, compression, shortest and longest field
+            # length (no length statistics: 0, as length_to_byte gives for None and 0).
+            info = dumps((len(block), block[-1], top, ARRAYS, 0, 0), 2)
+            size = len(info) + len(data)
+            parts += [_BLOCK_LENGTH.pack(-size if last == len(ids) else size), info, data]
+            total += sum(kept)  # W3TermInfo.add_block's sums, block after block
+            maxweight = max(maxweight, top)
+            begin = end
+        written = b"".join(parts)
+        postfile.write(written)
+        head = _TERM_INFO.pack(False, total, len(ids), 0, 0, maxweight, ids[0], ids[-1])
+        return head + _EXTENT.pack(start, len(written))
 
     def close(self) -> None:
         self._flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import marshal
+
 import simplemma
 from simplemma.strategies import DefaultStrategy
 
@@ -90,12 +92,13 @@ def test_the_in_memory_dictionary_loads_from_its_copy_in_the_cache_folder(tmp_pa
     assert lemmatizer(factory).lemmatize("makanan", LANG) == simplemma.lemmatize("makanan", lang=LANG)
 
     monkeypatch.setattr(lemma_store, "_load_dictionary_from_disk", _load_dictionary_from_disk)
-    for garbage in (copy.read_bytes()[:1000], b"\x00not marshal", __import__("marshal").dumps([1, 2])):
+    for garbage in (copy.read_bytes()[:1000], b"\x00not marshal", marshal.dumps([1, 2])):
         copy.write_bytes(garbage)
         caplog.clear()
         assert lemma_store.decoded(LANG) == expected
         assert str(copy) in caplog.text
-        assert lemma_store.decoded(LANG) == expected and not caplog.text.count("unreadable") > 1
+        caplog.clear()
+        assert lemma_store.decoded(LANG) == expected and not caplog.text  # the copy was replaced
 
 
 def test_a_cache_folder_that_cannot_be_written_still_gives_the_dictionary(tmp_path, monkeypatch):
