@@ -220,9 +220,9 @@ class TermWriter:
             head = _TERM_INFO.pack(True, sum(kept), count, 0, 0, max(0, *weights), ids[0], ids[-1])
             self._put(text, head + dumps((tuple(ids), tuple(kept), tuple(values)), 2))
             return
-        self._put(text, self._blocks(ids, weights, counts, deltas))
+        self._put(text, self._write_list(ids, weights, counts, deltas))
 
-    def _blocks(self, ids: list[int], weights: list[float], counts: list[int], deltas: list[int]) -> bytes:
+    def _write_list(self, ids: list[int], weights: list[float], counts: list[int], deltas: list[int]) -> bytes:
         """A positions posting list written to the posting file a block at a time; its term info's
         bytes. What the posting writer (``start_postings``, ``add_posting`` per posting,
         ``finish_postings``) and ``W3TermInfo.to_bytes`` give, without their per-posting state."""
