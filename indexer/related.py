@@ -127,9 +127,11 @@ def fuse(rankings: Iterable[list[Member]], own: set[str], limit: int = LIMIT) ->
 
 
 class _Field:
-    """BM25F statistics of one language's body field, shared by both ways of ranking."""
+    """BM25F statistics of one language's body field, and the search both ways of ranking share."""
 
     def __init__(self, reader: IndexReader, fieldname: str):
+        import numpy as np  # here, not at the top: a kb index that finds nothing changed does without it
+
         weighting = BM25F()
         self.fieldname = fieldname
         self.field = reader.schema[fieldname]
@@ -137,6 +139,11 @@ class _Field:
         self.total = reader.field_length(fieldname)
         self.avgfl = (self.total / (self.doc_count or 1)) or 1
         self.k1, self.b = weighting.K1, weighting._field_B.get(fieldname, weighting.B)
+        self.lengths = np.concatenate(
+            [np.frombuffer(codec.field_lengths(leaf, fieldname), dtype=np.uint32) for leaf, _ in _leaves(reader)]
+            or [np.zeros(0, dtype=np.uint32)]
+        ).astype(np.float64)
+        self._scores = np.zeros(self.doc_count, dtype=np.float64)
 
     def idf(self, df: int) -> float:
         return math.log(self.doc_count / (df + 1)) + 1
@@ -149,17 +156,37 @@ class _Field:
         """Each term of ``text`` with its weight, as the field indexes it (``Expander.add_text``)."""
         return [(term, weight) for term, _, weight, _ in self.field.index(text)]
 
+    def top(self, postings: Iterable[tuple[np.ndarray, np.ndarray, float, float]], docnum: int) -> list[int]:
+        """The TOP documents but ``docnum`` of a search for key terms, each given as its postings
+        (document numbers, weights there), idf and boost: what Whoosh's BM25F search gives, summed
+        term after term as there."""
+        import numpy as np
+
+        scores = self._scores
+        touched = []
+        for docs, tf, idf, boost in postings:
+            part = self.bm25(idf, tf, self.lengths[docs])
+            scores[docs] += part * boost if boost != 1.0 else part
+            touched.append(docs)
+        docs = np.unique(np.concatenate(touched)) if touched else np.zeros(0, np.int64)
+        docs = self.live_only(docs)
+        found = rank(scores[docs], docs, docnum)
+        for docs in touched:
+            scores[docs] = 0.0
+        return found
+
+    def live_only(self, docs: np.ndarray) -> np.ndarray:
+        """``docs`` without deleted documents (postings that still name them)."""
+        return docs
+
 
 class FieldArrays(_Field):
     """Every posting of one field in memory: each document's terms, each term's documents."""
 
     def __init__(self, reader: IndexReader, fieldname: str):
-        import numpy as np  # here, not at the top: a one-file kb index does without it (a fifth of a second)
+        import numpy as np
 
         super().__init__(reader, fieldname)
-        self.lengths = np.array(
-            [reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)], dtype=np.float64
-        )
         self.live = np.array([not reader.is_deleted(d) for d in range(self.doc_count)], dtype=bool)
         ids: dict[bytes, int] = {}
         cf: list[float] = []
@@ -200,7 +227,6 @@ class FieldArrays(_Field):
         by_doc = np.argsort(doc_of, kind="stable")
         self.d_terms, self.d_tf = term_of[by_doc], tf_of[by_doc]
         self.d_start = np.searchsorted(doc_of[by_doc], np.arange(self.doc_count + 1))
-        self._scores = np.zeros(self.doc_count, dtype=np.float64)
         self._bo1: tuple[np.ndarray, np.ndarray] | None = None
 
     def more_like(self, docnum: int) -> list[int]:
@@ -240,22 +266,15 @@ class FieldArrays(_Field):
         return slope, intercept
 
     def _search(self, boosted: list[tuple[int, float]], docnum: int) -> list[int]:
-        import numpy as np
+        def postings():
+            for tid, boost in boosted:
+                a, b = self.t_start[tid], self.t_start[tid + 1]
+                yield self.t_docs[a:b], self.t_tf[a:b], self.idf(int(self.df[tid])), boost
 
-        scores = self._scores
-        touched = []
-        for tid, boost in boosted:
-            a, b = self.t_start[tid], self.t_start[tid + 1]
-            docs = self.t_docs[a:b]
-            part = self.bm25(self.idf(int(self.df[tid])), self.t_tf[a:b], self.lengths[docs])
-            scores[docs] += part * boost if boost != 1.0 else part
-            touched.append(docs)
-        docs = np.unique(np.concatenate(touched)) if touched else np.zeros(0, np.int64)
-        docs = docs[self.live[docs]]
-        found = rank(scores[docs], docs, docnum)
-        for docs in touched:
-            scores[docs] = 0.0
-        return found
+        return self.top(postings(), docnum)
+
+    def live_only(self, docs: np.ndarray) -> np.ndarray:
+        return docs[self.live[docs]]
 
 
 class FieldLookups(_Field):
@@ -264,13 +283,12 @@ class FieldLookups(_Field):
     def __init__(self, reader: IndexReader, fieldname: str):
         super().__init__(reader, fieldname)
         self.reader = reader
-        self._lengths: dict[int, float] = {}
         # A document's every term is looked up for its frequency: one pread look-up per
         # segment instead of Whoosh's (a third of a one-file update's related lists at 50k).
         self._tables = [codec.TermTable(leaf) for leaf, _ in _leaves(reader)]
         # The documents an update ranks share many key terms: each term's infos and postings once.
         self._infos: dict[bytes, list] = {}
-        self._postings: dict[bytes, list[tuple[int, float]]] = {}
+        self._postings: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
 
     def infos(self, term: bytes) -> list:
         """The term's info in each segment (None where a segment lacks it)."""
@@ -283,30 +301,37 @@ class FieldLookups(_Field):
         """Whoosh's ``reader.doc_frequency`` (deleted documents counted, as there)."""
         return sum(info.doc_frequency() for info in self.infos(term) if info is not None)
 
-    def postings(self, term: bytes) -> list[tuple[int, float]]:
-        """(document number, weight) of the term's postings in live documents, from each
+    def postings(self, term: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, weights) of the term's postings in live documents, from each
         segment's arrays (Whoosh's matchers, filtering deletions, are the fallback)."""
         found = self._postings.get(term)
         if found is None:
             found = self._postings[term] = self._read_postings(term)
         return found
 
-    def _read_postings(self, term: bytes) -> list[tuple[int, float]]:
-        found: list[tuple[int, float]] = []
+    def _read_postings(self, term: bytes) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        docs, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float64)]
         for (leaf, offset), info in zip(_leaves(self.reader), self.infos(term), strict=True):
             terms = getattr(leaf, "_terms", None)
             if not isinstance(terms, W3TermsReader):
-                found += [(offset + d, w) for d, w in _reader_postings(leaf, self.fieldname, term)]
+                found = _reader_postings(leaf, self.fieldname, term)
+                ids, tf = np.array([d for d, _ in found], dtype=np.int64), np.array([w for _, w in found])
+            elif info is None:
                 continue
-            if info is None:
-                continue
-            if info.is_inlined():
-                ids, weights, _ = info.inlined_postings()
+            elif info.is_inlined():
+                inlined_ids, inlined_weights, _ = info.inlined_postings()
+                ids, tf = np.array(inlined_ids, dtype=np.int64), np.array(inlined_weights, dtype=np.float64)
             else:
-                ids, weights = (a.tolist() for a in codec.posting_arrays(codec.read_list(terms._postfile, info)))
-            deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
-            found += [(offset + d, w) for d, w in zip(ids, weights, strict=True) if d not in deleted]
-        return found
+                ids, tf = codec.posting_arrays(codec.read_list(terms._postfile, info))
+                ids, tf = ids.astype(np.int64), tf.astype(np.float64)
+            if isinstance(terms, W3TermsReader) and leaf.has_deletions():
+                live = ~np.isin(ids, np.fromiter(leaf.deleted_docs_set, dtype=np.int64))
+                ids, tf = ids[live], tf[live]
+            docs.append(ids + offset)
+            weights.append(tf)
+        return np.concatenate(docs), np.concatenate(weights)
 
     def frequency(self, term: bytes) -> float:
         """The term's total weight in the field over the index (Whoosh's ``reader.frequency``)."""
@@ -321,21 +346,8 @@ class FieldLookups(_Field):
 
     def rank(self, docnum: int, chosen: KeyTerms) -> list[int]:
         """The documents most like ``docnum``, by its key terms ``chosen`` (what ``more_like`` searches for)."""
-        k1, b, avgfl = self.k1, self.b, self.avgfl
-        scores: dict[int, float] = {}
-        for term, boost in chosen:
-            idf = self.idf(self.doc_frequency(term))
-            for d, tf in self.postings(term):  # live documents only
-                fl = self._length(d)
-                score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))  # scoring.bm25
-                scores[d] = scores.get(d, 0.0) + (score * boost if boost != 1.0 else score)
-        return sorted((d for d in scores if d != docnum), key=lambda d: (-scores[d], d))[:TOP]
-
-    def _length(self, docnum: int) -> float:
-        found = self._lengths.get(docnum)
-        if found is None:
-            found = self._lengths[docnum] = self.reader.doc_field_length(docnum, self.fieldname, 1)
-        return found
+        searched = ((*self.postings(term), self.idf(self.doc_frequency(term)), boost) for term, boost in chosen)
+        return self.top(searched, docnum)
 
 
 def related_lists(

@@ -191,3 +191,34 @@ def test_field_records_are_whooshs_term_infos_in_order(indexes, chunk, monkeypat
         assert [text for text, *_ in found] == sorted(
             text for (name, text), _ in leaf._terms.items() if name == "body_hu"
         )
+
+
+def test_field_lengths_are_whooshs_lengths(indexes, tmp_path):
+    """``codec.field_lengths`` (a segment's lengths column read in one go) against Whoosh's look-up per
+    document: a field every document has, one only the first documents have (the column ends early),
+    one no document has, and an index in memory."""
+    from whoosh.filedb.filestore import RamStorage
+
+    def expected(leaf, fieldname):
+        return [leaf.doc_field_length(d, fieldname, 1) or 1 for d in range(leaf.doc_count_all())]
+
+    ram = RamStorage().create_index(build_schema())
+    for ix in (FileStorage(str(tmp_path)).create_index(build_schema()), ram):
+        with ix.writer(codec=ArrayCodec()) as writer:
+            for number in range(40):
+                writer.add_document(
+                    id=f"d{number}",
+                    body_hu=" ".join(WORDS[: 1 + number % len(WORDS)] * (1 + number)),
+                    **({"body_cs": "slovo " * number} if number < 25 else {}),
+                )
+    checked = distinct = 0
+    for ix in (*indexes, ram, FileStorage(str(tmp_path), supports_mmap=False).open_index()):
+        with ix.reader() as reader:
+            for leaf, _ in reader.leaf_readers():
+                for fieldname in ("body_hu", "body_cs", "head_hu", "title_en"):
+                    found = codec.field_lengths(leaf, fieldname)
+                    assert list(found) == expected(leaf, fieldname), fieldname
+                    checked += len(found)
+                    distinct = max(distinct, len(set(found)))
+    assert checked > 2000
+    assert distinct > 20  # lengths that differ, not a column of ones

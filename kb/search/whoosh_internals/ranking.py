@@ -16,6 +16,7 @@ from array import array
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from indexer import codec
 from kb.search.columns import AlignedColumn
 
 RECENCY_WEIGHT = 0.05
@@ -61,7 +62,7 @@ class RecencyBM25F(BM25F):
         per_reader = self._lengths.setdefault(reader, {})
         lengths = per_reader.get(fieldname)
         if lengths is None:
-            lengths = array("I", (reader.doc_field_length(d, fieldname, 1) or 1 for d in range(reader.doc_count_all())))
+            lengths = codec.field_lengths(reader, fieldname)
             per_reader[fieldname] = lengths
         return lengths
 
