@@ -2,20 +2,21 @@
 
 Runs once per ``kb index`` with **one** ``git log`` over the whole content tree (not
 one per file), and only when the repository's HEAD moved since the last run; the
-result is stored next to the index (``history.json`` in the generation folder), so
-a page request never runs git.
+result is stored next to the index (``history.marshal`` in the generation folder), so
+a page request never runs git. marshal, not JSON: every ``kb index`` reads the stored
+history, and at 50,000 files JSON made that a tenth of an editor's wait.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import marshal
 import os
 import subprocess
 from pathlib import Path
 
-HISTORY_FILE = "history.json"
-MTIMES_FILE = "mtimes.json"
+HISTORY_FILE = "history.marshal"
+MTIMES_FILE = "mtimes.marshal"
 _GIT_TIMEOUT = 60
 
 
@@ -77,15 +78,17 @@ def _utc(moment: dt.datetime) -> str:
 
 
 def _load(path: Path) -> dict:
+    """A stored dict ({} when the file is missing or damaged)."""
     try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        data = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
         return {}
+    return data if type(data) is dict else {}
 
 
 def _store(path: Path, data: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    tmp.write_bytes(marshal.dumps(data))
     os.replace(tmp, path)
 
 
@@ -107,9 +110,9 @@ def record(content_dir: Path, generation: Path, mtimes: dict[str, float], previo
 
     ``mtimes`` holds each document's modification time by path relative to
     ``content_dir`` (the build has just read every file's stat). Two files, so the
-    editor's loop stays cheap: ``history.json`` holds the git log (files deleted since
+    editor's loop stays cheap: ``history.marshal`` holds the git log (files deleted since
     included: harmless, pages only ask about documents in the index) and is rewritten
-    only when HEAD moved (or for a new generation); ``mtimes.json`` holds the
+    only when HEAD moved (or for a new generation); ``mtimes.marshal`` holds the
     modification times of the files git does not know. ``previous`` is the generation
     of the last run (the same one for an incremental update): its git log is reused
     while HEAD has not moved.

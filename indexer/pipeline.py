@@ -196,13 +196,13 @@ def _build(
     languages: dict[str, str] = {}
     todo: list[Path] = []
     done = 0
-    root = str(content_dir)
+    root = os.path.join(str(content_dir), "")  # with its separator: one concatenation per file, not a join
     max_doc_bytes = limits.MAX_DOC_BYTES.value  # read once: it parses the environment each time
     for rel in rels:
         ident = rel[: -len(".md")]
         seen.add(ident)
         previous = known.get(ident)
-        path_text = os.path.join(root, rel)
+        path_text = root + rel
         try:
             st = os.stat(path_text)
             mtimes[rel] = st.st_mtime

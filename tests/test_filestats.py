@@ -3,9 +3,12 @@ recent to trust, and a change is never missed, even within the same clock tick."
 
 from __future__ import annotations
 
+import marshal
 import os
 import time
 from pathlib import Path
+
+import pytest
 
 from indexer import filestats, pipeline, storage
 from indexer.load import discover, discover_relative
@@ -98,6 +101,21 @@ def test_recent_entries_are_recorded_again_and_then_trusted(content_factory, tmp
     assert calls == []
 
 
+def test_an_entry_too_recent_to_trust_is_recorded_again_once_it_is_old(content_factory, tmp_path, monkeypatch):
+    """The same stat, read again once it is old enough: the record is written again and then trusted."""
+    monkeypatch.setattr(filestats, "REWRITE_AFTER", 0)
+    monkeypatch.setattr(filestats, "RACY_NS", 200_000_000)
+    content_factory("hu/doc.md", GOOD, "Szöveg.\n")
+    index = tmp_path / "ix"
+    pipeline.build(content_factory.root, index)  # written just now: recorded, not trusted
+    time.sleep(0.3)
+    calls = hashes(monkeypatch)
+    pipeline.build(content_factory.root, index)  # read again under the same stat, now old enough
+    assert calls == [1]
+    pipeline.build(content_factory.root, index)
+    assert calls == [1]
+
+
 def test_a_few_changed_files_do_not_rewrite_the_record_and_are_still_seen(content_factory, tmp_path):
     paths = tree(content_factory)
     index = tmp_path / "ix"
@@ -125,11 +143,24 @@ def test_known_hash_rules():
     assert recent.known_hash("a.md", (10, now - 10**9, 7)) is None
 
 
-def test_a_damaged_record_is_ignored(content_factory, tmp_path):
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda record: record.write_text("{not marshal", "utf-8"),
+        lambda record: record.write_bytes(record.read_bytes()[: len(record.read_bytes()) // 2]),  # cut short
+        lambda record: record.write_bytes(marshal.dumps([1, 2, 3])),
+        lambda record: record.write_bytes(marshal.dumps({"version": 2, "recorded_ns": 1, "files": {"hu/a.md": 5}})),
+        lambda record: record.write_bytes(marshal.dumps({"version": 2, "recorded_ns": "1", "files": {}})),
+        lambda record: record.write_bytes(b""),
+    ],
+    ids=["garbage", "cut-short", "a-list", "entry-not-a-pair", "time-not-a-number", "empty"],
+)
+def test_a_damaged_record_is_ignored(content_factory, tmp_path, damage):
     tree(content_factory)
     index = tmp_path / "ix"
     pipeline.build(content_factory.root, index)
-    (storage.current_generation(index) / filestats.STATS_FILE).write_text("{not json", "utf-8")
+    damage(storage.current_generation(index) / filestats.STATS_FILE)
+    assert filestats.load(storage.current_generation(index)).files == {}
     summary = pipeline.build(content_factory.root, index)
     assert (summary.unchanged, summary.failed) == (3, 0)
 

@@ -94,6 +94,21 @@ def test_history_is_stored_at_index_time_with_mtime_fallback(repo, tmp_path, mon
     }
 
 
+@pytest.mark.parametrize("damage", [b"", b"\xffnot marshal", b"[\x00\x00\x00\x00"], ids=["empty", "junk", "cut"])
+def test_a_damaged_history_is_read_as_none_and_written_again(repo, tmp_path, damage):
+    index = tmp_path / "ix"
+    pipeline.build(repo, index)
+    generation = storage.current_generation(index)
+    expected = history.read(generation)
+    for name in (history.HISTORY_FILE, history.MTIMES_FILE):
+        (generation / name).write_bytes(damage)
+    assert history.read(generation) == {}
+    response = create_app({"content_dir": repo, "index_dir": index, "testing": True}).test_client().get("/")
+    assert response.status_code == 200
+    pipeline.build(repo, index)
+    assert history.read(generation) == expected
+
+
 def test_one_git_log_for_the_whole_tree_not_one_per_file(repo, tmp_path, monkeypatch):
     calls = []
     real = history._git
