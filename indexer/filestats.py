@@ -46,30 +46,33 @@ class FileStats:
     files: dict[str, tuple[Stat, str]] = field(default_factory=dict)  # rel path -> (stat, hash)
     started_ns: int = field(default_factory=time.time_ns)  # taken before this build's first stat
     seen: dict[str, tuple[Stat, str]] = field(default_factory=dict)
+    read: list[str] = field(default_factory=list)  # the files of ``seen`` read by this build
 
     def known_hash(self, rel: str, stat: Stat) -> str | None:
-        """The content hash of ``rel`` when its stat is what was recorded and safely old, else None."""
+        """The content hash of ``rel`` when its stat is what was recorded and safely old (the entry
+        is then kept for the next record), else None: read the file and :meth:`note` its hash."""
         entry = self.files.get(rel)
         if entry is None or entry[0] != stat or stat[1] > self.recorded_ns - RACY_NS:
             return None
+        self.seen[rel] = entry
         return entry[1]
 
     def note(self, rel: str, stat: Stat, digest: str) -> None:
         """Record ``rel``'s hash, read under ``stat`` (a stat taken before the bytes were read)."""
         self.seen[rel] = (stat, digest)
+        self.read.append(rel)
 
     def changed(self) -> bool:
         """Whether the stored record is worth writing again: when more than a few of its entries
         are missing, stale or not yet trusted (each of those costs the next build one read).
 
         An editor's loop changes one file per run; rewriting the whole record for it cost
-        as much as the reads it saves.
+        as much as the reads it saves. Only the files read can be stale or newly trusted:
+        the others were kept as recorded.
         """
         was, now = self.recorded_ns - RACY_NS, self.started_ns - RACY_NS
         seen, files = self.seen, self.files
-        stale = seen.items() - files.items()  # new or changed entries (set operations: no loop in Python)
-        newly_trusted = [rel for rel, (stat, _) in seen.items() if was < stat[1] <= now]
-        outdated = len(stale) + sum(1 for rel in newly_trusted if files.get(rel) == seen[rel])
+        outdated = sum(1 for rel in self.read if files.get(rel) != seen[rel] or was < seen[rel][0][1] <= now)
         outdated += len(files.keys() - seen.keys())
         return outdated > max(REWRITE_AFTER, len(seen) // 100) or (outdated > 0 and not files)
 

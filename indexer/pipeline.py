@@ -214,14 +214,13 @@ def _build(
             if digest is None and not retag:
                 with open(path_text, "rb") as file:  # the stat above was taken before these bytes were read
                     digest = content_hash(file.read())
+                stats.note(rel, stat, digest)
         except OSError as exc:
             summary.failed += 1
             summary.problems.append(Problem(rel, 1, f"cannot read file: {exc.strerror}"))
             if previous:
                 languages[ident] = previous[1]
         else:
-            if digest is not None:
-                stats.note(rel, stat, digest)
             if retag or not (previous and previous[0] == digest):
                 todo.append(Path(path_text))
                 continue
