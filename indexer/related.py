@@ -66,20 +66,31 @@ KeyTerms = list[tuple[bytes, float]]
 
 
 def key_terms(
-    weights: list[tuple[bytes, float]], frequency: Callable[[bytes], float], doc_count: int, max_cf: float
+    weights: list[tuple[bytes, float]],
+    frequency: Callable[[bytes], float],
+    doc_count: int,
+    max_cf: float,
+    least: Callable[[bytes], float] | None = None,
 ) -> KeyTerms:
     """The NUMTERMS best terms of a text and their weights, as ``Expander.expanded_terms(normalize=False)``.
 
-    ``weights``: each term of the text with its weight there. Terms are scored in
-    descending weight; once no term left can reach the 20th score (for a given weight,
-    Bo1 is largest at the smallest or the largest collection frequency), the rest are
-    not looked up.
+    ``weights``: each term of the text with its weight there. ``least(term)``: a lower bound of
+    ``frequency(term)`` cheaper to find (its weight in one segment). For a given weight, Bo1 is
+    largest at the smallest or the largest collection frequency, so each term's score has an upper
+    bound: terms are scored in descending bound, and once no term left can reach the 20th score,
+    the rest are not looked up.
     """
     scored: list[tuple[float, bytes]] = []
     best: list[float] = []  # a min-heap of the NUMTERMS best scores
     hi = max(max_cf / doc_count, 1e-300)
-    for term, weight in sorted(weights, key=lambda tw: -tw[1]):
-        if len(best) == NUMTERMS and max(_bo1_at(weight, weight / doc_count), _bo1_at(weight, hi)) < best[0]:
+
+    def ceiling(term: bytes, weight: float) -> float:
+        least_cf = max(weight, least(term) if least else 0.0)  # the text itself holds the term
+        return max(_bo1_at(weight, least_cf / doc_count), _bo1_at(weight, hi))
+
+    bounds = [(ceiling(term, weight), term, weight) for term, weight in weights]
+    for bound, term, weight in sorted(bounds, key=lambda btw: -btw[0]):
+        if len(best) == NUMTERMS and bound < best[0]:
             break
         score = bo1(weight, frequency(term), doc_count)
         scored.append((score, term))
@@ -144,6 +155,10 @@ class _Field:
             or [np.zeros(0, dtype=np.uint32)]
         ).astype(np.float64)
         self._scores = np.zeros(self.doc_count, dtype=np.float64)
+        self.live = np.ones(self.doc_count, dtype=bool)
+        for leaf, offset in _leaves(reader):
+            if leaf.has_deletions():
+                self.live[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + offset] = False
 
     def idf(self, df: int) -> float:
         return math.log(self.doc_count / (df + 1)) + 1
@@ -169,15 +184,11 @@ class _Field:
             scores[docs] += part * boost if boost != 1.0 else part
             touched.append(docs)
         docs = np.unique(np.concatenate(touched)) if touched else np.zeros(0, np.int64)
-        docs = self.live_only(docs)
+        docs = docs[self.live[docs]]  # postings still name deleted documents
         found = rank(scores[docs], docs, docnum)
         for docs in touched:
             scores[docs] = 0.0
         return found
-
-    def live_only(self, docs: np.ndarray) -> np.ndarray:
-        """``docs`` without deleted documents (postings that still name them)."""
-        return docs
 
 
 class FieldArrays(_Field):
@@ -187,7 +198,6 @@ class FieldArrays(_Field):
         import numpy as np
 
         super().__init__(reader, fieldname)
-        self.live = np.array([not reader.is_deleted(d) for d in range(self.doc_count)], dtype=bool)
         ids: dict[bytes, int] = {}
         cf: list[float] = []
         df: list[int] = []
@@ -273,9 +283,6 @@ class FieldArrays(_Field):
 
         return self.top(postings(), docnum)
 
-    def live_only(self, docs: np.ndarray) -> np.ndarray:
-        return docs[self.live[docs]]
-
 
 class FieldLookups(_Field):
     """Looks terms up in the index: for the few documents an incremental build touches."""
@@ -289,21 +296,38 @@ class FieldLookups(_Field):
         # The documents an update ranks share many key terms: each term's infos and postings once.
         self._infos: dict[bytes, list] = {}
         self._postings: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        # A text's terms are first looked up in the largest segment only: a bound for most of them.
+        sizes = [leaf.doc_count_all() for leaf, _ in _leaves(reader)]
+        self._largest = sizes.index(max(sizes)) if sizes else None
+        self._in_largest: dict[bytes, object] = {}
 
     def infos(self, term: bytes) -> list:
         """The term's info in each segment (None where a segment lacks it)."""
         found = self._infos.get(term)
         if found is None:
-            found = self._infos[term] = [table.info(self.fieldname, term) for table in self._tables]
+            found = self._infos[term] = [
+                self._info_in_largest(term) if n == self._largest else table.info(self.fieldname, term)
+                for n, table in enumerate(self._tables)
+            ]
         return found
+
+    def _info_in_largest(self, term: bytes):
+        if term not in self._in_largest:
+            self._in_largest[term] = self._tables[self._largest].info(self.fieldname, term)
+        return self._in_largest[term]
+
+    def least_frequency(self, term: bytes) -> float:
+        """A lower bound of :meth:`frequency`: the term's weight in the largest segment."""
+        info = self._info_in_largest(term) if self._largest is not None else None
+        return info.weight() if info is not None else 0.0
 
     def doc_frequency(self, term: bytes) -> int:
         """Whoosh's ``reader.doc_frequency`` (deleted documents counted, as there)."""
         return sum(info.doc_frequency() for info in self.infos(term) if info is not None)
 
     def postings(self, term: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """(document numbers, weights) of the term's postings in live documents, from each
-        segment's arrays (Whoosh's matchers, filtering deletions, are the fallback)."""
+        """(document numbers, weights) of the term's postings, deleted documents' too (:meth:`top`
+        leaves those out), from each segment's arrays (Whoosh's matchers are the fallback)."""
         found = self._postings.get(term)
         if found is None:
             found = self._postings[term] = self._read_postings(term)
@@ -326,9 +350,6 @@ class FieldLookups(_Field):
             else:
                 ids, tf = codec.posting_arrays(codec.read_list(terms._postfile, info))
                 ids, tf = ids.astype(np.int64), tf.astype(np.float64)
-            if isinstance(terms, W3TermsReader) and leaf.has_deletions():
-                live = ~np.isin(ids, np.fromiter(leaf.deleted_docs_set, dtype=np.int64))
-                ids, tf = ids[live], tf[live]
             docs.append(ids + offset)
             weights.append(tf)
         return np.concatenate(docs), np.concatenate(weights)
@@ -342,7 +363,7 @@ class FieldLookups(_Field):
 
     def key_terms_of(self, text: str) -> KeyTerms:
         weights = self.text_weights(text)
-        return key_terms(weights, self.frequency, self.doc_count, self.total) if weights else []
+        return key_terms(weights, self.frequency, self.doc_count, self.total, self.least_frequency) if weights else []
 
     def rank(self, docnum: int, chosen: KeyTerms) -> list[int]:
         """The documents most like ``docnum``, by its key terms ``chosen`` (what ``more_like`` searches for)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh.scoring import BM25F
 
 from indexer import catalogue, pipeline, related, storage
@@ -254,3 +256,50 @@ def test_the_catalogue_tells_an_incremental_build_what_the_index_holds(corpus):
     assert not catalogue.is_current(storage.current_generation(index), storage.open_index(index))
     summary = pipeline.build(content.root, index)
     assert summary.added == 1  # the columns told: hu/doc-03 is indexed again
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 6), st.integers(0, 400), st.floats(0.0, 1.0)
+        ),  # weight, cf beyond it, share in one segment
+        min_size=1,
+        max_size=80,
+    ),
+    st.integers(500, 60_000),
+)
+def test_key_terms_looked_up_by_bound_are_the_best_of_all(terms, doc_count):
+    """However few terms the bounds leave to look up, the key terms are the best of every term's
+    score (what Whoosh's expander gives), and a term left out could not have been chosen."""
+    weights = [(f"t{n:03d}".encode(), float(weight)) for n, (weight, _, _) in enumerate(terms)]
+    cf = {t: w + extra for (t, w), (_, extra, _) in zip(weights, terms, strict=True)}
+    in_one = {t: cf[t] * share for (t, _), (_, _, share) in zip(weights, terms, strict=True)}
+    max_cf = sum(cf.values())
+    looked_up: list[bytes] = []
+
+    def frequency(term: bytes) -> float:
+        looked_up.append(term)
+        return cf[term]
+
+    found = related.key_terms(weights, frequency, doc_count, max_cf, least=in_one.__getitem__)
+    scores = {t: related.bo1(w, cf[t], doc_count) for t, w in weights}
+    norm = max(scores.values())
+    expected = sorted(((s / norm, t) for t, s in scores.items()), key=lambda st_: (-st_[0], st_[1]))[: related.NUMTERMS]
+    assert found == [(t, s) for s, t in expected]
+    assert found == related.key_terms(weights, cf.__getitem__, doc_count, max_cf)  # no bound but the text's own weight
+
+
+def test_common_terms_of_a_text_are_not_looked_up_in_every_segment():
+    """A text of 20 rare and 180 common terms: the common ones' weight in one segment rules them out."""
+    weights = [(f"r{n:03d}".encode(), 1.0) for n in range(20)] + [(f"c{n:03d}".encode(), 2.0) for n in range(180)]
+    cf = {t: 1.0 if t.startswith(b"r") else 3000.0 for t, _ in weights}
+    looked_up: list[bytes] = []
+
+    def frequency(term: bytes) -> float:
+        looked_up.append(term)
+        return cf[term]
+
+    found = related.key_terms(weights, frequency, 50_000, 10**7, least=lambda t: cf[t] / 4)
+    assert sorted(t for t, _ in found) == sorted(t for t, _ in weights[:20])
+    assert len(looked_up) == 20
