@@ -140,18 +140,21 @@ def write_full(generation: Path, ix: FileIndex, rows: Iterable[tuple], processes
     try:
         conn.executescript(_SCHEMA)
         conn.executemany(_INSERT_ROW, rows)
-        with ix.reader() as reader:  # not memory-mapped: Whoosh's mapping copies every segment into memory
-            terms: dict[str, related.KeyTerms] = {}
-            lists = related.related_lists(
-                reader, _members(conn), processes=processes or default_workers(), ix=ix, terms_out=terms
-            )
-            _store_related(conn, lists)
-            _store_key_terms(conn, terms)
+        _rank_every_document(conn, ix, processes or default_workers())
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("commit", ix.latest_generation())])
         conn.commit()
     finally:
         conn.close()
     tmp.replace(target)
+
+
+def _rank_every_document(conn: sqlite3.Connection, ix: FileIndex, processes: int) -> None:
+    """Every document's related list and key terms, from arrays (:class:`related.FieldArrays`)."""
+    with ix.reader() as reader:  # not memory-mapped: Whoosh's mapping copies every segment into memory
+        terms: dict[str, related.KeyTerms] = {}
+        lists = related.related_lists(reader, _members(conn), processes=processes, ix=ix, terms_out=terms)
+        _store_related(conn, lists)
+        _store_key_terms(conn, terms)
 
 
 def rebuild(generation: Path, ix: FileIndex) -> None:
@@ -187,13 +190,35 @@ def indexed(generation: Path) -> dict[str, tuple[str, str]] | None:
         return None
 
 
-def update(generation: Path, ix: FileIndex, changed: dict[str, tuple], removed: Iterable[str]) -> None:
+def update(
+    generation: Path,
+    ix: FileIndex,
+    changed: dict[str, tuple],
+    removed: Iterable[str],
+    *,
+    rank_all: bool = False,
+    processes: int = 1,
+) -> None:
     """Apply an incremental build: rows of changed and removed documents, and the related
-    lists of every document that changed, shares a family with one, or named one."""
+    lists of every document that changed, shares a family with one, or named one.
+
+    ``rank_all``: so many documents changed (a changed glossary re-tags them all) that every
+    list is ranked again as a full build ranks them, from arrays, in up to ``processes``
+    processes; ranking each touched document by index look-ups would take a hundred times
+    as long per document.
+    """
     removed = list(removed)
     conn = _connect(path(generation))
     try:
         with conn:
+            if rank_all:
+                conn.executemany("DELETE FROM docs WHERE id = ?", ((i,) for i in removed))
+                conn.executemany(_INSERT_ROW, changed.values())
+                conn.execute("DELETE FROM related")
+                conn.execute("DELETE FROM keyterms")
+                _rank_every_document(conn, ix, processes)
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('commit', ?)", (ix.latest_generation(),))
+                return
             touched_groups = set()
             for doc_id in [*changed, *removed]:
                 old = conn.execute("SELECT family FROM docs WHERE id = ?", (doc_id,)).fetchone()

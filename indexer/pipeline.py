@@ -230,10 +230,13 @@ def _build(
         if progress:
             progress(done, len(rels))
 
-    # A full build of many files: every core prepares and writes a segment of its own.
-    # Otherwise one writer here, with a pool preparing documents for it when there are many.
+    # A full build of many files, or an update of more than one writer's pool holds (a changed
+    # glossary re-tags every document): every core prepares and writes a segment of its own,
+    # and the old versions of updated documents are deleted here. Otherwise one writer here,
+    # with a pool preparing documents for it when there are many.
     processes = workers or parallel.default_workers()
-    in_segments = summary.full and processes > 1 and len(todo) >= parallel.POOL_THRESHOLD
+    many = len(todo) > pool_writer.POOL_DOCUMENTS
+    in_segments = len(todo) >= parallel.POOL_THRESHOLD and (summary.full or many)
     if len(todo) >= parallel.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
         lemmas.expect_many()
     writer = pool_writer.writer(ix, limitmb=WRITER_MB, documents=len(todo))
@@ -264,8 +267,12 @@ def _build(
             else:
                 summary.warnings.extend(item.warnings)
                 rows[ident] = item.row
-                if item.indexed:
-                    summary.added += 1
+                if item.indexed:  # in a worker's new segment: an earlier version goes
+                    if previous:
+                        writer.delete_by_term("id", ident)
+                        summary.updated += 1
+                    else:
+                        summary.added += 1
                 elif previous:
                     writer.update_document(**item.fields)
                     summary.updated += 1
@@ -308,7 +315,7 @@ def _build(
         elif not catalogue_current:
             catalogue.rebuild(generation, ix)  # missing or behind the index: written again
         elif changed:
-            catalogue.update(generation, ix, rows, removed)
+            catalogue.update(generation, ix, rows, removed, rank_all=many, processes=processes)
         storage.write_meta(generation, documents=summary.total)
         history.record(content_dir, generation, mtimes, previous=storage.current_generation(index_dir))
         filestats.store(generation, stats)

@@ -146,8 +146,10 @@ def commit_segments(writer: SegmentWriter, segments: list) -> None:
     """Publish the workers' segments beside the index's own in one atomic commit.
 
     What ``MultiSegmentWriter.commit`` does with its workers' segments; ``writer``
-    holds the lock and has added nothing itself.
+    holds the lock and has added nothing itself, but may have deleted the earlier versions
+    of the documents the workers wrote: a segment left with no live document is dropped
+    (its files go with the commit), as no merge of an edit would ever take it.
     """
     writer._close_segment()
-    writer._commit_toc(list(writer.segments) + segments)
+    writer._commit_toc([segment for segment in writer.segments if segment.doc_count()] + segments)
     writer._finish()

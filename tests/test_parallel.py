@@ -84,3 +84,55 @@ def test_workers_start_new_segments_instead_of_spilling(content_factory, tmp_pat
         assert len(searcher.ixreader.leaf_readers()) == 7  # 14 files in chunks of 2, one bad
         assert searcher.doc_count() == 13
         assert len(set(f["id"] for f in searcher.all_stored_fields())) == 13
+
+
+def test_an_update_of_many_documents_runs_the_workers_and_keeps_what_fails(content_factory, tmp_path, monkeypatch):
+    """A changed glossary re-tags every document: more than one writer's pool, so the workers write
+    new segments and the earlier versions are deleted (old segments left empty are dropped); a file
+    that fails now keeps its last good version; related lists are ranked again as a full build's."""
+    from whoosh.scoring import BM25F
+
+    from indexer import catalogue, glossary, pool_writer
+    from kb.search import SearchService
+    from kb.search import related as live
+
+    root = _corpus(content_factory)
+    index = tmp_path / "index"
+    pipeline.build(root, index, full=True)  # serial, one segment
+    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(pool_writer, "POOL_DOCUMENTS", 4)
+    monkeypatch.setattr(segments, "_CHUNK", 4)
+    (root / "hu/doc-3.md").write_text("---\ntitle: [unclosed\n---\nSzöveg.\n", "utf-8")  # fails from now on
+    content_factory("glossary/mine.yaml", None, "- id: tl\n  labels:\n    hu: [szakasz]\n")
+    summary = pipeline.build(root, index, workers=2)
+    assert (summary.added, summary.updated, summary.removed, summary.failed) == (0, 12, 0, 2)
+    assert summary.per_language == {"hu": 12, "cs": 1}
+    generation = storage.current_generation(index)
+    assert summary.glossary_problems == [], summary.glossary_problems
+    assert any(concept["id"] == "tl" for concept in glossary.read_compiled(generation)["concepts"])
+    ix = storage.open_index(index)
+    with ix.searcher() as searcher:
+        # One new segment per worker, and the old one, where only hu/doc-3's last good version lives.
+        assert sorted(leaf.doc_count() for leaf, _ in searcher.ixreader.leaf_readers())[0] == 1
+        assert searcher.doc_count() == 13 and len(searcher.ixreader.leaf_readers()) == 3
+        ids = sorted(fields["id"] for fields in searcher.all_stored_fields())
+        assert ids == sorted(["cs/sluzby"] + [f"hu/doc-{n}" for n in range(12)])  # hu/doc-3 as it was
+        tagged = {searcher.stored_fields(d)["id"] for d in searcher.docs_for_query(Query.Term("concepts", "tl"))}
+        assert tagged == {f"hu/doc-{n}" for n in range(12) if n != 3}
+    assert catalogue.is_current(generation, ix)
+    service = SearchService(index)
+    try:
+        stored = {doc_id: [d["id"] for d in service.related(doc_id, ["hu"])] for doc_id in ids}
+    finally:
+        service.close()
+    with ix.searcher(weighting=BM25F()) as searcher:  # what Whoosh's more_like gives now
+        assert stored == {doc_id: [d["id"] for d in live.related(searcher, doc_id, ["hu"])] for doc_id in ids}
+    assert any(stored.values())
+
+    # Every document re-tagged again, none failing: the segments left without a live document go.
+    content_factory("hu/doc-3.md", "title: Támogatott lakhatás 3\ntype: protocol\nlang: hu", "## Szakasz\n\nÚj.")
+    content_factory("glossary/mine.yaml", None, "- id: tl\n  labels:\n    hu: [szakasz, rész]\n")
+    summary = pipeline.build(root, index, workers=2)
+    assert (summary.updated, summary.failed) == (13, 1)
+    with storage.open_index(index).searcher() as searcher:
+        assert searcher.doc_count() == 13 and len(searcher.ixreader.leaf_readers()) == 2
