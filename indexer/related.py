@@ -7,10 +7,12 @@ translation family. Whoosh looks up the collection frequency of every term of th
 text (two file reads per term and segment) on each page view, under the searcher
 lock; none of it depends on the reader. So the build runs the same computation:
 
-* a full build reads each language field's postings once into arrays
-  (:class:`FieldArrays`) and ranks every document from them;
+* a full build (and an update of so many files that it runs the full build's workers)
+  reads each language field's postings once into arrays (:class:`FieldArrays`) and
+  ranks every document from them;
 * an incremental build ranks only the documents it touched, with look-ups in the
-  index (:class:`FieldLookups`), and only the key terms that can still make the top 20.
+  index (:class:`FieldLookups`), and only the key terms that can still make the top 20;
+* both score with the same search over arrays (:meth:`_Field.top`).
 
 Both give what Whoosh gives (``tests/test_related_build.py``); the page reads the
 result from the catalogue (:mod:`indexer.catalogue`). Scores are plain BM25F: the
