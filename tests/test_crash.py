@@ -84,6 +84,14 @@ def unpublished(index: Path) -> list[str]:
     )
 
 
+def orphaned_segment_files(index: Path) -> list[str]:
+    """Segment files in the current generation that its table of contents does not name."""
+    current = storage.current_generation(index)
+    segment_ids = {segment.segment_id() for segment in storage.open_index(index)._segments()}
+    pattern = TOC._segment_pattern("MAIN")
+    return [name for name in os.listdir(current) if (m := pattern.match(name)) and m.group(1) not in segment_ids]
+
+
 def assert_no_debris(index: Path) -> None:
     current = storage.current_generation(index)
     assert not list(index.glob(".current-*"))
@@ -92,12 +100,7 @@ def assert_no_debris(index: Path) -> None:
     for generation in generations:
         assert generation.resolve() == current or storage.read_meta(generation).get("published")
         assert not (generation / "MAIN.tmp").exists()  # a writer's posting pool
-    ix = storage.open_index(index)
-    segment_ids = {segment.segment_id() for segment in ix._segments()}
-    pattern = TOC._segment_pattern("MAIN")
-    for name in os.listdir(current):
-        match = pattern.match(name)
-        assert match is None or match.group(1) in segment_ids, f"orphaned segment file {name}"
+    assert orphaned_segment_files(index) == []
     assert len([n for n in os.listdir(current) if n.endswith(".toc")]) == 1
 
 
@@ -302,3 +305,25 @@ def test_a_read_only_index_folder_is_a_clear_error(corpora, tmp_path, full):
     assert "Read-only file system" in err or "Permission denied" in err, err
     assert "Traceback" not in err
     assert served(index, FEW) == "old"
+
+
+@pytest.mark.parametrize("point", ["document:100", "worker-chunk:3", "before-commit"])
+def test_killed_during_an_update_of_many_files(corpora, tmp_path, point):
+    """An update of more than one writer's pool runs the segment workers in the live generation
+    (here with a pool of 50, so that 200 files are many): killed anywhere, the old content serves,
+    and the next build removes what the workers wrote."""
+    corpus = corpora[MANY]
+    index = tmp_path / "index"
+    shutil.copytree(corpus["index"], index, symlinks=True)
+    pool_of_50 = "import sys; from indexer import pool_writer; pool_writer.POOL_DOCUMENTS = 50; "
+    prefix = [sys.executable, "-c", pool_of_50 + "from kb.cli import main; main(sys.argv[2:])"]
+    build = kb_index(corpus["new"], index, full=False, workers=2, crash_at=point, prefix=prefix)
+    _, err = build.communicate(timeout=TIMEOUT)
+    assert build.returncode in (-signal.SIGKILL, 1), err  # a killed worker fails the build (exit 1)
+    assert "Traceback" not in err
+    assert_no_survivors(build.pid)
+    assert served(index, MANY) == "old"
+    assert orphaned_segment_files(index)  # the workers' files, which no table of contents names
+    recover(corpus["new"], index)
+    assert served(index, MANY) == "new"
+    assert_no_debris(index)
