@@ -204,8 +204,8 @@ def update(
 
     ``rank_all``: so many documents changed (a changed glossary re-tags them all) that every
     list is ranked again as a full build ranks them, from arrays, in up to ``processes``
-    processes; ranking each touched document by index look-ups would take a hundred times
-    as long per document.
+    processes; ranking each touched document by index look-ups takes several times as long
+    per document (figures in ``bench/README.md``, seventh pass).
     """
     removed = list(removed)
     conn = _connect(path(generation))
