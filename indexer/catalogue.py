@@ -41,6 +41,7 @@ COLUMNS = (
     "mtime",
     "warnings",
 )
+_FAMILY = len(COLUMNS) + 1  # a row's family: after the columns, its sort title
 _INSERT_ROW = f"INSERT OR REPLACE INTO docs VALUES ({', '.join('?' * (len(COLUMNS) + 3))})"
 _SCHEMA = f"""
 CREATE TABLE docs ({", ".join(COLUMNS)}, sort_title, family, content_hash, PRIMARY KEY (id)) WITHOUT ROWID;
@@ -211,51 +212,54 @@ def update(
     conn = _connect(path(generation))
     try:
         with conn:
-            if rank_all:
-                conn.executemany("DELETE FROM docs WHERE id = ?", ((i,) for i in removed))
-                conn.executemany(_INSERT_ROW, changed.values())
-                conn.execute("DELETE FROM related")
-                conn.execute("DELETE FROM keyterms")
-                _rank_every_document(conn, ix, processes)
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('commit', ?)", (ix.latest_generation(),))
-                return
-            touched_groups = set()
+            touched_groups = set()  # the families the changed and removed documents leave or join
             for doc_id in [*changed, *removed]:
                 old = conn.execute("SELECT family FROM docs WHERE id = ?", (doc_id,)).fetchone()
                 if old:
                     touched_groups.add(old[0])
-            touched_groups |= {values[-1] for values in changed.values()}
+            touched_groups |= {values[_FAMILY] for values in changed.values()}
             conn.executemany("DELETE FROM docs WHERE id = ?", ((i,) for i in removed))
             conn.executemany("DELETE FROM related WHERE id = ?", ((i,) for i in removed))
             conn.executemany("DELETE FROM keyterms WHERE id = ?", ((i,) for i in [*removed, *changed]))
             conn.executemany(_INSERT_ROW, changed.values())
-            names = set(changed) | set(removed) | touched_groups
-            wanted = set(changed)
-            for name in names:
-                wanted |= {i for (i,) in conn.execute("SELECT id FROM docs WHERE family = ?", (name,))}
-                wanted |= {i for (i,) in conn.execute("SELECT id FROM related WHERE grp = ? OR best = ?", (name, name))}
-            members = _MembersByLookup(conn)
-            wanted = {i for i in wanted if i in members}
-            if wanted:
-                with ix.searcher() as searcher:
-
-                    def text(doc_id: str) -> str | None:
-                        stored = searcher.document(id=doc_id)
-                        return stored.get("text") if stored else None
-
-                    def known(doc_id: str) -> related.KeyTerms | None:
-                        """A document whose text did not change is ranked by the key terms stored for it."""
-                        return None if doc_id in changed else _key_terms(conn, doc_id)
-
-                    terms: dict[str, related.KeyTerms] = {}
-                    lists = related.related_lists(
-                        searcher.reader(), members, sorted(wanted), text, known_terms=known, terms_out=terms
-                    )
-                    _store_related(conn, lists)
-                    _store_key_terms(conn, terms)
+            if rank_all:
+                conn.execute("DELETE FROM related")
+                conn.execute("DELETE FROM keyterms")
+                _rank_every_document(conn, ix, processes)
+            else:
+                _rank_touched(conn, ix, changed, set(changed) | set(removed) | touched_groups)
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('commit', ?)", (ix.latest_generation(),))
     finally:
         conn.close()
+
+
+def _rank_touched(conn: sqlite3.Connection, ix: FileIndex, changed: Mapping[str, tuple], names: set[str]) -> None:
+    """The related lists of the changed documents, of their families' members, and of every
+    document whose list names one of ``names`` (an id or a family), by index look-ups."""
+    wanted = set(changed)
+    for name in names:
+        wanted |= {i for (i,) in conn.execute("SELECT id FROM docs WHERE family = ?", (name,))}
+        wanted |= {i for (i,) in conn.execute("SELECT id FROM related WHERE grp = ? OR best = ?", (name, name))}
+    members = _MembersByLookup(conn)
+    wanted = {i for i in wanted if i in members}
+    if not wanted:
+        return
+    with ix.searcher() as searcher:
+
+        def text(doc_id: str) -> str | None:
+            stored = searcher.document(id=doc_id)
+            return stored.get("text") if stored else None
+
+        def known(doc_id: str) -> related.KeyTerms | None:
+            """A document whose text did not change is ranked by the key terms stored for it."""
+            return None if doc_id in changed else _key_terms(conn, doc_id)
+
+        terms: dict[str, related.KeyTerms] = {}
+        lists = related.related_lists(
+            searcher.reader(), members, sorted(wanted), text, known_terms=known, terms_out=terms
+        )
+        _store_related(conn, lists)
+        _store_key_terms(conn, terms)
 
 
 def decode_warnings(value: str | None) -> list[str]:

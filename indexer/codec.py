@@ -474,8 +474,6 @@ def _decode_values(stored: bytes, kind: int, count: int):
 
 # -- reading posting lists as arrays (the search side and the related lists) --------------
 
-_BLOCK_LENGTH = struct.Struct("!i")
-
 
 def extent(info) -> tuple[int, int]:
     """(offset, length) of a term's posting list in its segment's posting file."""

@@ -54,6 +54,21 @@ def test_full_build_through_the_pool(content_factory, tmp_path, monkeypatch):
     assert (again.added, again.updated, again.unchanged, again.failed) == (0, 0, 13, 1)
 
 
+def test_a_one_core_full_build_runs_one_worker(content_factory, tmp_path, monkeypatch):
+    """``index.workers = 1``: the one worker writes the segment (not Whoosh's own pool in the parent)."""
+    root = _corpus(content_factory)
+    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
+    started = []
+    real = segments.write_segments
+    monkeypatch.setattr(segments, "write_segments", lambda *a, **k: started.append(k["processes"]) or real(*a, **k))
+    summary = pipeline.build(root, tmp_path / "index", full=True, workers=1)
+    assert started == [1]
+    assert (summary.added, summary.failed) == (13, 1)
+    with storage.open_index(tmp_path / "index").searcher() as searcher:
+        assert len(searcher.ixreader.leaf_readers()) == 1 and searcher.doc_count() == 13
+        assert len(searcher.search(Query.Term("body_hu", "lakhatas"), limit=None)) == 12
+
+
 def test_a_failing_worker_cancels_the_full_build_and_the_old_keeps_serving(content_factory, tmp_path, monkeypatch):
     root = _corpus(content_factory)
     index_dir = tmp_path / "index"

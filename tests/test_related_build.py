@@ -167,6 +167,21 @@ def test_incremental_build_refreshes_what_it_touched(corpus):
         assert removed not in _stored(index, doc_id, ["hu"])
 
 
+def test_a_document_joining_a_family_refreshes_that_familys_lists(corpus):
+    """hu/doc-03 (no translation key) joins family-1: the lists of family-1's members are ranked
+    again, as the family they now share with it is left out of them."""
+    content, index, rng = corpus
+    stored_terms = _key_terms(index)
+    content("hu/doc-03.md", *_doc(rng, "hu", "Dokument 03, új", "family-1"))
+    summary = pipeline.build(content.root, index)
+    assert summary.updated == 1
+    unchanged = {i: found for i, found in stored_terms.items() if i != "hu/doc-03"}
+    members = [i for i in _ids(index) if i.endswith(("doc-04", "doc-05"))]
+    assert len(members) == 2
+    for doc_id in members:
+        assert _stored(index, doc_id, ["hu"]) == _expected_with(index, doc_id, ["hu"], unchanged), doc_id
+
+
 def test_catalogue_follows_commits_and_generations(corpus):
     content, index, rng = corpus
     app = create_app({"content_dir": content.root, "index_dir": index, "testing": True})
