@@ -13,6 +13,7 @@ A failure anywhere cancels the build (a full build's generation is then discarde
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import queue
@@ -31,6 +32,7 @@ from indexer.pool_writer import PoolWriter
 from indexer.write import build_codec
 
 _CHUNK = 16  # files per job: small enough for a lively progress bar, large enough to be cheap
+_SHARED = 0.2  # of each worker's run of files: left in a common queue, for whoever finishes first
 _POLL_SECONDS = 1.0
 _ROLLOVER = 0.9  # of the writer's memory: start a new segment before the pool spills to disk
 
@@ -39,13 +41,15 @@ class WorkerFailed(RuntimeError):
     """A segment worker stopped with an error (its traceback is the message)."""
 
 
-def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, types, jobs, results, parent: int) -> None:
+def _worker(
+    index_dir: str, indexname: str, content_dir: Path, limitmb: int, types, own, shared, results, parent: int
+) -> None:
     die_with_parent(parent)
     try:
         ix = FileStorage(index_dir, supports_mmap=False).open_index(indexname)
         writer = _writer(ix, limitmb)
         rollover = limitmb * 1024 * 1024 * _ROLLOVER
-        while (chunk := jobs.get()) is not None:
+        for chunk in _chunks(own, shared):
             done = []
             for path in chunk:
                 item = prepare_one(path, content_dir, types)
@@ -64,6 +68,33 @@ def _worker(index_dir: str, indexname: str, content_dir: Path, limitmb: int, typ
         results.put(("done", None))
     except BaseException:  # report everything: the parent must never wait forever
         results.put(("error", traceback.format_exc()))
+
+
+def _chunks(own, shared) -> Iterator[list[Path]]:
+    """A worker's own run of chunks, then chunks from the common queue until it is empty."""
+    for jobs in (own, shared):
+        while (chunk := jobs.get()) is not None:
+            yield chunk
+
+
+def deal(paths: Sequence[Path], processes: int) -> tuple[list[list[list[Path]]], list[list[Path]]]:
+    """Each worker's own chunks, and the chunks left for whoever is free: ``(own, shared)``.
+
+    Each worker takes a contiguous run of the (sorted) paths, so a folder of one language
+    or one topic stays in one worker: its distinct words are analysed once, not in every
+    worker, and its segment's term dictionary is not repeated in the others'. The last
+    part of every run goes to a common queue, so a worker whose run is slower is helped.
+    """
+    chunks = [list(paths[start : start + _CHUNK]) for start in range(0, len(paths), _CHUNK)]
+    own, tails = [], []
+    for k in range(processes):
+        run = chunks[k * len(chunks) // processes : (k + 1) * len(chunks) // processes]
+        keep = len(run) - int(len(run) * _SHARED)
+        own.append(run[:keep])
+        tails.append(run[keep:])
+    # Interleaved, so the shared queue's order does not hand one worker another's whole tail.
+    shared = [chunk for group in itertools.zip_longest(*tails) for chunk in group if chunk is not None]
+    return own, shared
 
 
 def _writer(ix: FileIndex, limitmb: int) -> SegmentWriter:
@@ -95,22 +126,29 @@ def write_segments(
     the finished segments, for the caller to commit.
     """
     context = multiprocessing.get_context("fork")  # workers inherit loaded dictionaries
-    jobs, results = context.Queue(), context.Queue()
+    own_chunks, shared_chunks = deal(paths, processes)
+    own = [context.Queue() for _ in range(processes)]
+    shared, results = context.Queue(), context.Queue()
+    folder = ix.storage.folder
     workers = [
         context.Process(
             target=_worker,
-            args=(ix.storage.folder, ix.indexname, content_dir, limitmb, tuple(types), jobs, results, os.getpid()),
+            args=(folder, ix.indexname, content_dir, limitmb, tuple(types), mine, shared, results, os.getpid()),
             daemon=True,
         )
-        for _ in range(processes)
+        for mine in own
     ]
     for worker in workers:
         worker.start()
     try:
-        for start in range(0, len(paths), _CHUNK):
-            jobs.put(paths[start : start + _CHUNK])
+        for mine, chunks in zip(own, own_chunks, strict=True):
+            for chunk in chunks:
+                mine.put(chunk)
+            mine.put(None)
+        for chunk in shared_chunks:
+            shared.put(chunk)
         for _ in workers:
-            jobs.put(None)
+            shared.put(None)
         segments, finished, quiet = [], 0, 0
         while finished < len(workers):
             killed = [worker.exitcode for worker in workers if worker.exitcode not in (None, 0)]

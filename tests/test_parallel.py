@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import query as Query
 
 from indexer import parallel, pipeline, segments, storage
@@ -31,6 +35,20 @@ def test_pool_matches_serial(content_factory):
     assert [p.problem.path for p in broken] == ["hu/broken.md"]
     assert "type" in broken[0].problem.message
     assert {p.lang for p in pooled if p.fields} == {"hu", "cs"}
+
+
+@given(files=st.integers(0, 400), processes=st.integers(1, 6))
+def test_dealing_gives_every_file_once_each_worker_a_contiguous_run(files, processes):
+    paths = [Path(f"doc-{number:04}.md") for number in range(files)]
+    own, shared = segments.deal(paths, processes)
+    assert len(own) == processes
+    dealt = [path for chunks in own for chunk in chunks for path in chunk] + [p for chunk in shared for p in chunk]
+    assert sorted(dealt) == paths
+    for chunks in own:  # a worker's own chunks are one run of neighbouring files
+        mine = [path for chunk in chunks for path in chunk]
+        assert mine == paths[paths.index(mine[0]) : paths.index(mine[0]) + len(mine)] if mine else True
+    if files >= segments._CHUNK * processes * 10:  # enough work: most of it is in the workers' own runs
+        assert len(shared) <= len(dealt) / segments._CHUNK * segments._SHARED + processes
 
 
 def test_full_build_through_the_pool(content_factory, tmp_path, monkeypatch):
