@@ -179,7 +179,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("paths.index", "index_dir", _path, "The index folder (shared by all web workers)",
             hint="a writable folder", env="KB_INDEX_DIR", is_path=True),
     Setting("paths.cache", "cache_dir", _cache_path,
-            "Lemma tables and dictionaries (about 50 MB), language profiles, compiled catalogues kept between runs",
+            "Lemma tables and dictionaries, language profiles, compiled catalogues kept between runs (about 330 MB)",
             hint='a writable folder, or "off" to keep them in memory', env="KB_CACHE_DIR", is_path=True,
             shown='`"~/.cache/kb-methodology"`'),
     Setting("index.workers", "index_workers", _integer_at_least(1),
