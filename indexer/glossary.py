@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from indexer import lemmas
 from indexer.analysis import LANGUAGES, WORD_PATTERN, fold, word_forms
 from indexer.document import Problem
 
@@ -278,6 +279,7 @@ def label_forms(text: str, lang: str) -> list[list[str]]:
 
 def compile_glossary(concepts: list[Concept]) -> dict:
     """What the query side needs, as JSON: each concept with each label's analysed forms."""
+    lemmas.prepare_tables({lang for c in concepts for lang, labels in c.labels.items() if labels and lang in LANGUAGES})
     return {
         "version": FORMAT_VERSION,
         "concepts": [

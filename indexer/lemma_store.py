@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import marshal
+import multiprocessing
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import simplemma
@@ -84,6 +85,42 @@ def write_store(lang: str, folder: Path) -> Path:
         conn.close()
     os.replace(tmp, target)  # another process building the same table meanwhile is harmless
     return target
+
+
+def write_missing(langs: Iterable[str], folder: Path) -> None:
+    """Write the tables of ``langs`` that ``folder`` lacks, in up to one process per core.
+
+    Best effort: a language whose table cannot be written here is left to its first look-up,
+    which reports why and falls back to the in-memory dictionary.
+    """
+    missing = sorted(
+        {lang for lang in langs if lang in SUPPORTED_LANGUAGES and not store_path(lang, folder).exists()},
+        key=lambda lang: _SLOWEST_FIRST.index(lang) if lang in _SLOWEST_FIRST else len(_SLOWEST_FIRST),
+    )
+    processes = min(len(missing), os.cpu_count() or 1)
+    if processes < 2 or multiprocessing.current_process().daemon:  # a daemon (a build worker) has no children
+        return
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            for lang, error in pool.imap_unordered(_write_one, [(lang, folder) for lang in missing]):
+                if error:
+                    log.info("lemma table for %s not written beforehand (%s)", lang, error)
+    except OSError as exc:  # no processes to be had: each table is written at its first look-up
+        log.info("lemma tables not written beforehand (%s)", exc)
+
+
+def _write_one(job: tuple[str, Path]) -> tuple[str, str | None]:
+    lang, folder = job
+    try:
+        write_store(lang, folder)
+    except (OSError, sqlite3.Error, ValueError) as exc:
+        return lang, str(exc)
+    return lang, None
+
+
+#: The glossary's languages by the time their tables take (bench/README.md): the slowest starts first,
+#: and the others are written beside it.
+_SLOWEST_FIRST = ("pl", "hu", "de", "sk", "cs", "en")
 
 
 class _ByteDictionary(MappingStrToByteString):

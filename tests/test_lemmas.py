@@ -116,3 +116,36 @@ def test_a_cache_folder_that_cannot_be_written_still_gives_the_dictionary(tmp_pa
         assert "xx" in str(exc)
     else:
         raise AssertionError("an unknown language must be refused")
+
+
+def test_missing_tables_are_written_side_by_side_before_the_first_look_up(tmp_path, monkeypatch):
+    """A new machine's first build writes its languages' tables in parallel (``prepare_tables``):
+    each one is there afterwards and answers as simplemma does, and tables already there are kept."""
+    from indexer import lemma_store
+
+    monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(lemma_store.os, "cpu_count", lambda: 2)  # the pool even on a one-core runner
+    kept = lemmas.store_path("id", tmp_path)
+    lemma_store.write_store("id", tmp_path)
+    before = kept.stat().st_mtime_ns
+    lemmas.prepare_tables(["ms", "eo", "id", "xx"])  # xx: no such dictionary, left alone
+    assert lemmas.store_path("ms", tmp_path).is_file() and lemmas.store_path("eo", tmp_path).is_file()
+    assert kept.stat().st_mtime_ns == before and not lemmas.store_path("xx", tmp_path).exists()
+
+    def decoded_again(lang):
+        raise AssertionError(f"the {lang} table should already be there")
+
+    monkeypatch.setattr(lemma_store, "_load_dictionary_from_disk", decoded_again)
+    factory = lemmas.AdaptiveDictionaryFactory()
+    assert [lemmatizer(factory).lemmatize(w, LANG) for w in WORDS] == [simplemma.lemmatize(w, lang=LANG) for w in WORDS]
+    assert factory._stores[LANG] is not None
+
+
+def test_no_tables_are_written_beforehand_when_words_go_to_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
+    with lemmas.expectation():
+        lemmas.expect_many()
+        lemmas.prepare_tables(["ms", "eo"])
+    monkeypatch.setattr(lemmas, "CACHE_DIR", None)
+    lemmas.prepare_tables(["ms", "eo"])
+    assert list(tmp_path.iterdir()) == []
