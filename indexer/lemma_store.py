@@ -8,6 +8,7 @@ language); the settings (``SWITCH_AFTER``, the cache folder) stay in :mod:`index
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import marshal
 import multiprocessing
@@ -15,6 +16,8 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import simplemma
@@ -88,9 +91,10 @@ def write_store(lang: str, folder: Path) -> Path:
 
 
 def write_missing(langs: Iterable[str], folder: Path) -> None:
-    """Write the tables of ``langs`` that ``folder`` lacks, in up to one process per core.
+    """Write the tables of ``langs`` that ``folder`` lacks, side by side, one process per core.
 
-    Best effort: a language whose table cannot be written here is left to its first look-up,
+    Best effort: with fewer than two tables to write or one core, and for a language whose table
+    cannot be written here (an error, a process killed), each table is left to its first look-up,
     which reports why and falls back to the in-memory dictionary.
     """
     missing = sorted(
@@ -100,17 +104,18 @@ def write_missing(langs: Iterable[str], folder: Path) -> None:
     processes = min(len(missing), os.cpu_count() or 1)
     if processes < 2 or multiprocessing.current_process().daemon:  # a daemon (a build worker) has no children
         return
+    context = multiprocessing.get_context("fork")  # the children inherit simplemma, already imported
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            for lang, error in pool.imap_unordered(_write_one, [(lang, folder) for lang in missing]):
+        # An executor, not a Pool: a child killed (out of memory) breaks it instead of hanging the build.
+        with ProcessPoolExecutor(processes, mp_context=context) as pool:
+            for lang, error in pool.map(_write_one, missing, itertools.repeat(folder)):
                 if error:
                     log.info("lemma table for %s not written beforehand (%s)", lang, error)
-    except OSError as exc:  # no processes to be had: each table is written at its first look-up
-        log.info("lemma tables not written beforehand (%s)", exc)
+    except (OSError, BrokenProcessPool) as exc:
+        log.info("lemma tables not written beforehand (%s)", exc or type(exc).__name__)
 
 
-def _write_one(job: tuple[str, Path]) -> tuple[str, str | None]:
-    lang, folder = job
+def _write_one(lang: str, folder: Path) -> tuple[str, str | None]:
     try:
         write_store(lang, folder)
     except (OSError, sqlite3.Error, ValueError) as exc:

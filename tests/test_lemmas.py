@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshal
+import os
 
 import simplemma
 from simplemma.strategies import DefaultStrategy
@@ -149,3 +150,22 @@ def test_no_tables_are_written_beforehand_when_words_go_to_memory(tmp_path, monk
     monkeypatch.setattr(lemmas, "CACHE_DIR", None)
     lemmas.prepare_tables(["ms", "eo"])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_table_writer_killed_beforehand_leaves_the_table_to_its_first_look_up(tmp_path, monkeypatch, caplog):
+    """A child that dies (out of memory) must not hang the build: the look-up writes the table itself."""
+    from indexer import lemma_store
+
+    monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(lemma_store.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(lemma_store, "_write_one", _killed)
+    with caplog.at_level("INFO", logger="kb.lemmas"):
+        lemmas.prepare_tables(["ms", "eo"])
+    assert "not written beforehand" in caplog.text and not lemmas.store_path(LANG, tmp_path).exists()
+    factory = lemmas.AdaptiveDictionaryFactory()
+    assert lemmatizer(factory).lemmatize("makanan", LANG) == simplemma.lemmatize("makanan", lang=LANG)
+    assert lemmas.store_path(LANG, tmp_path).is_file()
+
+
+def _killed(lang, folder):
+    os._exit(9)  # as the kernel's out-of-memory killer would end it
