@@ -115,6 +115,7 @@ def use_compact_dictionaries() -> None:
     _dictionary_lookup(factory)
     weighted_forms.cache_clear()
     is_dictionary_word.cache_clear()
+    dictionary_lemmas.cache_clear()
 
 
 _lookup = None  # simplemma's dictionary look-up alone (no guessing rules), over the dictionaries in use
@@ -176,6 +177,47 @@ def weighted_forms(word: str, lang: str) -> tuple[tuple[str, float], ...]:
 def word_forms(word: str, lang: str) -> tuple[str, ...]:
     """All folded index forms of one lower-cased word in ``lang``."""
     return tuple(form for form, _ in weighted_forms(word, lang))
+
+
+@functools.lru_cache(maxsize=200_000)
+def dictionary_lemmas(word: str, lang: str) -> tuple[str, ...]:
+    """The dictionary forms simplemma's dictionary lists for a lower-cased word, as written (accents).
+
+    Its lemma, and that lemma's own when it differs (``ülésének`` -> ``ülése`` -> ``ülés``);
+    nothing for a word the dictionary lacks: a rule's guess is no word a person would type.
+    """
+    if lang not in LANGUAGES or len(word) > _MAX_WORD or not word.isalpha():
+        return ()
+    found: list[str] = []
+    lookup = _dictionary_lookup()
+    current = word
+    for _ in range(2):
+        lemma = lookup.get_lemma(current, lang)
+        if lemma is None:
+            break
+        lemma = lemma.lower()
+        if lemma.isalpha() and lemma not in found:
+            found.append(lemma)
+        if lemma == current:
+            break
+        current = lemma
+    return tuple(found)
+
+
+def lemma_terms(text: str, lang: str) -> set[str]:
+    """The ``lemmas`` terms of a text in ``lang``: each word's dictionary forms, folded and as written.
+
+    What people type is mostly the dictionary form, which the text may hold only inflected:
+    the typo index and the accents step look for it here (``words`` holds the surface forms).
+    """
+    stops = STOP_WORDS.get(lang, frozenset())
+    terms: set[str] = set()
+    for word in set(WORD_PATTERN.findall(text.lower())):
+        if len(word) < 3 or word in stops:
+            continue
+        for lemma in dictionary_lemmas(word, lang):
+            terms.update(words_terms(lemma))
+    return terms
 
 
 #: Languages that write compounds as one word: ``gyerekszegénység`` should be found by ``szegénység``.

@@ -26,7 +26,7 @@ from indexer.analysis import (
 )
 
 #: Bump when analysis or schema change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 #: How much a match in each part of a document weighs (BM25F field boosts). The title
 #: is written twice into ``head``, so it weighs more than the tags and summary beside it.
@@ -137,6 +137,9 @@ def build_schema() -> Schema:
         "warnings": STORED(),
         # Folded words and folded|accented keys: spelling, autocomplete, accents (see WordsFilter).
         "words": WordsText(),
+        # The dictionary forms of the words, folded and folded|as written (analysis.lemma_terms): what
+        # people type, for the typo index, the accents step and telling a known word from a typo.
+        "lemmas": KEYWORD(),
         # The glossary concepts a document holds a label of (indexer.glossary.Tagger): cross-language search.
         "concepts": KEYWORD(scorable=True),
         # Folded title and tag words: title autocomplete.

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 
 from indexer import glossary
-from indexer.analysis import field_language, index_positions
+from indexer.analysis import field_language, index_positions, lemma_terms
 from indexer.codec import ArrayCodec
 from indexer.document import Document
 from indexer.schema import text_field
@@ -42,6 +42,10 @@ def index_fields(doc: Document) -> dict:
     bodies = texts_by_language(doc)
     for body_lang, text in bodies.items():  # a section in another language goes to its field
         fields[text_field("body", body_lang)] = text
+    lemmas: set[str] = set()
+    for text_lang, text in [(lang, fields[text_field("head", lang)]), *bodies.items()]:
+        lemmas |= lemma_terms(text, text_lang)
+    fields["lemmas"] = " ".join(sorted(lemmas))
     tagger = glossary.active_tagger()
     if tagger is not None:
         held: set[str] = set()

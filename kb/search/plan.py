@@ -34,9 +34,10 @@ from whoosh.query import spans
 
 from indexer.analysis import (
     ACCENT_SEPARATOR,
-    LEMMA_WEIGHT,
+    LANGUAGES,
     WORD_PATTERN,
     accent_key,
+    dictionary_lemmas,
     fold,
     is_dictionary_word,
     query_form_weights,
@@ -166,6 +167,7 @@ def build_plan(
     reader = searcher.reader()
     spellings = accented_spellings(reader, parsed.all_words(), vocabularies(build=False))
     suggestion, changed = [], False
+    typed_langs = query_languages(parsed.all_words(), langs)
     for position, word in enumerate(parsed.words):
         q = word_query(word, langs, spellings.get(word, ()))
         if q is None:  # a stop word
@@ -174,7 +176,7 @@ def build_plan(
         clause = Clause(word, q)
         if word not in spellings and not _known(searcher, word, langs):
             last = parsed.open_last and position == len(parsed.words) - 1
-            near, clause.typos, spelled = _near_words(searcher, word, langs, vocabularies, last)
+            near, clause.typos, spelled = _near_words(searcher, word, langs, typed_langs, vocabularies, last)
             if near is not None:  # else the word's own forms (its stems) are all there is to go on
                 clause.query = near
             if spelled and spelled != word:
@@ -198,13 +200,11 @@ def build_plan(
 
 
 def required_coverage(clauses: int, best: int) -> int:
-    """How many clauses a document must match: every one for one or two; for longer
-    queries and questions two thirds, so a question's stray word does not empty the
-    page; never more than the best document has (then the page says no document has all)."""
-    if clauses <= 2:
-        wanted = clauses
-    else:
-        wanted = max(2, clauses - clauses // 3)
+    """How many clauses a document must match: every one of one or two; of a longer query or a
+    question, one: coverage orders those results (a document holding half of a question's words
+    comes after those holding more), it does not cut them. Never more than the best document has
+    (then the page says no document has all)."""
+    wanted = clauses if clauses <= 2 else 1
     return max(1, min(wanted, best))
 
 
@@ -254,32 +254,63 @@ def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> d
 
 
 def _known(searcher, word: str, langs: list[str]) -> bool:
-    """Whether documents hold the word as typed (folded), or it is a dictionary word whose
-    lemma they hold; else it is likely a typo.
+    """Whether the index holds the word in a form that is not a guess: as documents write it
+    (folded), as the dictionary form of a word they write (``služba`` of *služeb*), or through
+    its own dictionary form (``služeb`` when documents write *služby*). Else it is likely a typo.
 
     Guessed forms do not count: Snowball cuts a mistyped word to a real stem (``szerent``
     -> ``szer``) and simplemma's rules guess a lemma for any word, either of which would
     match unrelated documents instead of the near spelling (``szerint``).
     """
     folded = fold(word)
-    if doc_frequency(searcher, "words", folded):
+    if any(doc_frequency(searcher, name, folded) for name in typos.FIELDS):
         return True
-    for lang in langs:
-        if not is_dictionary_word(word, lang):
-            continue
-        for form, weight in query_form_weights(word, lang).items():
-            if weight >= LEMMA_WEIGHT and form != folded:
-                if any(doc_frequency(searcher, text_field(kind, lang), form) for kind in FIELD_BOOSTS):
-                    return True
-    return False
+    lemmas = {fold(lemma) for lang in langs for lemma in dictionary_lemmas(word, lang)}
+    return any(doc_frequency(searcher, LEMMAS_FIELD, lemma) for lemma in lemmas - {folded})
 
 
-def _near_words(searcher, word: str, langs: list[str], vocabularies, last: bool):
+LEMMAS_FIELD = typos.FIELDS[1]
+
+#: The letters each language writes besides a-z: a word with others is not that language's, and a
+#: typo of it is not corrected into that language's words (``stratégia`` is no English word).
+ALPHABETS = {
+    "hu": "áéíóöőúüű",
+    "cs": "áčďéěíňóřšťúůýž",
+    "sk": "áäčďéíĺľňóôŕšťúýž",
+    "de": "äöüß",
+    "pl": "ąćęłńóśźż",
+    "en": "",
+}
+
+
+def query_languages(words: list[str], langs: list[str]) -> list[str]:
+    """The searched languages the query is likely written in: those whose alphabet writes every
+    word, and of those the ones in whose dictionary most of its words are; all of ``langs`` when
+    nothing tells (then a typo may be corrected into any of them)."""
+    letters = {c for word in words for c in word if c.isalpha() and not c.isascii()}
+    written = [lang for lang in langs if lang not in ALPHABETS or letters <= set(ALPHABETS[lang])]
+    if not written:
+        return langs
+    counts = {lang: sum(is_dictionary_word(w, lang) for w in words) for lang in written if lang in LANGUAGES}
+    best = max(counts.values(), default=0)
+    if best and len(words) > 1:
+        return [lang for lang in written if counts.get(lang, best) == best]
+    return written
+
+
+def _in_languages(searcher, word: str, langs: list[str]) -> bool:
+    """Whether documents of one of ``langs`` hold the folded ``word`` (as written, or as a lemma)."""
+    return any(doc_frequency(searcher, text_field(kind, lang), word) for lang in langs for kind in FIELD_BOOSTS)
+
+
+def _near_words(searcher, word: str, langs: list[str], typed_langs: list[str], vocabularies, last: bool):
     """(query, near words, the nearest spelled as documents write it) for a word the index lacks.
 
-    Only the nearest candidates are kept (none two edits away when one is one edit away).
+    Only the nearest candidates are kept (none two edits away when one is one edit away), and
+    only words of the languages searched and typed (``typed_langs``, :func:`query_languages`).
     """
-    near = typos.candidates(vocabularies(), word, limit=TYPO_CANDIDATES)
+    near = typos.candidates(vocabularies(), word, limit=TYPO_CANDIDATES * 4)
+    near = [c for c in near if _in_languages(searcher, c.word, typed_langs)][:TYPO_CANDIDATES]
     near = [c for c in near if c.distance == near[0].distance]
     spellings = {c.word: (c.spelled,) for c in near if c.spelled != c.word}
     weighted = {c.word: TYPO_BOOST.get(c.distance, 0.2) for c in near}
@@ -353,7 +384,7 @@ def word_forms_by_field(word: str, langs: list[str]) -> list[tuple[str, str]]:
 def accented_spellings(
     reader, words: list[str], vocabularies: list[typos.Vocabulary] | None = None
 ) -> dict[str, tuple[str, ...]]:
-    """For each unaccented word, the most frequent accented words of the index that fold to it.
+    """For each unaccented word, the most frequent accented words or dictionary forms of the index that fold to it.
 
     ``vocabularies`` (the typo index's, one per group of segments, when built) tell at once which
     words have accented spellings at all, so the term file is searched only for those.
@@ -366,10 +397,13 @@ def accented_spellings(
         if known and not any(v.is_spelled_otherwise(word) for v in vocabularies):
             continue
         prefix = word + ACCENT_SEPARATOR
-        keys = list(itertools.islice(reader.expand_prefix("words", prefix), 20))
-        if keys:
-            keys.sort(key=lambda k: -reader.doc_frequency("words", k))
-            found[word] = tuple(_text(k)[len(prefix) :] for k in keys[:3])
+        frequencies: dict[str, int] = {}
+        for name in typos.FIELDS:  # as documents write it, and dictionary forms (``sluzba`` -> ``služba``)
+            for key in itertools.islice(reader.expand_prefix(name, prefix), 20):
+                spelled = _text(key)[len(prefix) :]
+                frequencies[spelled] = max(frequencies.get(spelled, 0), reader.doc_frequency(name, key))
+        if frequencies:
+            found[word] = tuple(sorted(frequencies, key=lambda k: (-frequencies[k], k))[:3])
     return found
 
 

@@ -187,7 +187,7 @@ class SearchService:
         result.fuzzy = plan.fuzzy
         result.suggestion = plan.suggestion
         allow = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
-        clauses = [dense.ClauseQueries(c.query, [a.query for a in c.alternatives]) for c in plan.clauses]
+        clauses = [dense.ClauseQueries(c.query, [a.query for a in c.alternatives], bool(c.typos)) for c in plan.clauses]
         found = dense.collect(
             searcher, clauses, page * limit, allow=allow, cache=self._postings, required=plans.required_coverage
         )

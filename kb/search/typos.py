@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -294,26 +295,36 @@ def _starts(sizes: np.ndarray) -> np.ndarray:
     return starts.astype(np.uint32) if starts[-1] < 2**32 else starts
 
 
+#: The fields whose words a typo may be meant as: the words as documents write them, and their
+#: dictionary forms (what people type most; ``rozpčoet`` is one edit from ``rozpočet``, which the
+#: documents hold only as ``rozpočtu``).
+FIELDS = ("words", "lemmas")
+
+
 def vocabulary_of(readers: list) -> Vocabulary:
-    """One Vocabulary of the ``words`` fields of several segments (their readers).
+    """One Vocabulary of the ``words`` and ``lemmas`` fields of several segments (their readers).
 
     Why one for several: segments share most of their words, so one vocabulary of a full
     build's segments holds far fewer words than theirs together (bench/README.md, "Typo
     index memory"), and a word's frequency and spelling are then the index's, not a segment's.
     """
-    return vocabulary_from_terms(merged_terms([field_terms(reader, "words") for reader in readers]))
+    per_segment = [merged_terms([field_terms(reader, name) for name in FIELDS], max) for reader in readers]
+    return vocabulary_from_terms(merged_terms(per_segment))
 
 
-def merged_terms(streams: list[Iterable[tuple[str, int]]]) -> Iterator[tuple[str, int]]:
-    """Sorted ``(term, doc frequency)`` streams as one sorted stream, a term's frequencies added up
-    (a document is in one segment, so the sum is the index's document frequency)."""
+def merged_terms(
+    streams: list[Iterable[tuple[str, int]]], combine: Callable[[int, int], int] = operator.add
+) -> Iterator[tuple[str, int]]:
+    """Sorted ``(term, doc frequency)`` streams as one sorted stream, a term's frequencies combined:
+    added up for segments (a document is in one segment, so the sum is the index's document
+    frequency), the larger for two fields of one segment (a document may hold a word in both)."""
     if len(streams) == 1:
         yield from streams[0]
         return
     last, total = None, 0
     for term, frequency in heapq.merge(*streams):  # tuples: a term's entries come together
         if term == last:
-            total += frequency
+            total = combine(total, frequency)
             continue
         if last is not None:
             yield last, total

@@ -12,8 +12,8 @@ This is the engine's one collector (:func:`collect`): a query plan's clauses are
 each evaluated to a score array and a match mask per segment — words and their
 near spellings as above, anything else (phrases) through Whoosh's own matcher for
 that clause — and documents are ranked by how many clauses they match (coverage),
-then by how many of those they match directly rather than through the glossary,
-then by BM25F with the recency factor.
+then by how many of those they match directly rather than through the glossary or
+a near spelling, then by BM25F with the recency factor.
 """
 
 from __future__ import annotations
@@ -129,6 +129,9 @@ class ClauseQueries:
 
     direct: Q.Query | None
     alternatives: list[Q.Query]
+    #: Its words are near spellings or completions of what was typed: a match counts for coverage
+    #: but not as a direct one, so a document holding the typed words ranks above it.
+    near: bool = False
 
 
 @dataclass
@@ -272,7 +275,8 @@ def _evaluate_clauses(clauses: list[ClauseQueries], searcher: Searcher, context,
         matched = direct_mask.copy() if direct_mask is not None else np.zeros(count, dtype=bool)
         if direct_mask is not None:
             scores += direct_scores
-            direct += direct_mask
+            if not clause.near:
+                direct += direct_mask
         alternative_masks = []
         for alternative in clause.alternatives:
             alt_scores, alt_mask = _any(alternative, searcher, context, count, terms)
