@@ -7,12 +7,15 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from indexer import pipeline
 from indexer.storage import IndexUnavailable
 from kb.config import Config, ConfigError, apply_process_settings, build_options
+
+if TYPE_CHECKING:  # the build is imported by the commands that build: a one-off search needs none of it
+    from indexer import pipeline
 
 content_option = click.option(
     "--content",
@@ -51,6 +54,8 @@ def main() -> None:
 
 def run_index(config: Config, full: bool, quiet: bool = False) -> pipeline.IndexSummary:
     """Index with a progress bar on a terminal; print problems and the summary line."""
+    from indexer import pipeline
+
     if not config.content_dir.is_dir():
         raise click.ClickException(f"content directory not found: {config.content_dir}")
     show_bar = sys.stderr.isatty() and not quiet
@@ -171,7 +176,7 @@ def search(
     from kb.search import SearchService
 
     config = load_config(index_dir=index_dir)
-    service = SearchService(config.index_dir)
+    service = SearchService(config.index_dir, warm=False)  # one query: a few words' lemmas, not whole dictionaries
     try:
         result = service.search(
             " ".join(query)[: config.max_query_chars], lang=lang, type=doc_type, tag=tag, limit=limit

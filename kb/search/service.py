@@ -59,8 +59,11 @@ def serialized(method):
 class SearchService:
     """Search over the index in ``index_dir``; safe to share between threads (one at a time)."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, warm: bool = True):
+        """``warm``: load the lemma dictionaries whole when the index opens, as a site does before its
+        first visitor; a one-off search (``kb search``) looks its few words up one by one instead."""
         self.index_dir = Path(index_dir)
+        self._warm = warm
         self._lock = threading.RLock()
         self._generation: Path | None = None
         self._ix: FileIndex | None = None
@@ -102,7 +105,8 @@ class SearchService:
             self._ix = storage.open_index(self.index_dir)
             self._generation = generation
             self._open_searcher()
-            warm_up(self._langs)
+            if self._warm:
+                warm_up(self._langs)
         elif self._ix.latest_generation() != self._searcher.reader().generation():
             self._open_searcher()
         bound_idf_cache(self._searcher)
