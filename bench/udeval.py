@@ -419,6 +419,10 @@ def code_version() -> str:
     return f"{commit} (with uncommitted changes to kb/ or indexer/)" if dirty else commit
 
 
+def mean(values: list[float]) -> str:
+    return f"{sum(values) / len(values):.3f}" if values else ""
+
+
 def share(values: list[bool]) -> str:
     return f"{sum(values) / len(values):.3f} ({sum(values)}/{len(values)})" if values else "n/a"
 
@@ -546,7 +550,6 @@ def report(
             rows = [runs[(i, "accented", "kb")] for i, q in enumerate(queries) if q.lang == lang and q.cls == cls]
             flagged = [r.rr for r in rows if r.suggestion or r.fuzzy]
             clear = [r.rr for r in rows if not (r.suggestion or r.fuzzy)]
-            mean = lambda values: f"{sum(values) / len(values):.3f}" if values else ""  # noqa: E731
             out.append(f"| {lang} | {cls} | {len(flagged)} | {mean(flagged)} | {len(clear)} | {mean(clear)} |")
     return out
 
