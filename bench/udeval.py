@@ -192,6 +192,8 @@ class Query:
     target: str
     detail: str = ""  # the typo's edit, the question's shape
     stem_alternation: bool = False
+    negated: bool = False  # the document has the lemma only negated (cs ne-: UD lemmatizes negation away)
+    written_elsewhere: bool = False  # a document not judged relevant writes the lemma as such (another gold lemma)
 
 
 def content_lemma(lemma: str, upos: str) -> bool:
@@ -266,7 +268,10 @@ def derive_queries(docs: list[Doc], lang: str, vocabulary: set[str], per_class: 
         seen.add(lemma)
         inflected = {form for form, lem, _ in doc.tokens if lem == lemma}
         alternation = not any(fold(form).startswith(fold(lemma)) for form in inflected)
-        lemma_queries.append(Query(lang, "lemma", lemma, set(lemma_docs[lemma]), doc.id, "", alternation))
+        query = Query(lang, "lemma", lemma, set(lemma_docs[lemma]), doc.id, "", alternation)
+        query.negated = all(form.startswith("ne") and not lemma.startswith("ne") for form in inflected)
+        query.written_elsewhere = any(lemma in other.forms for other in docs if other.id not in query.relevant)
+        lemma_queries.append(query)
     lemma_queries.sort(key=lambda q: (q.target, q.text))
 
     # b. the same with one typo that is no word of the corpus
@@ -468,6 +473,13 @@ def report(
         out.append(
             f"- {lang}: typos by edit: {kinds}; questions: {shapes[(lang, '6 words')]} of 6 words, "
             f"{shapes[(lang, 'question word + 6')]} with a question word in front."
+        )
+    for lang in LANGS:
+        lemmas = [q for q in queries if q.lang == lang and q.cls == "lemma"]
+        out.append(
+            f"- {lang}: of the `lemma` queries, {sum(q.negated for q in lemmas)} have only negated forms in their "
+            f"document (*ne-* + the lemma: UD lemmatizes negation away), {sum(q.written_elsewhere for q in lemmas)} "
+            "are written as such in a document not judged relevant (a different gold lemma there)."
         )
 
     for lang in LANGS:
