@@ -420,8 +420,12 @@ def code_version() -> str:
         return done.stdout.strip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    engine = git("log", "-1", "--format=%h", "--", "kb", "indexer")
     dirty = git("status", "--porcelain", "--", "kb", "indexer")
-    return f"{commit} (with uncommitted changes to kb/ or indexer/)" if dirty else commit
+    where = f"kb/ and indexer/ last changed in {engine}" if engine else ""
+    if dirty:
+        where += ", with uncommitted changes"
+    return f"{commit} ({where})" if where else commit
 
 
 def mean(values: list[float]) -> str:
