@@ -32,8 +32,8 @@ CLTT, CAC, FicTree, PUD), read in place from ``--ud DIR`` (or ``$KB_UD_DIR``), n
    how often ``kb`` takes a dictionary form for a typo (a suggestion or a fuzzy match
    for a ``lemma`` query: the goal is 0) and how often it suggests for a real typo.
 
-Only figures go to ``--out`` (the Hungarian treebank is CC BY-NC-SA); the examples of
-dictionary forms taken for typos are printed, not written.
+Only figures go to ``--out`` (Hungarian Szeged and Czech FicTree are CC BY-NC-SA: non-commercial);
+the examples of dictionary forms taken for typos are printed, not written.
 
 Usage: python bench/udeval.py [--ud DIR] [--out bench/udeval-results.md] [--per-class 400]
 """
