@@ -116,6 +116,7 @@ def use_compact_dictionaries() -> None:
     weighted_forms.cache_clear()
     is_dictionary_word.cache_clear()
     dictionary_lemmas.cache_clear()
+    lemmas_of.cache_clear()
 
 
 _lookup = None  # simplemma's dictionary look-up alone (no guessing rules), over the dictionaries in use
@@ -163,14 +164,21 @@ def weighted_forms(word: str, lang: str) -> tuple[tuple[str, float], ...]:
             for stem in stems:
                 if stem:
                     forms.setdefault(stem, STEM_WEIGHT)
-        if lang in LANGUAGES:
-            # simplemma sometimes stops at a possessive form (ülésének -> ülése): one more pass.
-            first = _lemmatize(word, lang).lower()
-            second = _lemmatize(first, lang).lower() if first != word else first
-            for lemma in {fold(first), fold(second)}:
-                if lemma:
-                    forms[lemma] = max(forms.get(lemma, 0.0), LEMMA_WEIGHT)
+        for lemma in lemmas_of(word, lang):
+            folded_lemma = fold(lemma)
+            forms[folded_lemma] = max(forms.get(folded_lemma, 0.0), LEMMA_WEIGHT)
     return tuple(forms.items())
+
+
+@functools.lru_cache(maxsize=200_000)
+def lemmas_of(word: str, lang: str) -> tuple[str, ...]:
+    """simplemma's lemma of a lower-cased word, as written, and the lemma of that when it differs:
+    simplemma sometimes stops at a possessive form (``ülésének`` -> ``ülése`` -> ``ülés``)."""
+    if lang not in LANGUAGES or len(word) > _MAX_WORD or word.isdigit():
+        return ()
+    first = _lemmatize(word, lang).lower()
+    second = _lemmatize(first, lang).lower() if first != word else first
+    return tuple(dict.fromkeys(lemma for lemma in (first, second) if lemma))
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -205,7 +213,8 @@ def dictionary_lemmas(word: str, lang: str) -> tuple[str, ...]:
 
 
 def lemma_terms(text: str, lang: str) -> set[str]:
-    """The ``lemmas`` terms of a text in ``lang``: each word's dictionary forms, folded and as written.
+    """The ``lemmas`` terms of a text in ``lang``: each word's lemmas (those its fields are indexed
+    with), folded and as written.
 
     What people type is mostly the dictionary form, which the text may hold only inflected:
     the typo index and the accents step look for it here (``words`` holds the surface forms).
@@ -215,8 +224,9 @@ def lemma_terms(text: str, lang: str) -> set[str]:
     for word in set(WORD_PATTERN.findall(text.lower())):
         if len(word) < 3 or word in stops:
             continue
-        for lemma in dictionary_lemmas(word, lang):
-            terms.update(words_terms(lemma))
+        for lemma in lemmas_of(word, lang):
+            if lemma.isalpha():
+                terms.update(words_terms(lemma))
     return terms
 
 

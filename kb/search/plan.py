@@ -254,19 +254,32 @@ def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> d
 
 
 def _known(searcher, word: str, langs: list[str]) -> bool:
-    """Whether the index holds the word in a form that is not a guess: as documents write it
-    (folded), as the dictionary form of a word they write (``služba`` of *služeb*), or through
-    its own dictionary form (``služeb`` when documents write *služby*). Else it is likely a typo.
+    """Whether the index holds the word in a form that is not a guess about what was typed: as
+    typed (folded) in any field, among them the dictionary forms of the words documents write
+    (``služba`` of *služeb*) and their analysed forms (``felvonás`` of *felvonása*); or through the
+    word's own dictionary forms (``služeb`` when documents write *služby*); or, for a word the
+    dictionary lists, through its stem in that language. Else it is likely a typo.
 
-    Guessed forms do not count: Snowball cuts a mistyped word to a real stem (``szerent``
-    -> ``szer``) and simplemma's rules guess a lemma for any word, either of which would
-    match unrelated documents instead of the near spelling (``szerint``).
+    The guessed forms of a word the dictionary lacks do not count: Snowball cuts a mistyped word to a real stem
+    (``szerent`` -> ``szer``) and simplemma's rules guess a lemma for any word, either of which
+    would match unrelated documents instead of the near spelling (``szerint``).
     """
     folded = fold(word)
-    if any(doc_frequency(searcher, name, folded) for name in typos.FIELDS):
+    fields = [*typos.FIELDS, *(text_field(kind, lang) for lang in langs for kind in FIELD_BOOSTS)]
+    if any(doc_frequency(searcher, name, folded) for name in fields):
         return True
-    lemmas = {fold(lemma) for lang in langs for lemma in dictionary_lemmas(word, lang)}
-    return any(doc_frequency(searcher, LEMMAS_FIELD, lemma) for lemma in lemmas - {folded})
+    lemmas = {fold(lemma) for lang in langs for lemma in dictionary_lemmas(word, lang)} - {folded}
+    if any(doc_frequency(searcher, name, lemma) for lemma in lemmas for name in fields[1:]):
+        return True
+    # A word the dictionary lists is no typo's guess: its stem in its own language's fields is
+    # known too (``přivřený`` where documents write *přivřené*, a form the dictionary lacks).
+    return any(
+        doc_frequency(searcher, text_field(kind, lang), form)
+        for lang in langs
+        if is_dictionary_word(word, lang)
+        for form in query_form_weights(word, lang)
+        for kind in FIELD_BOOSTS
+    )
 
 
 LEMMAS_FIELD = typos.FIELDS[1]
