@@ -6,18 +6,21 @@ be an error or a surprise. The text is split into words and "quoted phrases"
 
 1. word forms: each word analysed under every searched language's rules (stem,
    lemma, folded surface), a stop word of any of them dropped;
-2. accented spellings: an unaccented word borrows the accented words of the index
-   that fold to it (``ules`` -> ``ülés``), whose lemmas the bare letters lack;
-3. typos: a word the index holds in none of its forms matches its nearest index
-   words (:mod:`kb.search.typos`; Damerau edits, accents free), and the last word,
-   still being typed, its completions; "Did you mean" spells the nearest word as
-   documents write it;
+2. accented spellings: an unaccented word borrows the accented words and dictionary
+   forms of the index that fold to it (``ules`` -> ``ülés``, ``sluzba`` -> ``služba``),
+   whose lemmas the bare letters lack;
+3. typos: a word the index holds in none of its forms that are not a guess
+   (:func:`_known`) matches its nearest index words or dictionary forms, of the
+   languages searched and typed (:mod:`kb.search.typos`; Damerau edits, accents free),
+   and the last word, still being typed, its completions; "Did you mean" spells the
+   nearest word as a person types it (accents);
 4. phrases: the words in order, any inflected form, within one language's field;
 5. glossary: labels of a concept found in the query add the concept's other labels
    as alternatives of that clause (``kb.search.glossary``; none when it has no match).
 
 The plan is a list of :class:`Clause` (one per word or phrase). The engine counts
 for each document how many clauses it matches and ranks by that coverage first,
+then by how many it matches directly (not through a near spelling or the glossary),
 then by BM25F (``whoosh_internals.dense``).
 """
 
@@ -260,9 +263,9 @@ def _known(searcher, word: str, langs: list[str]) -> bool:
     word's own dictionary forms (``služeb`` when documents write *služby*); or, for a word the
     dictionary lists, through its stem in that language. Else it is likely a typo.
 
-    The guessed forms of a word the dictionary lacks do not count: Snowball cuts a mistyped word to a real stem
-    (``szerent`` -> ``szer``) and simplemma's rules guess a lemma for any word, either of which
-    would match unrelated documents instead of the near spelling (``szerint``).
+    The guessed forms of a word the dictionary lacks do not count: Snowball cuts a mistyped word
+    to a real stem (``szerent`` -> ``szer``) and simplemma's rules guess a lemma for any word,
+    either of which would match unrelated documents instead of the near spelling (``szerint``).
     """
     folded = fold(word)
     fields = [*typos.FIELDS, *(text_field(kind, lang) for lang in langs for kind in FIELD_BOOSTS)]
@@ -281,8 +284,6 @@ def _known(searcher, word: str, langs: list[str]) -> bool:
         for kind in FIELD_BOOSTS
     )
 
-
-LEMMAS_FIELD = typos.FIELDS[1]
 
 #: The letters each language writes besides a-z: a word with others is not that language's, and a
 #: typo of it is not corrected into that language's words (``stratégia`` is no English word).
