@@ -26,6 +26,7 @@ then by BM25F (``whoosh_internals.dense``).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -170,7 +171,7 @@ def build_plan(
     reader = searcher.reader()
     spellings = accented_spellings(reader, parsed.all_words(), vocabularies(build=False))
     suggestion, changed = [], False
-    typed_langs = query_languages(parsed.all_words(), langs)
+    typed_langs = functools.cache(lambda: query_languages(parsed.all_words(), langs))  # for typos alone
     for position, word in enumerate(parsed.words):
         q = word_query(word, langs, spellings.get(word, ()))
         if q is None:  # a stop word
@@ -321,10 +322,11 @@ def _near_words(searcher, word: str, langs: list[str], typed_langs: list[str], v
     """(query, near words, the nearest spelled as documents write it) for a word the index lacks.
 
     Only the nearest candidates are kept (none two edits away when one is one edit away), and
-    only words of the languages searched and typed (``typed_langs``, :func:`query_languages`).
+    only words of the languages searched and typed (``typed_langs()``, :func:`query_languages`).
     """
     near = typos.candidates(vocabularies(), word, limit=TYPO_CANDIDATES * 4)
-    near = [c for c in near if _in_languages(searcher, c.word, typed_langs)][:TYPO_CANDIDATES]
+    if near:
+        near = [c for c in near if _in_languages(searcher, c.word, typed_langs())][:TYPO_CANDIDATES]
     near = [c for c in near if c.distance == near[0].distance]
     spellings = {c.word: (c.spelled,) for c in near if c.spelled != c.word}
     weighted = {c.word: TYPO_BOOST.get(c.distance, 0.2) for c in near}
