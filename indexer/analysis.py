@@ -85,13 +85,71 @@ _EXTRA_FOLDS = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø":
 _FOLDS = _FoldTable()
 
 
+class WordCache:
+    """A function of words with its results for the last ``size`` distinct arguments
+    (``functools.lru_cache``), resizable: a build keeps many words, a web worker fewer
+    (:func:`bound_word_caches`), since a stranger's queries of random words fill it."""
+
+    def __init__(self, function, size: int):
+        functools.update_wrapper(self, function)
+        self.function = function
+        self.size = size
+        self._cached = functools.lru_cache(maxsize=size)(function)
+
+    def __call__(self, *args):
+        return self._cached(*args)
+
+    def resize(self, size: int) -> None:
+        """Keep at most ``size`` results from now on (those kept so far are dropped)."""
+        self.size = size
+        self._cached = functools.lru_cache(maxsize=size)(self.function)
+
+    def cache_info(self):
+        return self._cached.cache_info()
+
+    def cache_clear(self) -> None:
+        self._cached.cache_clear()
+
+
+#: Every word cache of this module, with the size a build gives it.
+WORD_CACHES: dict[WordCache, int] = {}
+
+
+def word_cache(size: int):
+    """Decorate a function of words with a :class:`WordCache` of ``size`` entries (a build's size)."""
+
+    def decorate(function) -> WordCache:
+        cache = WordCache(function, size)
+        WORD_CACHES[cache] = size
+        return cache
+
+    return decorate
+
+
+def bound_word_caches(entries: int | None) -> None:
+    """Keep at most ``entries`` results in each word cache (None: a build's sizes again).
+
+    A web worker analyses query words only; bench/README.md ("Memory a stranger can fill")
+    has what the caches hold when full."""
+    for cache, size in WORD_CACHES.items():
+        cache.resize(size if entries is None else min(size, entries))
+
+
 #: Languages with a Snowball stemmer, and its name (Slovak borrows Czech's).
 SNOWBALL_LANGUAGES = _SNOWBALL
 
 
+#: Stems PyStemmer keeps itself (its default is 10,000 a language): few, since :func:`weighted_forms`
+#: keeps each word's forms.
+STEMMER_CACHE = 1_000
+
+
 @functools.cache
 def _stemmer(lang: str):
-    return snowballstemmer.stemmer(_SNOWBALL[lang])
+    stemmer = snowballstemmer.stemmer(_SNOWBALL[lang])
+    if hasattr(stemmer, "maxCacheSize"):  # PyStemmer's C stemmer (the pure-Python one keeps none)
+        stemmer.maxCacheSize = STEMMER_CACHE
+    return stemmer
 
 
 _lemmatizer = None  # None: indexer.lemmas (simplemma's dictionaries, from disk for a few words, else in memory)
@@ -109,8 +167,11 @@ def use_compact_dictionaries() -> None:
     from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
 
     global _lookup
+    from indexer.lemma_store import LEMMATIZER_CACHE
+
     factory = StreamDictionaryFactory()
-    _lemmatizer = Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=factory))
+    strategy = DefaultStrategy(dictionary_factory=factory)
+    _lemmatizer = Lemmatizer(cache_max_size=LEMMATIZER_CACHE, lemmatization_strategy=strategy)
     _lookup = None
     _dictionary_lookup(factory)
     weighted_forms.cache_clear()
@@ -131,7 +192,7 @@ def _dictionary_lookup(factory=None):
     return _lookup
 
 
-@functools.lru_cache(maxsize=50_000)
+@word_cache(50_000)
 def is_dictionary_word(word: str, lang: str) -> bool:
     """Whether simplemma's dictionary lists ``word`` for ``lang`` (its rules guess a lemma for any word)."""
     return lang in LANGUAGES and _dictionary_lookup().get_lemma(word, lang) is not None
@@ -150,7 +211,7 @@ LEMMA_WEIGHT = 1.0
 STEM_WEIGHT = 0.5
 
 
-@functools.lru_cache(maxsize=200_000)
+@word_cache(200_000)
 def weighted_forms(word: str, lang: str) -> tuple[tuple[str, float], ...]:
     """The folded forms of one lower-cased word with their weights; the surface form first."""
     folded = fold(word)
@@ -170,7 +231,7 @@ def weighted_forms(word: str, lang: str) -> tuple[tuple[str, float], ...]:
     return tuple(forms.items())
 
 
-@functools.lru_cache(maxsize=200_000)
+@word_cache(200_000)
 def lemmas_of(word: str, lang: str) -> tuple[str, ...]:
     """simplemma's lemma of a lower-cased word, as written, and the lemma of that when it differs:
     simplemma sometimes stops at a possessive form (``ülésének`` -> ``ülése`` -> ``ülés``)."""
@@ -181,13 +242,13 @@ def lemmas_of(word: str, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(lemma for lemma in (first, second) if lemma))
 
 
-@functools.lru_cache(maxsize=200_000)
+@word_cache(200_000)
 def word_forms(word: str, lang: str) -> tuple[str, ...]:
     """All folded index forms of one lower-cased word in ``lang``."""
     return tuple(form for form, _ in weighted_forms(word, lang))
 
 
-@functools.lru_cache(maxsize=200_000)
+@word_cache(200_000)
 def dictionary_lemmas(word: str, lang: str) -> tuple[str, ...]:
     """The dictionary forms simplemma's dictionary lists for a lower-cased word, as written (accents).
 
@@ -237,7 +298,7 @@ _PART_MIN = 3  # the modifier (gyerek-, olaj-) may be short ...
 _HEAD_MIN = 5  # ... the head carries the meaning and must not be a stray ending
 
 
-@functools.lru_cache(maxsize=100_000)
+@word_cache(100_000)
 def compound_head(word: str, lang: str) -> str | None:
     """The longest dictionary word ending ``word`` whose remaining front is a dictionary word too.
 
@@ -305,7 +366,7 @@ def index_forms(word: str, lang: str) -> tuple[str, ...]:
     return word_forms(word, lang)
 
 
-@functools.lru_cache(maxsize=200_000)
+@word_cache(200_000)
 def _forms_with_compound(word: str, lang: str) -> tuple[str, ...]:
     return word_forms(word, lang) + compound_forms(word, lang)
 
@@ -438,7 +499,7 @@ def accent_key(word: str) -> str:
     return f"{fold(word)}{ACCENT_SEPARATOR}{word}"
 
 
-@functools.lru_cache(maxsize=200_000)
+@word_cache(200_000)
 def words_terms(word: str) -> tuple[str, ...]:
     """The ``words`` terms of one lower-cased word (see :class:`WordsFilter`)."""
     folded = fold(word)

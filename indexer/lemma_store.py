@@ -241,6 +241,12 @@ def _write_copy(path: Path, dictionary: dict[bytes, bytes]) -> None:
 FACTORY = AdaptiveDictionaryFactory()
 
 
+#: Results simplemma's lemmatizer keeps itself: few, since indexer.analysis keeps each word's lemmas
+#: (a look-up that misses both is a new word, and a stranger's random words must not grow it).
+LEMMATIZER_CACHE = 4_096
+
+
 def lemmatizer() -> simplemma.Lemmatizer:
     """simplemma's lemmatizer over :data:`FACTORY`'s dictionaries."""
-    return simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=FACTORY))
+    strategy = DefaultStrategy(dictionary_factory=FACTORY)
+    return simplemma.Lemmatizer(cache_max_size=LEMMATIZER_CACHE, lemmatization_strategy=strategy)

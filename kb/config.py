@@ -189,6 +189,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("search.max_query_chars", "max_query_chars", _integer_at_least(1, ENGINE_MAX_QUERY_CHARS),
             "Longest search text; longer text is cut before searching",
             hint=f"the engine reads at most {ENGINE_MAX_QUERY_CHARS} characters"),
+    Setting("search.word_cache", "word_cache", _integer_at_least(100),
+            "Words whose analysis each of a web worker's eight word caches keeps (a build keeps up to 200,000); "
+            "about 50 MB a worker when all are full (bench/README.md, \"Memory a stranger can fill\")",
+            hint="more for a site with a large vocabulary and memory to spare", env="KB_WORD_CACHE"),
     Setting("search.facets", "facets", _subset(FACET_SLUGS), "Facets shown on the results page, in order",
             hint="a list of facet names", shown="all six, in this order: " + ", ".join(FACET_SLUGS)),
     Setting("glossary.default", "glossary_default", _boolean, "Search through the bundled default glossary too",
@@ -225,6 +229,7 @@ class Config:
     testing: bool = False
     secret_key: str = ""
     max_query_chars: int = 500
+    word_cache: int = 20_000
     preview: bool = False  # kb serve --watch: live reload, problems shown on document pages
     site_title: str = ""
     languages: tuple[str, ...] = INTERFACE_LANGUAGES

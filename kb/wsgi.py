@@ -5,14 +5,15 @@ Configuration comes from kb.toml and the environment (``KB_INDEX_DIR``,
 worker. Without a secret key it refuses to start: a production site must not
 sign cookies with the development key. Lemma dictionaries are read in their
 compact form: a worker analyses only query words, and the in-memory
-dictionaries would cost ~250 MB in every worker.
+dictionaries would cost ~250 MB in every worker; for the same reason its word
+caches keep fewer words than a build's (``search.word_cache``).
 """
 
 from __future__ import annotations
 
 import logging
 
-from indexer.analysis import use_compact_dictionaries
+from indexer.analysis import bound_word_caches, use_compact_dictionaries
 from indexer.storage import IndexUnavailable
 from kb.config import Config, apply_process_settings
 from kb.web import create_app
@@ -32,6 +33,7 @@ if not config.secret_key:
 logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
 apply_process_settings(config)
 use_compact_dictionaries()
+bound_word_caches(config.word_cache)  # queries of random words must not grow a worker without end
 app = create_app(config)
 
 try:  # each worker opens the index and loads its dictionaries before its first request

@@ -10,7 +10,6 @@ look-ups per word. No Flask here.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import snowballstemmer
 from whoosh import query as Q
 
 from indexer import glossary as compiled
-from indexer.analysis import SNOWBALL_LANGUAGES, fold, word_forms
+from indexer.analysis import SNOWBALL_LANGUAGES, fold, word_cache, word_forms
 from kb.search.whoosh_internals.matching import BulkOr
 
 #: A glossary alternative's weight against the query's own words: below a direct hit.
@@ -180,7 +179,7 @@ class Glossary:
         return tuple(same[:MAX_LABELS])
 
 
-@functools.lru_cache(maxsize=50_000)
+@word_cache(50_000)
 def light_forms(word: str, lang: str) -> tuple[str, ...]:
     """A word's folded surface and Snowball stems in ``lang``, without its lemma (no dictionary)."""
     folded = fold(word)

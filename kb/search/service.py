@@ -71,7 +71,7 @@ class SearchService:
         self._langs: list[str] = list(FIELD_LANGUAGES)
         self._facets = FacetCounter()
         self._columns = documents.HitColumns()
-        self._postings = dense.PostingsCache()
+        self._postings = self._new_postings_cache()
         self._typo_index: dict[frozenset[str], typos.Vocabulary] = {}  # segment ids -> their vocabulary
         self.catalogue = Catalogue(self.index_dir)
         self._glossary = glossary_search.for_generation(None)
@@ -115,7 +115,7 @@ class SearchService:
     def _open_searcher(self) -> None:
         try:
             self._searcher = self._ix.searcher(weighting=RecencyBM25F())
-            self._postings = dense.PostingsCache()  # BM25 statistics change with the index
+            self._postings = self._new_postings_cache()  # BM25 statistics change with the index
         except Exception as exc:  # damaged segment files
             self._drop()
             raise storage.IndexUnavailable(
@@ -123,6 +123,13 @@ class SearchService:
             ) from None
         self._langs = documents.field_languages(self._searcher)
         self._glossary = glossary_search.for_generation(self._generation)  # kb index writes it before committing
+
+    #: The decoded postings a searcher keeps: (postings, terms), the bounds of :class:`dense.PostingsCache`.
+    postings_limits: tuple[int, int] = (4_000_000, 100_000)
+
+    def _new_postings_cache(self) -> dense.PostingsCache:
+        budget, entries = self.postings_limits
+        return dense.PostingsCache(budget, entries)
 
     def _drop(self) -> None:
         self._searcher = None
