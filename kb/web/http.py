@@ -55,6 +55,16 @@ MAX_QUERY_STRING = 16 * 1024
 _UNSAFE_PATH = re.compile(r"[\x00-\x1f\x7f\\]|(^|/)\.\.?(/|$)|^/|^[A-Za-z]:")
 
 
+#: What a log line never holds as is: C0 and C1 controls (CR, LF, ESC ...), DEL, the Unicode line and
+#: paragraph separators, and the backslash (so that an escape written by a client cannot pass for ours).
+_LOG_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
+
+
+def log_safe(text: str) -> str:
+    """``text`` for one log line: control characters and the backslash as ``\\xNN`` (``\\uNNNN``) escapes."""
+    return _LOG_UNSAFE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
 def unsafe_path(value: str) -> bool:
     """True for a path that could step out of its folder: ``..``, absolute, drive, NUL or control bytes."""
     return bool(_UNSAFE_PATH.search(value))
@@ -188,4 +198,5 @@ def _log(response: Response) -> None:
     started = g.get("kb_started")
     took = (time.perf_counter() - started) * 1000 if started else 0.0
     path = request.full_path if request.query_string else request.path
-    log.info("%s %s %s %.1fms", request.method, path[:300], response.status_code, took)
+    # The decoded path may hold any character a client sent (%0d%0a too): one request, one line.
+    log.info("%s %s %s %.1fms", log_safe(request.method), log_safe(path[:300]), response.status_code, took)
