@@ -196,6 +196,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("log.level", "log_level", _choice(LOG_LEVELS, upper=True),
             "Level of the kb loggers (the request log is INFO)", hint="WARNING hides the request log",
             env="KB_LOG_LEVEL"),
+    Setting("health.details", "health_details", _boolean,
+            "`/healthz` also answers the index statistics (documents per language, generation, segments) and "
+            "why the index cannot be used; otherwise a status only, for anyone who asks",
+            hint="true only where strangers cannot reach /healthz", env="KB_HEALTH_DETAILS"),
     Setting("server.secret_key", "secret_key", _text, "Flask's secret key; `kb.wsgi` refuses to start without it",
             hint="a long random string: python -c 'import secrets; print(secrets.token_hex())'",
             env="KB_SECRET_KEY", shown="none"),
@@ -234,6 +238,7 @@ class Config:
     glossary_default: bool = True
     log_level: str = "INFO"
     git_hook_secret: str = ""
+    health_details: bool = False
     types: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {t: {} for t in DEFAULT_TYPES})
     config_file: Path | None = None  # the kb.toml read, if any
 
