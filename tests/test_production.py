@@ -162,6 +162,39 @@ def test_log_safe():
     assert log_safe("/doc/hu/szolgáltatás čeština") == "/doc/hu/szolgáltatás čeština"
 
 
+def test_the_language_cookie_is_secure_over_https(client):
+    """Behind TLS (gunicorn believes haproxy's X-Forwarded-Proto: request.is_secure) the cookie is Secure."""
+    over_https = client.get("/language/hu?next=/", base_url="https://kb.example").headers["Set-Cookie"]
+    assert "; Secure" in over_https and "HttpOnly" in over_https and "SameSite=Lax" in over_https
+    over_http = client.get("/language/hu?next=/").headers["Set-Cookie"]
+    assert "Secure" not in over_http and "HttpOnly" in over_http  # a plain-HTTP preview still keeps the choice
+
+
+def test_the_session_cookie_is_secure_over_https(app):
+    """No page uses the session yet; when one does, its cookie follows the request's scheme too."""
+
+    @app.route("/_test/session")
+    def remember():
+        from flask import session
+
+        session["seen"] = True
+        return "ok"
+
+    client = app.test_client()
+    over_https = client.get("/_test/session", base_url="https://kb.example").headers["Set-Cookie"]
+    assert over_https.startswith("session=") and "; Secure" in over_https and "HttpOnly" in over_https
+    assert "SameSite=Lax" in over_https
+    over_http = app.test_client().get("/_test/session").headers["Set-Cookie"]
+    assert "Secure" not in over_http
+
+
+def test_haproxy_has_the_hsts_line():
+    from .conftest import ROOT
+
+    text = (ROOT / "deploy" / "haproxy.cfg").read_text("utf-8")
+    assert 'http-response set-header Strict-Transport-Security "max-age=31536000"' in text
+
+
 @pytest.fixture()
 def compact_dictionaries():
     analysis.use_compact_dictionaries()

@@ -17,7 +17,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from werkzeug.wrappers import Response
 
@@ -70,10 +71,24 @@ def unsafe_path(value: str) -> bool:
     return bool(_UNSAFE_PATH.search(value))
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, its cookie ``Secure`` whenever the request came over HTTPS.
+
+    ``SESSION_COOKIE_SECURE`` is one value for the whole app; the same app answers the
+    editors' plain-HTTP preview and, behind a TLS proxy, the public site.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
 def install(app: Flask, *, max_query_chars: int) -> None:
     """Compression, limits, security headers, conditional GET and the request log for ``app``."""
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    app.session_interface = SessionCookies()
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_STREAMS", False)  # static files: sent as they are
     Compress(app)  # registered first, so its after-request hook runs last

@@ -104,7 +104,9 @@ def switch_language(code: str):
     """Remember the chosen interface language and go back to the page the reader was on."""
     response = redirect(safe_next(request.args.get("next")), code=303)
     if code in offered_languages():
-        response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+        # Secure behind HTTPS (request.is_secure: gunicorn believes X-Forwarded-Proto from its loopback proxy).
+        secure = request.is_secure
+        response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True, secure=secure)
     return response
 
 
