@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(place, ignore_errors=True)
     content = Path(shutil.copytree(generate.ensure(args.size, OUT / f"corpus-{args.size}"), place / "content"))
     env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(place / "index")}
-    env.update(KB_SECRET_KEY="memory-" + os.urandom(8).hex(), KB_LOG_LEVEL="WARNING")
+    env.update(KB_SECRET_KEY="memory-" + os.urandom(16).hex(), KB_LOG_LEVEL="WARNING")
     subprocess.run([KB, "index", "--full"], env=env, check=True, capture_output=True)
     os.environ.update(env)
     from kb.wsgi import app  # after the environment is set: it reads it at import

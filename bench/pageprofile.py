@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the measured views")
     args = parser.parse_args(argv)
     pages.compact_dictionaries()
-    app = pages._create_app({"index_dir": args.index, "content_dir": args.content, "secret_key": "bench"})
+    app = pages._create_app({"index_dir": args.index, "content_dir": args.content, "secret_key": "bench-" + "x" * 32})
     client = app.test_client()
     docs = shapes.read_corpus(args.content)
     warm, measured = pages.Paths(docs, pages.SEED + 1), pages.Paths(docs, pages.SEED)

@@ -116,7 +116,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def in_process(index: Path, content: Path, docs: list[shapes.Doc], requests: int, warmup: int) -> dict:
     compact_dictionaries()
-    app = _create_app({"index_dir": index, "content_dir": content, "secret_key": "bench"})
+    app = _create_app({"index_dir": index, "content_dir": content, "secret_key": "bench-" + "x" * 32})
     client = app.test_client()
     warm, measured = Paths(docs, SEED + 1), Paths(docs, SEED)
     times: dict[str, list[float]] = {}
@@ -158,7 +158,7 @@ def start_gunicorn(index: Path, content: Path, workers: int, log: Path) -> tuple
         **os.environ,
         "KB_INDEX_DIR": str(index),
         "KB_CONTENT_DIR": str(content),
-        "KB_SECRET_KEY": "bench-not-secret",
+        "KB_SECRET_KEY": "bench-not-secret-" + "x" * 32,
         "KB_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "kb.wsgi:app"]

@@ -194,7 +194,12 @@ def get(port: int, path: str) -> tuple[int, bytes]:
 
 def start_gunicorn(index: Path, workers: int, log: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {**os.environ, "KB_INDEX_DIR": str(index), "KB_LOG_LEVEL": "WARNING", "KB_SECRET_KEY": "bench-only"}
+    env = {
+        **os.environ,
+        "KB_INDEX_DIR": str(index),
+        "KB_LOG_LEVEL": "WARNING",
+        "KB_SECRET_KEY": "bench-only-" + "x" * 32,
+    }
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "kb.wsgi:app"]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120

@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         **os.environ,
         "KB_CONTENT_DIR": str(content),
         "KB_INDEX_DIR": str(place / "index"),
-        "KB_SECRET_KEY": "slow-" + os.urandom(8).hex(),
+        "KB_SECRET_KEY": "slow-" + os.urandom(16).hex(),
         "KB_LOG_LEVEL": "WARNING",
     }
     place.mkdir(parents=True, exist_ok=True)

@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         **os.environ,
         "KB_CONTENT_DIR": str(content),
         "KB_INDEX_DIR": str(index),
-        "KB_SECRET_KEY": "soak-" + os.urandom(8).hex(),
+        "KB_SECRET_KEY": "soak-" + os.urandom(16).hex(),
         "KB_LOG_LEVEL": "WARNING",
     }
     seconds, line, code = run_kb("index", "--full", env=env)

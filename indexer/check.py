@@ -20,7 +20,7 @@ from pathlib import Path
 from indexer import glossary
 from indexer.document import DOC_TYPES, Document, Problem, doc_id
 from indexer.language import assign_language
-from indexer.links import ATTACHMENT_TYPES, Target, file_path, resolve, safe_name
+from indexer.links import ATTACHMENT_TYPES, Target, locate, resolve, safe_name
 from indexer.load import DocumentError, discover, parse
 from indexer.render import render
 
@@ -154,7 +154,10 @@ def _broken(target: Target, content_dir: Path, ids: set[str]) -> str | None:
     if not safe_name(target.name):
         return "not a plain file name"
     owner_path = target.doc_id + ".md"
-    if file_path(content_dir, owner_path, target.name) is None:
+    found, refused = locate(content_dir, owner_path, target.name)
+    if refused is not None:
+        return f"{posixpath.join(posixpath.dirname(owner_path), target.name)} is {refused}"
+    if found is None:
         expected = posixpath.join(posixpath.dirname(owner_path), target.name)
         return f"file not found ({expected})"
     return None
@@ -172,7 +175,11 @@ def check_attachments(doc: Document, content_dir: Path, source: _SourceLines | N
                 Problem(doc.path, line, f"attachment '{name}' must be a file name next to the document (no '..')")
             )
             continue
-        if file_path(content_dir, doc.path, name) is None:
+        found, refused = locate(content_dir, doc.path, name)
+        if refused is not None:
+            problems.append(Problem(doc.path, line, f"attachment '{name}' is {refused}"))
+            continue
+        if found is None:
             expected = posixpath.join(posixpath.dirname(doc.path), name)
             problems.append(Problem(doc.path, line, f"attachment '{name}' not found: expected {expected}"))
             continue

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from indexer import lemmas
+from indexer import lemmas, paths
 from indexer.analysis import LANGUAGES, WORD_PATTERN, fold, word_forms
 from indexer.document import Problem
 
@@ -172,10 +172,15 @@ def _language(node: yaml.Node, path: str, problems: list[Problem]) -> str | None
 
 
 def content_files(content_dir: Path) -> list[Path]:
+    """The glossary files of ``content/glossary/`` (hidden and private names left out, as documents)."""
     folder = Path(content_dir) / GLOSSARY_DIR
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix in (".yaml", ".yml") and not p.name.startswith(paths.HIDDEN_PREFIXES) and p.is_file()
+    )
 
 
 def _read(path: Path, rel: str, source: str) -> tuple[list[Concept], list[Problem]]:
@@ -219,6 +224,10 @@ def load(content_dir: Path | None, *, include_default: bool = True) -> tuple[lis
     problems: list[Problem] = []
     for path in content_files(content_dir) if content_dir else []:
         rel = path.relative_to(content_dir).as_posix()
+        refused = paths.refusal(content_dir, path)  # a link out of content/ (or into .git ...)
+        if refused is not None:
+            problems.append(Problem(rel, 1, refused))
+            continue
         found, found_problems = _read(path, rel, LOCAL)
         local += found
         problems += found_problems
@@ -346,6 +355,10 @@ def _sources_key(content_dir: Path | None, include_default: bool) -> str:
         folder = resources.files("indexer") / "data" / "glossary"
         named += [(f"default/{name}", (folder / name).read_bytes()) for name in sorted(DEFAULT_SOURCES)]
     for path in content_files(content_dir) if content_dir else []:
+        refused = paths.refusal(content_dir, path)
+        if refused is not None:  # never read (load() reports it); a link made or mended is a change
+            named.append((f"content/{path.name}", f"\0refused: {refused}".encode()))
+            continue
         try:
             named.append((f"content/{path.name}", path.read_bytes()))
         except OSError:

@@ -7,10 +7,14 @@ One set of rules for the renderer (which turns ``../cs/x.md`` into ``/doc/cs/x``
 
 from __future__ import annotations
 
+import html
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
+
+from indexer import paths
 
 #: File types the site serves next to documents, with their content types.
 ATTACHMENT_TYPES: dict[str, str] = {
@@ -119,12 +123,35 @@ def resolve(target: str, doc_id: str) -> Target | None:
 def file_path(content_dir: Path, doc_path: str, name: str) -> Path | None:
     """The file ``name`` next to the document at ``doc_path``, only if it really is inside ``content_dir``.
 
-    None for unsafe names and for anything (a symlink included) that leads outside.
+    None for unsafe names, for anything (a symlink included) that leads outside or into a
+    hidden or private folder (:mod:`indexer.paths`), and for a file that is not there.
     """
+    return locate(content_dir, doc_path, name)[0]
+
+
+def locate(content_dir: Path, doc_path: str, name: str) -> tuple[Path | None, str | None]:
+    """``(file, None)`` for a file that may be served; ``(None, why)`` for one that never may be;
+    ``(None, None)`` when there is no such file."""
     if not safe_name(name):
-        return None
-    root = content_dir.resolve()
-    candidate = (root / posixpath.dirname(doc_path) / name).resolve()
-    if not candidate.is_relative_to(root) or not candidate.is_file():
-        return None
-    return candidate
+        return None, "not a plain file name next to the document"
+    candidate = content_dir / posixpath.dirname(doc_path) / name
+    why = paths.refusal(content_dir, candidate)
+    if why is not None:
+        return None, why
+    resolved = candidate.resolve()
+    return (resolved, None) if resolved.is_file() else (None, None)
+
+
+_URL_VALUE = re.compile(r'\b(?:href|src)="(/doc/[^"]*)"')
+
+
+def files_used(fragment: str, doc_id: str) -> set[str]:
+    """The names of the files next to document ``doc_id`` that its rendered HTML links to or shows
+    (the ``/doc/<id>/files/<name>`` URLs :func:`link_targets <indexer.render.link_targets>` wrote)."""
+    prefix = f"{doc_url(doc_id)}/files/"
+    names = set()
+    for value in _URL_VALUE.findall(fragment):
+        path = urlsplit(html.unescape(value)).path
+        if path.startswith(prefix) and len(path) > len(prefix):
+            names.add(unquote(path[len(prefix) :]))
+    return names

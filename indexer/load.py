@@ -16,7 +16,7 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-from indexer import limits
+from indexer import limits, paths
 from indexer.document import DOC_TYPES, KNOWN_FIELDS, REQUIRED_FIELDS, Document, Problem, doc_id
 
 
@@ -62,31 +62,34 @@ def discover(content_dir: Path) -> Iterator[Path]:
         yield content_dir / rel
 
 
-def discover_relative(content_dir: Path) -> list[str]:
+def discover_relative(content_dir: Path, links: set[str] | None = None) -> list[str]:
     """The paths of :func:`discover`, relative to ``content_dir`` with ``/``, in the same order.
 
     One ``scandir`` per folder and no ``Path`` per file: at 10,000 files ``rglob`` and
     ``relative_to`` were a third of an editor's incremental ``kb index``. Each folder's names
     are sorted and walked in that order, which is Path order (part by part) without a sort key
-    per path.
+    per path. ``links``, when given, receives the paths that are symbolic links (known from the
+    folder listing, without a system call): only those can lead outside (:mod:`indexer.paths`).
     """
     found: list[str] = []
-    _walk(str(content_dir), "", found)
+    _walk(str(content_dir), "", found, links)
     return found
 
 
-def _walk(folder: str, rel: str, found: list[str]) -> None:
+def _walk(folder: str, rel: str, found: list[str], links: set[str] | None) -> None:
     try:
         with os.scandir(folder) as it:  # hidden and private folders and files left out
-            entries = sorted((entry.name, entry) for entry in it if not entry.name.startswith((".", "_")))
+            entries = sorted((entry.name, entry) for entry in it if not entry.name.startswith(paths.HIDDEN_PREFIXES))
     except (PermissionError, FileNotFoundError, NotADirectoryError):
         return
     for name, entry in entries:
         if entry.is_dir(follow_symlinks=False):  # a linked folder is not followed (as rglob)
             if rel or name != GLOSSARY_DIR:  # glossary files (and notes beside them) are not documents
-                _walk(entry.path, f"{rel}{name}/", found)
+                _walk(entry.path, f"{rel}{name}/", found, links)
         elif name.endswith(".md") and name not in IGNORED_NAMES and entry.is_file():
             found.append(rel + name)
+            if links is not None and entry.is_symlink():
+                links.add(rel + name)
 
 
 def content_hash(data: bytes) -> str:
@@ -119,6 +122,9 @@ def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Do
     Raises :class:`DocumentError` naming file, line and field.
     """
     rel = path.relative_to(content_dir).as_posix()
+    refused = paths.refusal(content_dir, path)  # a link out of content/ or into .git, _private ...
+    if refused is not None:
+        raise DocumentError(Problem(rel, 1, refused))
     check_size(path.stat().st_size, rel)
     data = path.read_bytes()
     check_size(len(data), rel)

@@ -3,7 +3,9 @@
 Incremental by content hash: a file whose bytes did not change is not even
 parsed (and a file whose stat did not change since the last build is not even read:
 :mod:`indexer.filestats`); a deleted file leaves the index; a file that fails keeps its last good
-version in the index (nothing a reader had is lost) and is reported.
+version in the index (nothing a reader had is lost) and is reported, except a symbolic link
+that leads out of the content folder or into a hidden one (:mod:`indexer.paths`): it fails and
+leaves the index.
 
 One build at a time holds the index folder (indexer.storage.build_lock); it first
 removes what an interrupted build left. An index that cannot be written (a full
@@ -31,6 +33,7 @@ from indexer import (
     limits,
     merge_policy,
     parallel,
+    paths,
     pool_writer,
     segments,
     storage,
@@ -158,7 +161,8 @@ def _build(
     workers: int | None,
     glossary_default: bool | None,
 ) -> IndexSummary:
-    rels = discover_relative(content_dir)
+    linked: set[str] = set()  # documents that are symbolic links: each is checked before it is read
+    rels = discover_relative(content_dir, linked)
     mtimes: dict[str, float] = {}  # rel path -> st_mtime, for the history
     ix = None
     if not full:
@@ -200,9 +204,17 @@ def _build(
     max_doc_bytes = limits.MAX_DOC_BYTES.value  # read once: it parses the environment each time
     for rel in rels:
         ident = rel[: -len(".md")]
+        path_text = root + rel
+        refused = paths.refusal(content_dir, Path(path_text)) if rel in linked else None
+        if refused is not None:  # a link out of content/ (or into .git ...): failed, and not seen, so an
+            summary.failed += 1  # earlier version leaves the index (nothing of it may be served)
+            summary.problems.append(Problem(rel, 1, refused))
+            done += 1
+            if progress:
+                progress(done, len(rels))
+            continue
         seen.add(ident)
         previous = known.get(ident)
-        path_text = root + rel
         try:
             st = os.stat(path_text)
             mtimes[rel] = st.st_mtime

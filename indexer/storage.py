@@ -38,8 +38,24 @@ _LOCK_WAIT_SECONDS = 10.0  # a build that collides with another waits this long,
 _KEEP_OLD_GENERATIONS = 1  # searchers still reading the previous one keep working
 
 
+#: Why an index cannot be used, as a stranger may read it (the site's pages, its API, /healthz):
+#: the problem and what to run, never where the index lives or what an exception said.
+NO_INDEX = "there is no search index yet: run 'kb index' to build it"
+OTHER_VERSION = "the search index was built by another version: run 'kb index --full'"
+DAMAGED = "the search index is damaged: run 'kb index --full'"
+NO_CATALOGUE = "the search index has no catalogue: run 'kb index'"
+
+
 class IndexUnavailable(Exception):
-    """There is no usable index at the given place; the message says why."""
+    """There is no usable index at the given place.
+
+    The message says why and where (for the operator: the log, the shell); ``public`` says
+    why without where (one of the constants above), for anything a web client receives.
+    """
+
+    def __init__(self, message: str, public: str = DAMAGED):
+        super().__init__(message)
+        self.public = public
 
 
 class IndexBusy(Exception):
@@ -94,17 +110,19 @@ def open_index(index_dir: Path) -> FileIndex:
     """The current index, or :class:`IndexUnavailable` with a reason a person can act on."""
     generation = current_generation(index_dir)
     if generation is None:
-        raise IndexUnavailable(f"no index in {index_dir}: run 'kb index' to build it")
+        raise IndexUnavailable(f"no index in {index_dir}: run 'kb index' to build it", NO_INDEX)
     meta = read_meta(generation)
     if meta.get("schema_version") != SCHEMA_VERSION:
-        raise IndexUnavailable(f"the index in {index_dir} was built by another version: run 'kb index --full'")
+        raise IndexUnavailable(
+            f"the index in {index_dir} was built by another version: run 'kb index --full'", OTHER_VERSION
+        )
     try:
         # No mmap: a segment file cut short under a running server then fails a read
         # (an error we can answer with 503) instead of killing the process with SIGBUS.
         return FileStorage(str(generation), supports_mmap=False).open_index()
     except Exception as exc:  # Whoosh raises several kinds for damaged files
         raise IndexUnavailable(
-            f"the index in {index_dir} is damaged ({exc.__class__.__name__}): run 'kb index --full'"
+            f"the index in {index_dir} is damaged ({exc.__class__.__name__}): run 'kb index --full'", DAMAGED
         ) from None
 
 
@@ -121,7 +139,9 @@ def verify(ix: FileIndex) -> None:
                     break
                 reader.doc_field_length(0, "words", 0)
     except Exception as exc:
-        raise IndexUnavailable(f"the index is damaged ({exc.__class__.__name__}): run 'kb index --full'") from None
+        raise IndexUnavailable(
+            f"the index is damaged ({exc.__class__.__name__}): run 'kb index --full'", DAMAGED
+        ) from None
 
 
 def new_generation(index_dir: Path) -> tuple[Path, FileIndex]:

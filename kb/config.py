@@ -38,6 +38,9 @@ ENGINE_MAX_QUERY_CHARS = 500
 LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: Used by ``kb serve`` and tests when no secret is set; kb.wsgi refuses to start with it.
 DEVELOPMENT_SECRET = "dev-only-not-secret"
+#: The shortest secret key or webhook secret accepted (a guessable one signs anyone's cookies or pushes).
+MIN_SECRET_CHARS = 32
+MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class ConfigError(ValueError):
@@ -45,11 +48,13 @@ class ConfigError(ValueError):
 
 
 class Invalid(ValueError):
-    """Raised by a kind's parser: ``expected`` says what would have worked."""
+    """Raised by a kind's parser: ``expected`` says what would have worked; ``got``, when given,
+    describes the value instead of showing it (a secret is never echoed)."""
 
-    def __init__(self, expected: str):
+    def __init__(self, expected: str, got: str | None = None):
         super().__init__(expected)
         self.expected = expected
+        self.got = got
 
 
 # -- kinds: how a value is read from the file (TOML types) or the environment (text) ----
@@ -58,6 +63,16 @@ class Invalid(ValueError):
 def _text(value: object, from_env: bool) -> str:
     if not isinstance(value, str):
         raise Invalid("a string")
+    return value
+
+
+def _secret(value: object, from_env: bool) -> str:
+    """A shared secret: empty (not set) or at least :data:`MIN_SECRET_CHARS` characters."""
+    if not isinstance(value, str):
+        raise Invalid("a string", got="a " + type(value).__name__)
+    if value and len(value) < MIN_SECRET_CHARS:
+        count = len(value)
+        raise Invalid(f"at least {MIN_SECRET_CHARS} characters", got=f"{count} character{'s' if count != 1 else ''}")
     return value
 
 
@@ -200,18 +215,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("log.level", "log_level", _choice(LOG_LEVELS, upper=True),
             "Level of the kb loggers (the request log is INFO)", hint="WARNING hides the request log",
             env="KB_LOG_LEVEL"),
-    Setting("server.secret_key", "secret_key", _text, "Flask's secret key; `kb.wsgi` refuses to start without it",
-            hint="a long random string: python -c 'import secrets; print(secrets.token_hex())'",
-            env="KB_SECRET_KEY", shown="none"),
-    Setting("hooks.git_secret", "git_hook_secret", _text,
-            "Shared secret of the push webhook `POST /hooks/git`; empty: the route does not exist",
-            hint="the secret set in the content repository's webhook", env="KB_GIT_HOOK_SECRET", shown="none"),
+    Setting("health.details", "health_details", _boolean,
+            "`/healthz` also answers the index statistics (documents per language, generation, segments) and "
+            "why the index cannot be used; otherwise a status only, for anyone who asks",
+            hint="true only where strangers cannot reach /healthz", env="KB_HEALTH_DETAILS"),
+    Setting("server.secret_key", "secret_key", _secret,
+            f"Flask's secret key, at least {MIN_SECRET_CHARS} characters; `kb.wsgi` refuses to start without it",
+            hint=f"make one with: {MAKE_A_SECRET}", env="KB_SECRET_KEY", shown="none"),
+    Setting("hooks.git_secret", "git_hook_secret", _secret,
+            f"Shared secret of the push webhook `POST /hooks/git`, at least {MIN_SECRET_CHARS} characters; "
+            "empty: the route does not exist",
+            hint=f"make one with: {MAKE_A_SECRET}, and set the same in the content repository's webhook",
+            env="KB_GIT_HOOK_SECRET", shown="none"),
     Setting("types", "types", _types,
             "The `type` vocabulary: one `[types.<id>]` table each, with a label per interface language "
             "(`en = \"Protocol\"`)", hint="[types.protocol] en = \"Protocol\", hu = \"Protokoll\"",
             shown=", ".join(DEFAULT_TYPES)),
 )  # fmt: skip
 BY_KEY = {s.key: s for s in SETTINGS}
+#: Settings whose value is checked even when a program passes it (create_app's dict, an option).
+_CHECKED_OVERRIDES = {s.field: s for s in SETTINGS if s.parse is _secret}
 _SECTIONS = {s.key.split(".")[0] for s in SETTINGS}
 
 
@@ -239,6 +262,7 @@ class Config:
     glossary_default: bool = True
     log_level: str = "INFO"
     git_hook_secret: str = ""
+    health_details: bool = False
     types: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {t: {} for t in DEFAULT_TYPES})
     config_file: Path | None = None  # the kb.toml read, if any
 
@@ -264,6 +288,10 @@ class Config:
         for setting in SETTINGS:
             if setting.env and env.get(setting.env):
                 values[setting.field] = _parse(setting, env[setting.env], setting.env, from_env=True)
+        for name, value in overrides.items():  # given by a program, not parsed above: the secrets are checked too
+            if name in _CHECKED_OVERRIDES and value is not None:
+                setting = _CHECKED_OVERRIDES[name]
+                _parse(setting, value, setting.key, from_env=False)
         values.update({name: value for name, value in overrides.items() if value is not None})
         config = cls(**values)
         return replace(config, content_dir=Path(config.content_dir), index_dir=Path(config.index_dir))
@@ -288,7 +316,8 @@ def _parse(setting: Setting, value: object, source: str, *, from_env: bool, key:
     except Invalid as error:
         where = source if key is None else f"{source}: {key}"
         hint = f" (hint: {setting.hint})" if setting.hint else ""
-        raise ConfigError(f"{where}: expected {error.expected}, got {_shown(value)}{hint}") from None
+        got = error.got if error.got is not None else _shown(value)
+        raise ConfigError(f"{where}: expected {error.expected}, got {got}{hint}") from None
 
 
 def _shown(value: object) -> str:

@@ -13,21 +13,31 @@ from __future__ import annotations
 
 import logging
 
+from gunicorn.errors import AppImportError
+
 from indexer.analysis import bound_word_caches, use_compact_dictionaries
 from indexer.storage import IndexUnavailable
-from kb.config import Config, apply_process_settings
+from kb.config import MAKE_A_SECRET, Config, ConfigError, apply_process_settings
 from kb.web import create_app
 
 
-class NoSecretKey(RuntimeError):
-    """Raised at import: gunicorn then stops with "Worker failed to boot" instead of serving."""
+class StartupError(AppImportError):
+    """Raised at import when the site cannot start: gunicorn prints the message alone (no
+    traceback) and stops ("App failed to load") instead of serving or retrying workers."""
 
 
-config = Config.load()
+class NoSecretKey(StartupError):
+    """No secret key set."""
+
+
+try:
+    config = Config.load()
+except ConfigError as error:
+    raise StartupError(f"kb.wsgi: {error}") from None
 if not config.secret_key:
     raise NoSecretKey(
-        "kb.wsgi: no secret key. Set KB_SECRET_KEY (or server.secret_key in kb.toml) to a long random string, "
-        "e.g. KB_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex())'); "
+        "kb.wsgi: no secret key. Set KB_SECRET_KEY (or server.secret_key in kb.toml) to a random string of "
+        f"32 characters or more, e.g. KB_SECRET_KEY=$({MAKE_A_SECRET}); "
         "'kb serve' is the development server and needs none."
     )
 logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")

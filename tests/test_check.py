@@ -151,7 +151,8 @@ def test_attachment_outside_and_symlink_out_are_errors(content_factory, tmp_path
     problems = [str(p) for p in check(content_factory.root).problems]
     assert problems == [
         "hu/a.md:6: error: attachment '../../secret.pdf' must be a file name next to the document (no '..')",
-        "hu/a.md:7: error: attachment 'link.pdf' not found: expected hu/link.pdf",
+        f"hu/a.md:7: error: attachment 'link.pdf' is a symbolic link to a file outside the content folder "
+        f"(-> {secret}): never indexed or served; copy the file into the content folder instead",
     ]
 
 

@@ -175,6 +175,58 @@ def test_site_title_languages_facets_and_query_length(corpus_index, tmp_path):
     assert client.get("/api/suggest?q=tamogatott+lakhatas").json["query"] == "tamogatot"
 
 
+MAKE_ONE = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+@pytest.mark.parametrize(
+    "text, env, message",
+    [
+        (
+            '[server]\nsecret_key = "Tr0ub4dor"\n',
+            {},
+            "kb.toml: server.secret_key: expected at least 32 characters, got 9",
+        ),
+        ("", {"KB_SECRET_KEY": "S" * 31}, "KB_SECRET_KEY: expected at least 32 characters, got 31"),
+        ('[hooks]\ngit_secret = "hunter2"\n', {}, "kb.toml: hooks.git_secret: expected at least 32 characters, got 7"),
+        ("", {"KB_GIT_HOOK_SECRET": "horse"}, "KB_GIT_HOOK_SECRET: expected at least 32 characters, got 5"),
+    ],
+)
+def test_short_secrets_are_refused_with_how_to_make_one(tmp_path, text, env, message):
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, text, env=env)
+    assert message in str(error.value) and MAKE_ONE in str(error.value)
+    for secret in ("Tr0ub4dor", "S" * 31, "hunter2", "horse"):
+        assert secret not in str(error.value)  # a secret is never echoed
+
+
+@pytest.mark.parametrize("name, key", [("secret_key", "server.secret_key"), ("git_hook_secret", "hooks.git_secret")])
+def test_short_secrets_given_to_the_app_are_refused_too(name, key):
+    with pytest.raises(ConfigError, match=f"{key}: expected at least 32 characters, got 3") as error:
+        create_app({name: "abc", "testing": True})
+    assert MAKE_ONE in str(error.value)
+
+
+def test_long_secrets_and_no_secret_are_accepted(tmp_path):
+    config = load(tmp_path, f'[server]\nsecret_key = "{"k" * 32}"\n[hooks]\ngit_secret = "{"h" * 40}"\n')
+    assert config.secret_key == "k" * 32 and config.git_hook_secret == "h" * 40
+    assert load(tmp_path).secret_key == "" and load(tmp_path).git_hook_secret == ""
+
+
+def test_gunicorn_refuses_a_short_secret_key_without_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    env.update(KB_INDEX_DIR=str(tmp_path / "ix"), KB_CACHE_DIR="off", KB_SECRET_KEY="x")
+    gunicorn = [sys.executable, "-m", "gunicorn", "-b", "127.0.0.1:0", "-w", "1", "kb.wsgi:app"]
+    with subprocess.Popen(gunicorn, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True) as server:
+        try:
+            _, stderr = server.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            pytest.fail(f"gunicorn started with a one-character secret key: {server.communicate()[1][-2000:]}")
+    assert server.returncode != 0
+    assert "KB_SECRET_KEY: expected at least 32 characters, got 1" in stderr and MAKE_ONE in stderr
+    assert "Traceback" not in stderr, stderr
+
+
 def test_wsgi_refuses_to_start_without_a_secret_key(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     env.update(KB_INDEX_DIR=str(tmp_path / "ix"), KB_CACHE_DIR="off")

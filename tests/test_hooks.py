@@ -17,7 +17,7 @@ from kb.web.hooks import signature
 
 from .conftest import CONTENT, write_doc
 
-SECRET = "s3cret-for-tests"
+SECRET = "s3cret-for-tests-at-least-32-characters"
 # Every field the engine keeps as a column: a new segment whose documents all lack one of them
 # makes search fail today (see test_search_after_publishing_a_minimal_document below).
 NEW_DOC = """\

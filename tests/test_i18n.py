@@ -96,6 +96,24 @@ def test_switcher_never_redirects_off_site(client, target):
     assert response.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["/\r\nSet-Cookie: kb_lang=xx", "/\nX", "/\t/evil.example", "/a\x00b", "/\x7f", "/\u2028x"],
+)
+def test_switcher_falls_back_home_on_control_characters(client, target):
+    """A ``next`` with control characters (a header injection, a tab browsers drop) is a plain way home, not a 500."""
+    response = client.get("/language/hu", query_string={"next": target})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert response.headers.getlist("Set-Cookie") == [response.headers["Set-Cookie"]]
+    assert response.headers["Set-Cookie"].startswith("kb_lang=hu;")
+
+
+def test_switcher_keeps_a_raw_control_character_request_off_the_500_page(client):
+    response = client.get("/language/en?next=/%0d%0aSet-Cookie:evil=1")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "evil" not in response.headers.get("Set-Cookie", "")
+
+
 def test_unknown_language_changes_nothing(client):
     response = client.get("/language/xx?next=/")
     assert response.status_code == 303 and "Set-Cookie" not in response.headers

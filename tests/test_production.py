@@ -133,6 +133,68 @@ def test_one_log_line_per_request(client, caplog):
     assert re.fullmatch(r"GET /no-such-page 404 \d+\.\dms", lines[1])
 
 
+@pytest.mark.parametrize(
+    ("url", "logged"),
+    [
+        ("/no-such%0d%0aGET /forged 200 1.0ms", "GET /no-such\\x0d\\x0aGET /forged 200 1.0ms 404 "),
+        ("/doc/a%0aforged", "GET /doc/a\\x0aforged 404 "),
+        ("/search%0b%1b[31m%7f%c2%85%e2%80%a8?q=x", "GET /search\\x0b\\x1b[31m\\x7f\\x85\\u2028?q=x 404 "),
+        ("/language/en?next=/%0d%0aSet-Cookie:x=1", "GET /language/en?next=/%0d%0aSet-Cookie:x=1 303 "),
+        ("/back%5cslash%5cx0a", "GET /back\\x5cslash\\x5cx0a 404 "),
+    ],
+)
+def test_the_request_log_escapes_what_it_writes(client, caplog, url, logged):
+    """One request, one line: control characters in the decoded path are written as escapes, never as
+    line breaks or terminal codes, and an escape cannot be faked (a backslash is escaped too)."""
+    with caplog.at_level(logging.INFO, logger="kb.request"):
+        response = client.get(url)
+    assert response.status_code < 500
+    lines = [r.getMessage() for r in caplog.records if r.name == "kb.request" and r.thread == threading.get_ident()]
+    assert len(lines) == 1
+    assert lines[0].isprintable() and lines[0].startswith(logged), lines[0]
+    assert re.search(r" \d+\.\dms$", lines[0])
+
+
+def test_log_safe():
+    from kb.web.http import log_safe
+
+    assert log_safe("/a\nb\r\x00\x1b\x7f\x85\u2028\\") == "/a\\x0ab\\x0d\\x00\\x1b\\x7f\\x85\\u2028\\x5c"
+    assert log_safe("/doc/hu/szolgáltatás čeština") == "/doc/hu/szolgáltatás čeština"
+
+
+def test_the_language_cookie_is_secure_over_https(client):
+    """Behind TLS (gunicorn believes haproxy's X-Forwarded-Proto: request.is_secure) the cookie is Secure."""
+    over_https = client.get("/language/hu?next=/", base_url="https://kb.example").headers["Set-Cookie"]
+    assert "; Secure" in over_https and "HttpOnly" in over_https and "SameSite=Lax" in over_https
+    over_http = client.get("/language/hu?next=/").headers["Set-Cookie"]
+    assert "Secure" not in over_http and "HttpOnly" in over_http  # a plain-HTTP preview still keeps the choice
+
+
+def test_the_session_cookie_is_secure_over_https(app):
+    """No page uses the session yet; when one does, its cookie follows the request's scheme too."""
+
+    @app.route("/_test/session")
+    def remember():
+        from flask import session
+
+        session["seen"] = True
+        return "ok"
+
+    client = app.test_client()
+    over_https = client.get("/_test/session", base_url="https://kb.example").headers["Set-Cookie"]
+    assert over_https.startswith("session=") and "; Secure" in over_https and "HttpOnly" in over_https
+    assert "SameSite=Lax" in over_https
+    over_http = app.test_client().get("/_test/session").headers["Set-Cookie"]
+    assert "Secure" not in over_http
+
+
+def test_haproxy_has_the_hsts_line():
+    from .conftest import ROOT
+
+    text = (ROOT / "deploy" / "haproxy.cfg").read_text("utf-8")
+    assert 'http-response set-header Strict-Transport-Security "max-age=31536000"' in text
+
+
 @pytest.fixture()
 def compact_dictionaries():
     analysis.use_compact_dictionaries()

@@ -55,12 +55,16 @@ class Catalogue:
     def _conn(self) -> sqlite3.Connection:
         generation = storage.current_generation(self.index_dir)
         if generation is None:
-            raise storage.IndexUnavailable(f"no index in {self.index_dir}: run 'kb index' to build it")
+            raise storage.IndexUnavailable(
+                f"no index in {self.index_dir}: run 'kb index' to build it", storage.NO_INDEX
+            )
         file = catalogue.path(generation)
         try:
             inode = file.stat().st_ino  # kb index may write the file anew in the same generation
         except OSError:
-            raise storage.IndexUnavailable(f"the index in {self.index_dir} has no catalogue: run 'kb index'") from None
+            raise storage.IndexUnavailable(
+                f"the index in {self.index_dir} has no catalogue: run 'kb index'", storage.NO_CATALOGUE
+            ) from None
         held = getattr(self._local, "held", None)
         if held is None or held[0] != (generation, inode):
             if held is not None:
@@ -74,7 +78,9 @@ class Catalogue:
             return self._conn().execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:
             self._local.held = None
-            raise storage.IndexUnavailable(f"the catalogue cannot be read ({exc}): run 'kb index --full'") from None
+            raise storage.IndexUnavailable(
+                f"the catalogue cannot be read ({exc}): run 'kb index --full'", storage.DAMAGED
+            ) from None
 
     def stamp(self) -> tuple:
         """Names the state answers come from (generation, file and commit): a key for caches."""

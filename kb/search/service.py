@@ -99,7 +99,9 @@ class SearchService:
         generation = storage.current_generation(self.index_dir)
         if generation is None:
             self._drop()
-            raise storage.IndexUnavailable(f"no index in {self.index_dir}: run 'kb index' to build it")
+            raise storage.IndexUnavailable(
+                f"no index in {self.index_dir}: run 'kb index' to build it", storage.NO_INDEX
+            )
         if self._searcher is None or generation != self._generation:
             self._drop()
             self._ix = storage.open_index(self.index_dir)
@@ -119,7 +121,7 @@ class SearchService:
         except Exception as exc:  # damaged segment files
             self._drop()
             raise storage.IndexUnavailable(
-                f"the index in {self.index_dir} cannot be read ({exc}): run 'kb index --full'"
+                f"the index in {self.index_dir} cannot be read ({exc}): run 'kb index --full'", storage.DAMAGED
             ) from None
         self._langs = documents.field_languages(self._searcher)
         self._glossary = glossary_search.for_generation(self._generation)  # kb index writes it before committing

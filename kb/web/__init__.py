@@ -74,6 +74,8 @@ def _register_error_pages(app: Flask) -> None:
     from flask import render_template, request
     from flask_babel import gettext as _
 
+    from kb.web import http
+
     def wants_json() -> bool:
         return request.path.startswith("/api/")
 
@@ -97,7 +99,7 @@ def _register_error_pages(app: Flask) -> None:
             if wants_json():
                 return {"error": error.description}, error.code
             return render_template("error.html", status=error.code, message=error.description), error.code
-        logging.getLogger("kb").exception("unhandled error on %s", request.path)
+        logging.getLogger("kb").exception("unhandled error on %s", http.log_safe(request.path))
         if wants_json():
             return {"error": "internal error"}, 500
         return render_template("error.html", status=500, message=_("Something went wrong on our side.")), 500

@@ -1,8 +1,10 @@
 """Attachments: files next to a document (PDF, PPTX, DOCX, images), served for download.
 
-Only a file in the document's own folder (or below it), of a known type, that
-really is inside the content directory once symlinks are resolved, is served;
-everything else is a 404 that tells nothing about the disk.
+Only a file the document names (in its ``attachments``, or as a link or image in its
+body: the URLs its stored HTML holds), in the document's own folder (or below it), of a
+known type, that really is inside the content directory once symlinks are resolved and
+not in a hidden or private folder (``.git``, ``_private``: :mod:`indexer.paths`), is
+served; everything else is a 404 that tells nothing about the disk.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import posixpath
 
 from flask import Blueprint, abort, current_app, send_file
 
-from indexer.links import ATTACHMENT_TYPES, INLINE_TYPES, file_path, file_url
+from indexer.links import ATTACHMENT_TYPES, INLINE_TYPES, file_path, file_url, files_used
 from kb.web.site import service
 
 bp = Blueprint("files", __name__)
@@ -24,6 +26,8 @@ def attachment(doc_id: str, name: str):
         from kb.web.site import document
 
         return document(f"{doc_id}/files/{name}")
+    if name not in named_files(doc):  # a file beside it that the document does not offer
+        abort(404)
     suffix = posixpath.splitext(name)[1].lower()
     mimetype = ATTACHMENT_TYPES.get(suffix)
     path = file_path(current_app.config["KB"].content_dir, doc.get("path") or f"{doc_id}.md", name)
@@ -39,6 +43,11 @@ def attachment(doc_id: str, name: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def named_files(doc: dict) -> set[str]:
+    """What the document offers: its ``attachments`` and the files its body links to or shows."""
+    return set(doc.get("attachments") or []) | files_used(doc.get("html") or "", doc["id"])
 
 
 @bp.app_template_global()

@@ -17,7 +17,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from werkzeug.wrappers import Response
 
@@ -55,15 +56,39 @@ MAX_QUERY_STRING = 16 * 1024
 _UNSAFE_PATH = re.compile(r"[\x00-\x1f\x7f\\]|(^|/)\.\.?(/|$)|^/|^[A-Za-z]:")
 
 
+#: What a log line never holds as is: C0 and C1 controls (CR, LF, ESC ...), DEL, the Unicode line and
+#: paragraph separators, and the backslash (so that an escape written by a client cannot pass for ours).
+_LOG_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
+
+
+def log_safe(text: str) -> str:
+    """``text`` for one log line: control characters and the backslash as ``\\xNN`` (``\\uNNNN``) escapes."""
+    return _LOG_UNSAFE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
 def unsafe_path(value: str) -> bool:
     """True for a path that could step out of its folder: ``..``, absolute, drive, NUL or control bytes."""
     return bool(_UNSAFE_PATH.search(value))
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, its cookie ``Secure`` whenever the request came over HTTPS.
+
+    ``SESSION_COOKIE_SECURE`` is one value for the whole app; the same app answers the
+    editors' plain-HTTP preview and, behind a TLS proxy, the public site.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
 
 def install(app: Flask, *, max_query_chars: int) -> None:
     """Compression, limits, security headers, conditional GET and the request log for ``app``."""
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    app.session_interface = SessionCookies()
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_STREAMS", False)  # static files: sent as they are
     Compress(app)  # registered first, so its after-request hook runs last
@@ -188,4 +213,5 @@ def _log(response: Response) -> None:
     started = g.get("kb_started")
     took = (time.perf_counter() - started) * 1000 if started else 0.0
     path = request.full_path if request.query_string else request.path
-    log.info("%s %s %s %.1fms", request.method, path[:300], response.status_code, took)
+    # The decoded path may hold any character a client sent (%0d%0a too): one request, one line.
+    log.info("%s %s %s %.1fms", log_safe(request.method), log_safe(path[:300]), response.status_code, took)

@@ -81,10 +81,19 @@ def reader_languages() -> list[str]:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after switching language (no open redirect)."""
+    """Only same-site paths are followed after switching language (no open redirect).
+
+    Anything else goes home: another site, a backslash, and text that is not printable
+    (a CR LF would forge a header; browsers drop tabs and newlines, so ``/\t/x`` is ``//x``).
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
-    parts = urlsplit(target)
+    if not target.isprintable():  # control, format and line-separator characters
+        return "/"
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return "/"
     if parts.scheme or parts.netloc:
         return "/"
     return target
@@ -95,7 +104,9 @@ def switch_language(code: str):
     """Remember the chosen interface language and go back to the page the reader was on."""
     response = redirect(safe_next(request.args.get("next")), code=303)
     if code in offered_languages():
-        response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+        # Secure behind HTTPS (request.is_secure: gunicorn believes X-Forwarded-Proto from its loopback proxy).
+        secure = request.is_secure
+        response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True, secure=secure)
     return response
 
 

@@ -55,10 +55,10 @@ class Pager:
 
 @bp.app_errorhandler(IndexUnavailable)
 def index_unavailable(error: IndexUnavailable):
-    current_app.logger.warning("index unavailable: %s", error)
+    current_app.logger.warning("index unavailable: %s", error)  # the log has where; answers only what to run
     if request.path.startswith("/api/"):
-        return {"error": "index unavailable", "detail": str(error)}, 503
-    return render_template("unavailable.html", reason=str(error)), 503
+        return {"error": "index unavailable", "detail": error.public}, 503
+    return render_template("unavailable.html", reason=error.public), 503
 
 
 @bp.route("/")
@@ -126,11 +126,23 @@ def document(doc_id: str):
     )
 
 
+def may_see_health_details() -> bool:
+    """Whether this caller may read the index statistics and the reason of a 503 on ``/healthz``.
+
+    The one place that decides: the ``health.details`` setting for now; signed-in editors
+    (a later change) are allowed here too.
+    """
+    return current_app.config["KB"].health_details
+
+
 @bp.route("/healthz")
 def healthz():
+    """200 or 503 with a status for anyone (a load balancer needs no more); statistics only when allowed."""
+    details = may_see_health_details()
     try:
         service().check()
-        stats = service().stats()
+        service().catalogue.stamp()  # the pages' lists come from it: without it they are 503s too
+        stats = service().stats() if details else {}
     except IndexUnavailable as error:
-        return {"status": "unavailable", "reason": str(error)}, 503
+        return {"status": "unavailable", **({"reason": error.public} if details else {})}, 503
     return {"status": "ok", **stats}
