@@ -36,6 +36,10 @@ FACET_SLUGS: tuple[str, ...] = ("type", "topic", "language", "organisation", "re
 #: The search engine's own cut (kb.search.plan.MAX_QUERY_CHARS, not imported: it would load Whoosh).
 ENGINE_MAX_QUERY_CHARS = 500
 LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: Largest push webhook body read (GitHub's own cap is 25 MB; a push of a few dozen commits is ~100 KB).
+DEFAULT_HOOK_MAX_BODY = 1024 * 1024
+#: The most kb.web.http lets that route take at all; a larger setting could never be reached.
+HOOK_MAX_BODY_CEILING = 25 * 1024 * 1024
 #: Used by ``kb serve`` and tests when no secret is set; kb.wsgi refuses to start with it.
 DEVELOPMENT_SECRET = "dev-only-not-secret"
 
@@ -202,6 +206,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hooks.git_secret", "git_hook_secret", _text,
             "Shared secret of the push webhook `POST /hooks/git`; empty: the route does not exist",
             hint="the secret set in the content repository's webhook", env="KB_GIT_HOOK_SECRET", shown="none"),
+    Setting("hooks.max_body_bytes", "git_hook_max_body", _integer_at_least(1024, HOOK_MAX_BODY_CEILING),
+            "Largest push webhook body, in bytes; a larger or unsized (chunked) one is refused before it is read "
+            "(413, 411) and the periodic `kb publish` publishes that push instead. Keep `deploy/haproxy.cfg`'s "
+            "figure the same",
+            hint=f"the default {DEFAULT_HOOK_MAX_BODY} holds a push of hundreds of commits",
+            env="KB_GIT_HOOK_MAX_BODY"),
     Setting("types", "types", _types,
             "The `type` vocabulary: one `[types.<id>]` table each, with a label per interface language "
             "(`en = \"Protocol\"`)", hint="[types.protocol] en = \"Protocol\", hu = \"Protokoll\"",
@@ -234,6 +244,7 @@ class Config:
     glossary_default: bool = True
     log_level: str = "INFO"
     git_hook_secret: str = ""
+    git_hook_max_body: int = DEFAULT_HOOK_MAX_BODY
     types: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {t: {} for t in DEFAULT_TYPES})
     config_file: Path | None = None  # the kb.toml read, if any
 

@@ -3,19 +3,23 @@ re-indexes it, one build at a time, answering at once. A real temporary git repo
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import threading
 from pathlib import Path
 
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from indexer import pipeline
+from kb.config import Config
 from kb.publish import Publisher, PublishError, pull
 from kb.web import create_app
 from kb.web.hooks import signature
 
-from .conftest import CONTENT, write_doc
+from .conftest import CONTENT, ROOT, write_doc
 
 SECRET = "s3cret-for-tests"
 # Every field the engine keeps as a column: a new segment whose documents all lack one of them
@@ -163,3 +167,78 @@ def test_a_diverged_repository_is_reported_and_the_index_kept(repos, tmp_path):
     push_new_document(editor)
     with pytest.raises(PublishError):
         pull(site / "content")
+
+
+class UnreadableBody:
+    """A request body that must not be read: a client sending a byte a second would hold the worker."""
+
+    def __init__(self):
+        self.reads = 0
+
+    def read(self, *args):
+        self.reads += 1
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def post_unread(client, headers: dict, content_length: int | None):
+    """POST to the hook with a body that fails the test when read; no Content-Length header when None."""
+    body = UnreadableBody()
+    builder = EnvironBuilder(
+        path="/hooks/git",
+        method="POST",
+        headers={"X-GitHub-Event": "push", "Content-Type": "application/json", **headers},
+    )
+    environ = builder.get_environ()
+    environ["wsgi.input"] = body
+    environ.pop("CONTENT_LENGTH", None)
+    if content_length is not None:
+        environ["CONTENT_LENGTH"] = str(content_length)
+    return client.open(Request(environ)), body
+
+
+WELL_FORMED = {"X-Hub-Signature-256": "sha256=" + "ab" * 32}
+
+
+@pytest.mark.parametrize(
+    "headers, content_length, status",
+    [
+        ({}, 100, 403),  # no signature header
+        ({"X-Hub-Signature-256": "sha1=" + "ab" * 20}, 100, 403),  # not sha256=<64 hex digits>
+        ({"X-Hub-Signature-256": "sha256=" + "zz" * 32}, 100, 403),
+        (WELL_FORMED, 20_000_000, 413),  # over hooks.max_body_bytes (1 MiB by default)
+        (WELL_FORMED, 1024 * 1024 + 1, 413),
+        ({**WELL_FORMED, "Transfer-Encoding": "chunked"}, None, 411),  # no Content-Length: unbounded
+        (WELL_FORMED, None, 411),
+    ],
+)
+def test_a_request_that_cannot_be_a_push_is_refused_before_its_body_is_read(repos, headers, content_length, status):
+    _, site, index = repos
+    app = hook_app(site, index)
+    answer, body = post_unread(app.test_client(), headers, content_length)
+    assert answer.status_code == status and answer.is_json and answer.json["error"]
+    assert body.reads == 0
+    assert app.extensions["kb_publisher"].runs == 0
+
+
+def test_the_body_limit_is_a_setting_and_a_body_within_it_is_read(repos):
+    _, site, index = repos
+    app = create_app(
+        {"content_dir": site / "content", "index_dir": index, "testing": True, "git_hook_secret": SECRET,
+         "git_hook_max_body": 2048}
+    )  # fmt: skip
+    client = app.test_client()
+    big = b'{"commits": "' + b"x" * 3000 + b'"}'
+    answer, body = post_unread(client, {"X-Hub-Signature-256": signature(SECRET, big)}, len(big))
+    assert answer.status_code == 413 and body.reads == 0
+    small = b'{"zen": "' + b"x" * 1000 + b'"}'
+    assert post(client, small, signature(SECRET, small), event="ping").status_code == 200
+    assert client.get("/hooks/git").status_code == 405
+
+
+def test_haproxy_refuses_the_same_body_size_as_the_app():
+    config = (ROOT / "deploy" / "haproxy.cfg").read_text()
+    limits = re.findall(r"req\.hdr_val\(content-length\) gt (\d+)", config)
+    assert limits == [str(Config().git_hook_max_body)]
+    assert f'"the body is over {limits[0]} bytes"' in config

@@ -5,12 +5,19 @@ The body must carry an HMAC-SHA256 signature with the shared secret
 registered only when a secret is configured (``hooks.git_secret``); without one
 it does not exist (404). The answer is immediate (202): the pull and the
 incremental re-index run in the background, one at a time (:mod:`kb.publish`).
+
+Nothing is read from the body before the headers have passed: a gunicorn sync
+worker reading a body that trickles in is a worker lost until its timeout, so a
+request without a well-formed signature header (403), without a Content-Length
+(chunked: 411) or with one over ``hooks.max_body_bytes`` (413) is answered at
+once. ``deploy/haproxy.cfg`` refuses the same before any worker sees them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from flask import Blueprint, Flask, current_app, request
 
@@ -20,6 +27,8 @@ from kb.publish import content_publisher
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+#: What a signature header can be at all: checked before the body is read.
+WELL_FORMED_SIGNATURE = re.compile(r"sha256=[0-9a-fA-F]{64}")
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -30,6 +39,23 @@ def signature(secret: str, body: bytes) -> str:
 def valid_signature(secret: str, body: bytes, given: str | None) -> bool:
     # Compared as bytes: compare_digest refuses non-ASCII text, and a header may hold anything.
     return given is not None and hmac.compare_digest(signature(secret, body).encode(), given.strip().encode())
+
+
+@bp.before_request
+def refuse_before_reading():
+    """Refuse what cannot be a forge's push from the headers alone, before a byte of the body is read."""
+    if request.routing_exception is not None:  # a GET: the 405 as usual
+        return None
+    given = request.headers.get(SIGNATURE_HEADER)
+    if given is None or not WELL_FORMED_SIGNATURE.fullmatch(given.strip()):
+        return {"error": "invalid or missing signature"}, 403
+    limit = current_app.config["KB"].git_hook_max_body
+    if "Transfer-Encoding" in request.headers or request.content_length is None:
+        return {"error": "a Content-Length is required"}, 411
+    if request.content_length > limit:
+        return {"error": f"the body is over {limit} bytes"}, 413
+    request.max_content_length = limit  # werkzeug reads no more than that, whatever the stream holds
+    return None
 
 
 @bp.route("/git", methods=["POST"])
