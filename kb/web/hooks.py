@@ -4,7 +4,11 @@ The body must carry an HMAC-SHA256 signature with the shared secret
 (``X-Hub-Signature-256: sha256=<hex>``), compared in constant time. The route is
 registered only when a secret is configured (``hooks.git_secret``); without one
 it does not exist (404). The answer is immediate (202): the pull and the
-incremental re-index run in the background, one at a time (:mod:`kb.publish`).
+incremental re-index run in the background, one at a time (:mod:`kb.publish`);
+before the 202 the request is recorded in a pending marker beside the index
+folder, so a worker recycled or killed mid-publish delays it but never loses it
+(the next worker to start, or ``kb publish``, finishes it). A host that cannot
+write that marker answers 503: the forge shows the delivery as failed.
 
 Nothing is read from the body before the headers have passed: a gunicorn sync
 worker reading a body that trickles in is a worker lost until its timeout, so a
@@ -17,14 +21,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 
 from flask import Blueprint, Flask, current_app, request
 
 from kb.config import build_options
-from kb.publish import content_publisher
+from kb.publish import content_publisher, mark_pending, resume
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
+log = logging.getLogger("kb.publish")
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 #: What a signature header can be at all: checked before the body is read.
@@ -66,6 +72,12 @@ def git_push():
     event = request.headers.get("X-GitHub-Event") or request.headers.get("X-Gitea-Event") or "push"
     if event == "ping":  # sent once when the webhook is created
         return {"status": "pong"}, 200
+    index_dir = current_app.config["KB"].index_dir
+    try:
+        mark_pending(index_dir, "hook")
+    except OSError as error:  # a read-only or full disk: say so now rather than accept and forget
+        log.error("cannot record a pushed publish beside %s: %s; nothing was started", index_dir, error.strerror)
+        return {"error": "this host cannot record the publish"}, 503
     started = current_app.extensions["kb_publisher"].request()
     return {"status": "accepted", "queued": not started}, 202
 
@@ -75,5 +87,7 @@ def init_app(app: Flask) -> None:
     config = app.config["KB"]
     if not config.git_hook_secret:
         return
-    app.extensions["kb_publisher"] = content_publisher(config.content_dir, config.index_dir, build_options(config))
+    publisher = content_publisher(config.content_dir, config.index_dir, build_options(config))
+    app.extensions["kb_publisher"] = publisher
     app.register_blueprint(bp)
+    resume(publisher, config.index_dir)  # a publish a recycled, restarted or killed worker left pending
