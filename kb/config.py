@@ -21,6 +21,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from indexer.document import DOC_TYPES
 
@@ -134,6 +135,31 @@ def _url_base(value: object, from_env: bool) -> str:
     return value
 
 
+def _site_url(value: object, from_env: bool) -> str:
+    """``https://kb.example.org`` (or with a path prefix): the address absolute URLs start with; no trailing slash."""
+    expected = 'an http(s) address with a host and no query or fragment ("https://kb.example.org"), or ""'
+    if not isinstance(value, str):
+        raise Invalid(expected)
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise Invalid(expected) from None
+    if (
+        value != value.strip()
+        or any(c.isspace() or ord(c) < 32 for c in value)
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc  # user:password@host
+        or "?" in value
+        or "#" in value
+    ):
+        raise Invalid(expected)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+
+
 def _types(value: object, from_env: bool) -> dict[str, dict[str, str]]:
     """``[types.protocol] en = "Protocol"``: type ids in order, each with labels per interface language."""
     expected = 'a table of type ids, each a table of labels per interface language (en = "...")'
@@ -178,6 +204,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Base URL of the content repository's edit page; the document's path in the content folder is "
             "appended (MkDocs' repo_url + edit_uri); empty: no 'edit this page' link",
             hint='e.g. "https://github.com/org/kb-content/edit/main/content/"'),
+    Setting("site.url", "site_url", _site_url,
+            "The site's public address; every absolute URL (feeds, sitemap, robots.txt, OpenSearch, Atom ids) "
+            "starts with it. Empty: they follow each request's `Host` header and scheme, which any client sets",
+            hint='scheme and host as readers type them, e.g. "https://kb.example.org" (a path prefix is allowed)',
+            env="KB_SITE_URL"),
     Setting("paths.content", "content_dir", _path, "The content folder", hint="a folder of Markdown documents",
             env="KB_CONTENT_DIR", is_path=True),
     Setting("paths.index", "index_dir", _path, "The index folder (shared by all web workers)",
@@ -239,6 +270,7 @@ class Config:
     site_title: str = ""
     languages: tuple[str, ...] = INTERFACE_LANGUAGES
     edit_uri: str = ""
+    site_url: str = ""  # no trailing slash
     index_workers: int | None = None
     facets: tuple[str, ...] = FACET_SLUGS
     glossary_default: bool = True
