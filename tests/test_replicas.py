@@ -242,3 +242,16 @@ def test_a_hook_request_that_cannot_be_a_push_never_reaches_a_replica(cluster):
     log = (sock_path.parent / "haproxy.log").read_text(errors="replace").splitlines()
     refused = [line for line in log if "/hooks/git" in line]
     assert len(refused) == len(cases) and all("<NOSRV>" in line for line in refused), refused
+
+
+def test_the_client_never_chooses_the_scheme_or_prefix_of_the_sites_addresses(cluster):
+    """Without site.url the site writes its addresses with the scheme gunicorn reports, which it takes
+    from X-Forwarded-Proto (and, by default, two other headers) when haproxy sends it: haproxy removes
+    the client's and sets its own. A SCRIPT_NAME header would set a path prefix: removed too."""
+    base, _, _ = cluster
+    forged = {"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "ssl"}
+    for headers in ({}, forged, {"X-Forwarded-Proto": "https"}):
+        status, body = fetch(f"{base}/robots.txt", headers=headers)
+        assert status == 200 and f"Sitemap: {base}/sitemap.xml" in body.decode().splitlines(), body
+    status, body = fetch(f"{base}/evil/robots.txt", headers={"SCRIPT_NAME": "/evil"})
+    assert status == 404 and b"/evil/sitemap.xml" not in body
