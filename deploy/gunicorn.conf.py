@@ -19,6 +19,12 @@ graceful_timeout = 20
 keepalive = 5  # haproxy keeps connections to the replicas open
 # The site refuses query strings over 16 KB itself (414); gunicorn's own limit on the request line.
 limit_request_line = 8190
+# gunicorn believes these headers from forwarded_allow_ips (127.0.0.1: haproxy). Only the one haproxy
+# sets itself, after removing the client's (deploy/haproxy.cfg), decides the scheme: by default
+# X-Forwarded-Ssl and X-Forwarded-Protocol would too. And no header sets SCRIPT_NAME (the default
+# lets one, which would put a client's prefix into every address the site writes).
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+forwarder_headers = ""
 # The app logs one line per request (kb.request); gunicorn's access log would repeat it.
 accesslog = None
 errorlog = "-"

@@ -97,6 +97,39 @@ def index_command(content_dir: Path | None, index_dir: Path | None, full: bool) 
         sys.exit(2)
 
 
+@main.command("publish")
+@content_option
+@index_option
+def publish_command(content_dir: Path | None, index_dir: Path | None) -> None:
+    """Pull the content repository and re-index it: what the push webhook does, and what it left pending.
+
+    Run it every few minutes (cron, a systemd timer) on the host that builds the index: it
+    finishes a publish whose worker was recycled or killed, and publishes pushes no hook
+    announced. Exit 1 when the pull or the re-index failed (the publish stays pending), 2
+    when some documents failed (they keep their last good version).
+    """
+    from kb.publish import PublishError, can_publish, pending_marker, publish
+
+    config = load_config(content_dir=content_dir, index_dir=index_dir)
+    if not config.content_dir.is_dir():
+        raise click.ClickException(f"content directory not found: {config.content_dir}")
+    if not can_publish(config.index_dir):
+        raise click.ClickException(
+            f"cannot write {config.index_dir} or {pending_marker(config.index_dir)} here "
+            "(a read-only mount?): publish on the host that builds the index"
+        )
+    gc.freeze()  # a short process, as kb index
+    try:
+        summary = publish(config.content_dir, config.index_dir, build_options(config), always=True)
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in summary.problems + summary.glossary_problems + summary.warnings:
+        click.echo(str(problem), err=True)
+    click.echo(f"published: {summary.line()}")
+    if summary.failed:
+        sys.exit(2)
+
+
 def warm_up(app) -> None:
     """Open the index and load the lemma dictionaries before the first visitor, not during their request."""
     try:
@@ -348,3 +381,7 @@ def import_command(
     click.echo(f"{done} imported, {failed} failed{hint}", err=True)
     if failed:
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -21,6 +21,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from indexer.document import DOC_TYPES
 
@@ -36,6 +37,10 @@ FACET_SLUGS: tuple[str, ...] = ("type", "topic", "language", "organisation", "re
 #: The search engine's own cut (kb.search.plan.MAX_QUERY_CHARS, not imported: it would load Whoosh).
 ENGINE_MAX_QUERY_CHARS = 500
 LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: Largest push webhook body read (GitHub's own cap is 25 MB; a push of a few dozen commits is ~100 KB).
+DEFAULT_HOOK_MAX_BODY = 1024 * 1024
+#: The most kb.web.http lets that route take at all; a larger setting could never be reached.
+HOOK_MAX_BODY_CEILING = 25 * 1024 * 1024
 #: Used by ``kb serve`` and tests when no secret is set; kb.wsgi refuses to start with it.
 DEVELOPMENT_SECRET = "dev-only-not-secret"
 #: The shortest secret key or webhook secret accepted (a guessable one signs anyone's cookies or pushes).
@@ -145,6 +150,31 @@ def _url_base(value: object, from_env: bool) -> str:
     return value
 
 
+def _site_url(value: object, from_env: bool) -> str:
+    """``https://kb.example.org`` (or with a path prefix): the address absolute URLs start with; no trailing slash."""
+    expected = 'an http(s) address with a host and no query or fragment ("https://kb.example.org"), or ""'
+    if not isinstance(value, str):
+        raise Invalid(expected)
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise Invalid(expected) from None
+    if (
+        value != value.strip()
+        or any(c.isspace() or ord(c) < 32 for c in value)
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc  # user:password@host
+        or "?" in value
+        or "#" in value
+    ):
+        raise Invalid(expected)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+
+
 def _types(value: object, from_env: bool) -> dict[str, dict[str, str]]:
     """``[types.protocol] en = "Protocol"``: type ids in order, each with labels per interface language."""
     expected = 'a table of type ids, each a table of labels per interface language (en = "...")'
@@ -189,6 +219,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Base URL of the content repository's edit page; the document's path in the content folder is "
             "appended (MkDocs' repo_url + edit_uri); empty: no 'edit this page' link",
             hint='e.g. "https://github.com/org/kb-content/edit/main/content/"'),
+    Setting("site.url", "site_url", _site_url,
+            "The site's public address; every absolute URL (feeds, sitemap, robots.txt, OpenSearch, Atom ids) "
+            "starts with it. Empty: they follow each request's `Host` header and scheme, which any client sets",
+            hint='scheme and host as readers type them, e.g. "https://kb.example.org" (a path prefix is allowed)',
+            env="KB_SITE_URL"),
     Setting("paths.content", "content_dir", _path, "The content folder", hint="a folder of Markdown documents",
             env="KB_CONTENT_DIR", is_path=True),
     Setting("paths.index", "index_dir", _path, "The index folder (shared by all web workers)",
@@ -227,6 +262,12 @@ SETTINGS: tuple[Setting, ...] = (
             "empty: the route does not exist",
             hint=f"make one with: {MAKE_A_SECRET}, and set the same in the content repository's webhook",
             env="KB_GIT_HOOK_SECRET", shown="none"),
+    Setting("hooks.max_body_bytes", "git_hook_max_body", _integer_at_least(1024, HOOK_MAX_BODY_CEILING),
+            "Largest push webhook body, in bytes; a larger or unsized (chunked) one is refused before it is read "
+            "(413, 411) and the periodic `kb publish` publishes that push instead. Keep `deploy/haproxy.cfg`'s "
+            "figure the same",
+            hint=f"the default {DEFAULT_HOOK_MAX_BODY} holds a push of hundreds of commits",
+            env="KB_GIT_HOOK_MAX_BODY"),
     Setting("types", "types", _types,
             "The `type` vocabulary: one `[types.<id>]` table each, with a label per interface language "
             "(`en = \"Protocol\"`)", hint="[types.protocol] en = \"Protocol\", hu = \"Protokoll\"",
@@ -257,12 +298,14 @@ class Config:
     site_title: str = ""
     languages: tuple[str, ...] = INTERFACE_LANGUAGES
     edit_uri: str = ""
+    site_url: str = ""  # no trailing slash
     index_workers: int | None = None
     facets: tuple[str, ...] = FACET_SLUGS
     glossary_default: bool = True
     log_level: str = "INFO"
     git_hook_secret: str = ""
     health_details: bool = False
+    git_hook_max_body: int = DEFAULT_HOOK_MAX_BODY
     types: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {t: {} for t in DEFAULT_TYPES})
     config_file: Path | None = None  # the kb.toml read, if any
 

@@ -3,7 +3,8 @@
 Configuration comes from kb.toml and the environment (``KB_INDEX_DIR``,
 ``KB_SECRET_KEY``, ...); the index is built by ``kb index``, never by a web
 worker. Without a secret key it refuses to start: a production site must not
-sign cookies with the development key. Lemma dictionaries are read in their
+sign cookies with the development key. Without ``site.url`` it warns: the site's
+absolute addresses then follow each request's ``Host`` header. Lemma dictionaries are read in their
 compact form: a worker analyses only query words, and the in-memory
 dictionaries would cost ~250 MB in every worker; for the same reason its word
 caches keep fewer words than a build's (``search.word_cache``).
@@ -41,6 +42,11 @@ if not config.secret_key:
         "'kb serve' is the development server and needs none."
     )
 logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+if not config.site_url:
+    logging.getLogger("kb").warning(
+        "site.url is not set: feeds, the sitemap, robots.txt and OpenSearch name the site after each request's "
+        "Host header, which any client chooses; set site.url (KB_SITE_URL) to its public address"
+    )
 apply_process_settings(config)
 use_compact_dictionaries()
 bound_word_caches(config.word_cache)  # queries of random words must not grow a worker without end

@@ -85,6 +85,19 @@ def test_cache_folder_off(tmp_path):
         ('[search]\nfacets = ["colour"]\n', {}, "search.facets: expected a non-empty list of type, topic"),
         ('[glossary]\ndefault = "yes"\n', {}, 'glossary.default: expected true or false, got "yes"'),
         ('[site]\nedit_uri = "github.com/x"\n', {}, "site.edit_uri: expected an http(s) URL"),
+        ('[site]\nurl = "kb.example.org"\n', {}, "site.url: expected an http(s) address with a host and no query"),
+        ('[site]\nurl = "ftp://kb.example.org"\n', {}, "site.url: expected an http(s) address"),
+        (
+            '[site]\nurl = "https://kb.example.org/?lang=hu"\n',
+            {},
+            'got "https://kb.example.org/?lang=hu" (hint: scheme',
+        ),
+        ('[site]\nurl = "https://kb.example.org/#top"\n', {}, "site.url: expected an http(s) address"),
+        ('[site]\nurl = "https://user:pw@kb.example.org"\n', {}, "site.url: expected an http(s) address"),
+        ('[site]\nurl = "https://kb.example.org:99999"\n', {}, "site.url: expected an http(s) address"),
+        ('[site]\nurl = "https:///path"\n', {}, "site.url: expected an http(s) address"),
+        ("[site]\nurl = 443\n", {}, "site.url: expected an http(s) address"),
+        ("", {"KB_SITE_URL": "https://kb example.org"}, "KB_SITE_URL: expected an http(s) address"),
         ("[index]\nwokers = 2\n", {}, "kb.toml: index.wokers: unknown setting (hint: did you mean 'index.workers'?)"),
         ('[types.protocol]\nde = "Protokoll"\n', {}, "types: expected a table of type ids"),
         ("[index\n", {}, "kb.toml: not valid TOML"),
@@ -94,6 +107,15 @@ def test_bad_values_name_the_file_key_expected_type_and_a_hint(tmp_path, text, e
     with pytest.raises(ConfigError) as error:
         load(tmp_path, text, env=env)
     assert message in str(error.value)
+
+
+def test_site_url_is_kept_without_a_trailing_slash(tmp_path):
+    assert load(tmp_path).site_url == ""
+    assert load(tmp_path, '[site]\nurl = "https://kb.example.org/"\n').site_url == "https://kb.example.org"
+    assert (
+        load(tmp_path, '[site]\nurl = "HTTPS://kb.example.org:8443/kb/"\n').site_url == "https://kb.example.org:8443/kb"
+    )
+    assert load(tmp_path, env={"KB_SITE_URL": "http://127.0.0.1:8000"}).site_url == "http://127.0.0.1:8000"
 
 
 def test_the_query_limit_matches_the_engine():

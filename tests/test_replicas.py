@@ -198,3 +198,60 @@ def test_slow_clients_do_not_hold_a_replica(cluster):
     finally:
         for sock in slow:
             sock.close()
+
+
+def hook_request(port: int, headers: bytes, body: bytes = b"{") -> socket.socket:
+    """Start a POST /hooks/git that sends its headers and one byte of its body, then nothing more."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    start = b"POST /hooks/git HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    sock.sendall(start + headers + b"\r\n")
+    sock.sendall(body)
+    return sock
+
+
+def test_a_hook_request_that_cannot_be_a_push_never_reaches_a_replica(cluster):
+    """Three POSTs announcing a 20 MB body and sending a byte (the attack that made both workers of a
+    replica time out) are refused by haproxy from their headers, at once, and searches go on."""
+    base, _, sock_path = cluster
+    port = int(base.rsplit(":", 1)[1])
+    served = {name: int(row["stot"]) for name, row in haproxy_status(sock_path).items()}
+    signed = b"X-Hub-Signature-256: sha256=" + b"ab" * 32 + b"\r\n"
+    cases = [
+        (signed + b"Content-Length: 20000000\r\n", b"413"),
+        (signed + b"Content-Length: 20000000\r\n", b"413"),
+        (signed + b"Content-Length: 20000000\r\n", b"413"),
+        (b"Content-Length: 100\r\n", b"403"),  # no signature
+        (signed + b"Transfer-Encoding: chunked\r\n", b"411"),
+    ]
+    started = time.monotonic()
+    answers = []
+    for headers, _ in cases:
+        conn = hook_request(port, headers)
+        try:
+            answers.append(conn.recv(4096))
+        finally:
+            conn.close()
+    waited = time.monotonic() - started
+    for answer, (_, status) in zip(answers, cases, strict=True):
+        assert answer.startswith(b"HTTP/1.1 " + status) and b'{"error": ' in answer, answer[:200]
+    assert waited < 3, waited  # no body awaited (that would be 5 s each, then a 408)
+    assert [fetch(f"{base}/api/search?q=Szeged", timeout=10)[0] for _ in range(4)] == [200] * 4
+    assert fetch(f"{base}/healthz", timeout=10)[0] == 200
+    after = {name: int(row["stot"]) for name, row in haproxy_status(sock_path).items()}
+    assert sum(after.values()) - sum(served.values()) == 5  # the searches and the health check only
+    log = (sock_path.parent / "haproxy.log").read_text(errors="replace").splitlines()
+    refused = [line for line in log if "/hooks/git" in line]
+    assert len(refused) == len(cases) and all("<NOSRV>" in line for line in refused), refused
+
+
+def test_the_client_never_chooses_the_scheme_or_prefix_of_the_sites_addresses(cluster):
+    """Without site.url the site writes its addresses with the scheme gunicorn reports, which it takes
+    from X-Forwarded-Proto (and, by default, two other headers) when haproxy sends it: haproxy removes
+    the client's and sets its own. A SCRIPT_NAME header would set a path prefix: removed too."""
+    base, _, _ = cluster
+    forged = {"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "ssl"}
+    for headers in ({}, forged, {"X-Forwarded-Proto": "https"}):
+        status, body = fetch(f"{base}/robots.txt", headers=headers)
+        assert status == 200 and f"Sitemap: {base}/sitemap.xml" in body.decode().splitlines(), body
+    status, body = fetch(f"{base}/evil/robots.txt", headers={"SCRIPT_NAME": "/evil"})
+    assert status == 404 and b"/evil/sitemap.xml" not in body

@@ -1,13 +1,15 @@
 """How crawlers and browsers find the site: ``/sitemap.xml``, ``/robots.txt``, ``/opensearch.xml``,
-and the "edit this page" link to the content repository (``site.edit_uri``)."""
+and the "edit this page" link to the content repository (``site.edit_uri``). Their absolute
+addresses start with ``site.url`` when it is set (:mod:`kb.web.urls`)."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, render_template, request
 
 from kb.web.site import service
+from kb.web.urls import absolute_url
 
 bp = Blueprint("discovery", __name__)
 
@@ -27,16 +29,16 @@ def sitemap():
         history = updates.for_document({"id": doc_id}) or {}
         entries.append(
             {
-                "loc": url_for("site.document", doc_id=doc_id, _external=True),
+                "loc": absolute_url("site.document", doc_id=doc_id),
                 "lastmod": (history.get("updated") or "")[:10],
                 "alternates": [
-                    (member_lang, url_for("site.document", doc_id=member_id, _external=True))
+                    (member_lang, absolute_url("site.document", doc_id=member_id))
                     for member_id, member_lang in family_of.get((doc_id, lang), [])
                     if member_lang
                 ],
             }
         )
-    body = render_template("sitemap.xml", home=url_for("site.home", _external=True), entries=entries)
+    body = render_template("sitemap.xml", home=absolute_url("site.home"), entries=entries)
     return current_app.response_class(body, mimetype="application/xml")
 
 
@@ -48,7 +50,7 @@ def robots():
         "Disallow: /api/",
         "Disallow: /language/",
         "",
-        f"Sitemap: {url_for('discovery.sitemap', _external=True)}",
+        f"Sitemap: {absolute_url('discovery.sitemap')}",
         "",
     ]
     return current_app.response_class("\n".join(lines), mimetype="text/plain")
@@ -58,8 +60,8 @@ def robots():
 def opensearch():
     body = render_template(
         "opensearch.xml",
-        search_url=url_for("site.search", _external=True),
-        icon=url_for("static", filename="favicon.svg", _external=True),
+        search_url=absolute_url("site.search"),
+        icon=absolute_url("static", filename="favicon.svg"),
         language=request.accept_languages.best or "*",
     )
     return current_app.response_class(body, mimetype="application/opensearchdescription+xml")
@@ -77,3 +79,4 @@ def edit_url(doc: dict) -> str | None:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(edit_url)
+    app.add_template_global(absolute_url)

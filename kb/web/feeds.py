@@ -7,13 +7,16 @@ same list as a page. Dates and authors come from the history stored at index tim
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import threading
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template
+from markupsafe import escape
 
 from kb.search.updates import UpdatesService
 from kb.web.i18n import ui_language
 from kb.web.site import service
+from kb.web.urls import absolute_url, site_root
 
 bp = Blueprint("feeds", __name__)
 
@@ -54,37 +57,44 @@ def feed_lang(lang: str):
 
 
 class FeedBodies:
-    """Rendered feeds of one app, kept until the history or the catalogue changes."""
+    """Rendered feeds of one app, kept until the history or the catalogue changes.
+
+    Kept per feed and interface language only, never per site address: the address (the
+    client's ``Host`` header when ``site.url`` is not set) is a placeholder in the kept body,
+    put in when it is sent. Different ``Host`` headers cost nothing.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.stamp: tuple = ()
-        self.bodies: dict[tuple, str] = {}  # (lang, site address, interface language) -> XML
+        self.bodies: dict[tuple, str] = {}  # (lang, interface language) -> XML with ``root`` for the address
+        self.root = f"https://kb-site-root-{secrets.token_hex(8)}.invalid"  # what no document can hold
 
 
 def _feed(lang: str | None) -> Response:
-    """The feed, rendered once per state of the history and catalogue (and site address, interface language)."""
+    """The feed, rendered once per state of the history and catalogue (and interface language)."""
     cache = current_app.extensions.setdefault("kb_feed_bodies", FeedBodies())
     stamp = updates().stamp()
-    question = (lang, request.url_root, ui_language())
+    question = (lang, ui_language())
     with cache.lock:
         if cache.stamp != stamp:
             cache.stamp, cache.bodies = stamp, {}
         bodies = cache.bodies
         body = bodies.get(question)
     if body is None:
-        body = bodies[question] = _render_feed(lang)
-    return Response(body, mimetype="application/atom+xml")
+        body = bodies[question] = _render_feed(lang, cache.root)
+    return Response(body.replace(cache.root, str(escape(site_root()))), mimetype="application/atom+xml")
 
 
-def _render_feed(lang: str | None) -> str:
+def _render_feed(lang: str | None, root: str) -> str:
     docs = updates().recent(limit=FEED_ENTRIES, lang=lang, texts=True)
     newest = max((d["history"]["updated"] for d in docs), default=None)
-    self_url = url_for("feeds.feed_lang", lang=lang, _external=True) if lang else url_for("feeds.feed", _external=True)
+    self_url = absolute_url("feeds.feed_lang", root=root, lang=lang) if lang else absolute_url("feeds.feed", root=root)
     return render_template(
         "feed.xml",
         docs=docs,
         lang=lang,
+        root=root,
         self_url=self_url,
         updated=newest or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
     )
