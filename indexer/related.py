@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import math
+import os
 import struct
 from array import array
 from collections.abc import Callable, Iterable, Mapping
@@ -36,6 +38,7 @@ from whoosh.scoring import BM25F
 
 from indexer import codec
 from indexer.analysis import field_language
+from indexer.parallel import die_with_parent
 from indexer.schema import text_field
 
 if TYPE_CHECKING:
@@ -419,7 +422,7 @@ def related_lists(
     if wanted is None:
         jobs = [(name, [(i, numbers[i]) for i in doc_ids]) for name, doc_ids in fields]
         if processes > 1 and ix is not None and len(jobs) > 1:
-            ranked_fields = _rank_in_processes(ix.storage.folder, ix.indexname, jobs, processes)
+            ranked_fields = _rank_in_processes(ix.storage.folder, ix.indexname, jobs, processes, reader)
         else:
             _use_reader(reader)
             ranked_fields = [_rank_field(job) for job in jobs]
@@ -476,19 +479,36 @@ def _rank_field(job: tuple[str, list[tuple[str, int]]]) -> dict[str, tuple[list[
     return ranked
 
 
-def _rank_in_processes(folder: str, indexname: str, jobs: list, processes: int) -> list[dict]:
+def _rank_in_processes(folder: str, indexname: str, jobs: list, processes: int, reader: IndexReader) -> list[dict]:
     """One process per field (a full build's cores are free by now). Each opens the index
-    afresh: forked processes sharing file offsets would read each other's bytes."""
+    afresh: forked processes sharing file offsets would read each other's bytes.
+
+    An executor, not a Pool: a child killed (out of memory) breaks it at once, where a Pool
+    waits for that child's task for ever; the fields are then ranked here, from ``reader``.
+    """
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("fork")
-    with context.Pool(min(processes, len(jobs)), initializer=_open_shared, initargs=(folder, indexname)) as pool:
-        return pool.map(_rank_field, jobs, chunksize=1)
+    try:
+        with ProcessPoolExecutor(
+            min(processes, len(jobs)),
+            mp_context=context,
+            initializer=_open_shared,
+            initargs=(folder, indexname, os.getpid()),
+        ) as pool:
+            return list(pool.map(_rank_field, jobs))
+    except BrokenProcessPool as exc:
+        logging.getLogger(__name__).warning("related lists: a ranking process died (%s); ranking here instead", exc)
+        _use_reader(reader)
+        return [_rank_field(job) for job in jobs]
 
 
-def _open_shared(folder: str, indexname: str) -> None:
+def _open_shared(folder: str, indexname: str, parent: int) -> None:
     from whoosh.filedb.filestore import FileStorage
 
+    die_with_parent(parent)
     _use_reader(FileStorage(folder, supports_mmap=False).open_index(indexname).reader())
 
 

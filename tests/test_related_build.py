@@ -3,6 +3,7 @@ the catalogue behind the home page, /editors and document pages follows every ne
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
@@ -318,3 +319,31 @@ def test_common_terms_of_a_text_are_not_looked_up_in_every_segment():
     found = related.key_terms(weights, frequency, 50_000, 10**7, least=lambda t: cf[t] / 4)
     assert sorted(t for t, _ in found) == sorted(t for t, _ in weights[:20])
     assert len(looked_up) == 20
+
+
+_PARENT = os.getpid()
+_real_rank_field = related._rank_field
+
+
+def _dies_in_a_child(job):
+    """A ranking process killed mid-task (as the kernel kills one out of memory)."""
+    if os.getpid() != _PARENT:
+        os._exit(9)
+    return _real_rank_field(job)
+
+
+def test_a_killed_ranking_process_neither_hangs_nor_loses_the_lists(content_factory, tmp_path, monkeypatch, caplog):
+    """Both fields are ranked in processes; every one of them dies: the build ranks them itself (a
+    multiprocessing Pool waited for the dead child's task for ever) and stores the same lists."""
+    rng = random.Random(5)
+    for n in range(8):
+        lang = "hu" if n % 2 else "cs"
+        content_factory(f"{lang}/doc-{n}.md", *_doc(rng, lang, f"Dokument {n}"))
+    serial = tmp_path / "serial"
+    pipeline.build(content_factory.root, serial, full=True, workers=1)
+    monkeypatch.setattr(related, "_rank_field", _dies_in_a_child)
+    killed = tmp_path / "killed"
+    pipeline.build(content_factory.root, killed, full=True, workers=2)
+    assert "a ranking process died" in caplog.text  # the processes were used, and died
+    for doc_id in _ids(serial):
+        assert _stored(killed, doc_id, ["hu", "cs"]) == _stored(serial, doc_id, ["hu", "cs"]), doc_id
