@@ -26,7 +26,6 @@ import itertools
 import logging
 import math
 import os
-import struct
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -47,8 +46,6 @@ if TYPE_CHECKING:
 NUMTERMS = 20  # key terms per text, as kb asked more_like for
 TOP = 15  # hits per translation (three times the entries shown)
 LIMIT = 5  # related families kept per document
-_INT = struct.Struct("!i")
-_LOG2 = math.log(2)
 
 
 @dataclass(frozen=True)

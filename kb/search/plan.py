@@ -389,14 +389,6 @@ def _phrase_forms(word: str, lang: str, spellings: tuple[str, ...]) -> dict[str,
     return forms
 
 
-def word_forms_by_field(word: str, langs: list[str]) -> list[tuple[str, str]]:
-    """Every (field, term) a word could match: to tell a known word from a misspelling."""
-    forms = all_forms(word, langs) or [word]
-    return [("words", fold(word))] + [
-        (text_field(kind, lang), f) for lang in langs for kind in FIELD_BOOSTS for f in forms
-    ]
-
-
 def accented_spellings(
     reader, words: list[str], vocabularies: list[typos.Vocabulary] | None = None
 ) -> dict[str, tuple[str, ...]]:

@@ -344,14 +344,6 @@ class SearchService:
         return [family_member(hit.fields()) for hit in searcher.search(q, limit=limit)]
 
 
-def _matched_terms(results) -> set[tuple[str, str]]:
-    """The index terms a fuzzy query actually matched, for highlighting."""
-    try:
-        return {(f, text_of(t)) for f, t in results.matched_terms()}
-    except Exception:
-        return set()
-
-
 def _via(plan: plans.Plan, pairs: list[tuple[int, int]], glossary=None, lang: str = "") -> list[Via]:
     """What a hit found through the glossary was found through (clause, alternative) -> Via;
     the label is the concept's in the document's language, which the document holds."""
