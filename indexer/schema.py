@@ -76,6 +76,19 @@ class WordsText(TEXT):
             yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
 
+class LemmaKeywords(KEYWORD):
+    """The ``lemmas`` field: space-separated terms, indexed as Whoosh's analyzer path would index
+    them (each once, the field boost as its weight) without a Token a term (``tests/test_analysis.py``)."""
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        boost, once = self.format.field_boost, pack_uint(1)  # Frequency's encoding of one occurrence
+        for term in set(value.split()):
+            yield term.encode("utf-8"), 1, boost, once
+
+
 def position_encoder(fmt):
     """``fmt.encode``, or for Whoosh's ``Positions`` format :func:`encode_positions` (the same bytes)."""
     return encode_positions if type(fmt) is Positions else fmt.encode
@@ -139,7 +152,7 @@ def build_schema() -> Schema:
         "words": WordsText(),
         # The dictionary forms of the words, folded and folded|as written (analysis.lemma_terms): what
         # people type, for the typo index, the accents step and telling a known word from a typo.
-        "lemmas": KEYWORD(),
+        "lemmas": LemmaKeywords(),
         # The glossary concepts a document holds a label of (indexer.glossary.Tagger): cross-language search.
         "concepts": KEYWORD(scorable=True),
         # Folded title and tag words: title autocomplete.

@@ -213,3 +213,15 @@ def test_recent_field_positions_are_reused_and_equal_a_fresh_analysis():
     assert len(analysis._recent_positions) <= analysis._RECENT_TEXTS  # bounded
     assert analysis.index_positions(texts[0], "hu") is not first[0]  # dropped long ago: analysed again ...
     assert analysis.index_positions(texts[0], "hu") == first[0] == analysis._index_positions(texts[0], "hu")
+
+
+def test_the_lemmas_field_indexes_as_whoosh_would():
+    """The ``lemmas`` field's own path yields what Whoosh's analyzer path yields for the same value."""
+    from whoosh.fields import KEYWORD
+
+    from indexer.analysis import lemma_terms
+    from indexer.schema import LemmaKeywords
+
+    value = " ".join(sorted(lemma_terms("A támogatott lakhatás szolgáltatásai és a szakemberek javaslatai.", "hu")))
+    assert "szakember" in value.split() and "lakhatas|lakhatás" in value.split()
+    assert sorted(LemmaKeywords().index(value)) == sorted(KEYWORD().index(value))
