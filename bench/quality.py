@@ -183,13 +183,16 @@ class Fts5:
     """SQLite FTS5 with unicode61 remove_diacritics 2: the docs-search baseline."""
 
     def __init__(self, docs: dict[str, str]):
+        """``docs``: id -> text."""
         self.db = sqlite3.connect(":memory:")
         self.db.execute(
             "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, body, tokenize='unicode61 remove_diacritics 2')"
         )
         self.db.executemany("INSERT INTO docs VALUES (?, ?)", docs.items())
 
-    def search(self, text: str, prefix: bool = False) -> list[str]:
+    def search(self, text: str, prefix: bool = False, operator: str = "AND") -> list[str]:
+        """The top 10 ids by bm25 for the words of ``text`` joined by ``operator`` (AND, OR), each
+        cut by up to 3 letters (at least 4 kept) and matched as a prefix with ``prefix``."""
         terms = []
         for w in words(text):
             if prefix:
@@ -200,7 +203,7 @@ class Fts5:
         if not terms:
             return []
         sql = "SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 10"
-        return [row[0] for row in self.db.execute(sql, (" AND ".join(terms),))]
+        return [row[0] for row in self.db.execute(sql, (f" {operator} ".join(terms),))]
 
 
 def metrics(ranked: list[str], relevant: set[str]) -> tuple[float, float]:

@@ -45,7 +45,6 @@ import datetime
 import os
 import random
 import re
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -60,6 +59,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "bench"))
+from quality import Fts5  # noqa: E402  (the same FTS5 baseline as quality.py)
 
 from indexer import pipeline  # noqa: E402
 from kb.search import SearchService  # noqa: E402
@@ -337,30 +339,6 @@ def derive_queries(docs: list[Doc], lang: str, vocabulary: set[str], per_class: 
 # -- systems -----------------------------------------------------------------------
 
 
-class Fts5:
-    """SQLite FTS5 with unicode61 remove_diacritics 2 (as bench/quality.py), one table per language."""
-
-    def __init__(self, docs: list[Doc]):
-        self.db = sqlite3.connect(":memory:")
-        self.db.execute(
-            "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, body, tokenize='unicode61 remove_diacritics 2')"
-        )
-        self.db.executemany("INSERT INTO docs VALUES (?, ?)", [(d.id, d.text) for d in docs])
-
-    def search(self, text: str, prefix: bool = False, operator: str = "AND") -> list[str]:
-        terms = []
-        for w in words(text):
-            if prefix:
-                keep = max(4, len(w) - 3)
-                terms.append(f'"{w[:keep]}"*')
-            else:
-                terms.append(f'"{w}"')
-        if not terms:
-            return []
-        sql = "SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 10"
-        return [row[0] for row in self.db.execute(sql, (f" {operator} ".join(terms),))]
-
-
 def metrics(ranked: list[str], relevant: set[str]) -> tuple[float, float]:
     top = ranked[:10]
     recall = len(relevant & set(top)) / min(len(relevant), 10) if relevant else 0.0
@@ -611,7 +589,7 @@ def main() -> int:
     vocabulary = {fold(w) for lang in LANGS for d in docs[lang] for w in d.forms}
     vocabulary |= {fold(lemma) for lang in LANGS for d in docs[lang] for _, lemma, _ in d.tokens}
     queries = [q for lang in LANGS for q in derive_queries(docs[lang], lang, vocabulary, args.per_class)]
-    fts = {lang: Fts5(docs[lang]) for lang in LANGS}
+    fts = {lang: Fts5({d.id: d.text for d in docs[lang]}) for lang in LANGS}
 
     with tempfile.TemporaryDirectory(prefix="udeval-") as tmp:
         content = Path(tmp) / "content"
