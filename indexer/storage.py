@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -63,24 +63,31 @@ class IndexBusy(Exception):
 
 
 @contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the folder's build lock for the block; :class:`IndexBusy` after waiting a while."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+def waiting_lock(path: Path, wait: float, busy: Callable[[], Exception]) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` for the block, across processes; raise
+    ``busy()`` when another holder has kept it for ``wait`` seconds. Closing the file (or the
+    holder's death) releases it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + _LOCK_WAIT_SECONDS
+        deadline = time.monotonic() + wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    busy = f"another 'kb index' is building {index_dir}; try again when it has finished"
-                    raise IndexBusy(busy) from None
+                    raise busy() from None
                 time.sleep(0.1)
         yield
     finally:
-        os.close(fd)  # closing releases the lock
+        os.close(fd)
+
+
+def build_lock(index_dir: Path):
+    """Hold the folder's build lock for the block; :class:`IndexBusy` after waiting a while."""
+    busy = f"another 'kb index' is building {index_dir}; try again when it has finished"
+    return waiting_lock(index_dir / LOCK_FILE, _LOCK_WAIT_SECONDS, lambda: IndexBusy(busy))
 
 
 def current_generation(index_dir: Path) -> Path | None:

@@ -27,14 +27,13 @@ import logging
 import os
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer import pipeline
+from indexer import pipeline, storage
 
 log = logging.getLogger("kb.publish")
 
@@ -148,27 +147,16 @@ def _sync_folder(folder: Path) -> None:
 # -- one publish ----------------------------------------------------------------------------
 
 
-@contextmanager
-def publish_lock(index_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+def publish_lock(index_dir: Path, wait: float = LOCK_WAIT):
     """One publish at a time across processes; :class:`PublishBusy` after ``wait`` seconds."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise PublishBusy(
-                        f"another publish has held {index_dir / LOCK_FILE} for {wait:.0f} s; "
-                        f"what is pending ({pending_marker(index_dir)}) is left to the next try"
-                    ) from None
-                time.sleep(0.2)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock (so does the death of the process)
+    return storage.waiting_lock(
+        index_dir / LOCK_FILE,
+        wait,
+        lambda: PublishBusy(
+            f"another publish has held {index_dir / LOCK_FILE} for {wait:.0f} s; "
+            f"what is pending ({pending_marker(index_dir)}) is left to the next try"
+        ),
+    )
 
 
 def publish(
