@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("KB_INDEX_WORKERS", "2")
 
 from indexer import pipeline  # noqa: E402
-from indexer.analysis import WORD_PATTERN, fold, index_forms  # noqa: E402
+from indexer.text.analysis import WORD_PATTERN, fold, index_forms  # noqa: E402
 from kb.search import SearchService  # noqa: E402
 from kb.search import glossary as gl  # noqa: E402
 

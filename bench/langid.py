@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer.language import EXPECTED, detect  # noqa: E402
+from indexer.text.language import EXPECTED, detect  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent.parent / "shared" / "eval"
 if not DEFAULT_EVAL.is_dir():

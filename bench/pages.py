@@ -77,7 +77,7 @@ def _create_app(config: dict):
 def compact_dictionaries() -> None:
     """What a gunicorn worker does (kb/wsgi.py), so in-process figures compare."""
     try:
-        from indexer.analysis import use_compact_dictionaries
+        from indexer.text.analysis import use_compact_dictionaries
 
         use_compact_dictionaries()
     except ImportError:

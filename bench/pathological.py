@@ -3,7 +3,7 @@
 Why: one odd Markdown file used to stall every build (issue 16). Each case is a
 folder with the odd file and one good document; the figure is the wall time of the
 command (including its ~0.5 s start-up) and the error line it printed.
-``--unlimited`` lifts every limit of indexer/limits.py through its setting, which
+``--unlimited`` lifts every limit of indexer/guards/limits.py through its setting, which
 is the renderer as it was before them (the "before" column).
 
     python bench/pathological.py                 # with the limits

@@ -156,7 +156,7 @@ def child_fts(content: str, db: str, queries_file: str) -> None:
 
 
 def child_service(index: str, queries_file: str) -> None:
-    from indexer.analysis import use_compact_dictionaries
+    from indexer.text.analysis import use_compact_dictionaries
     from kb.search import SearchService
 
     use_compact_dictionaries()

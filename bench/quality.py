@@ -39,9 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer import pipeline  # noqa: E402
-from indexer.analysis import fold, language_analyzer  # noqa: E402
-from indexer.load import discover, parse  # noqa: E402
-from indexer.stopwords import STOP_WORDS  # noqa: E402
+from indexer.documents.load import discover, parse  # noqa: E402
+from indexer.text.analysis import fold, language_analyzer  # noqa: E402
+from indexer.text.stopwords import STOP_WORDS  # noqa: E402
 from kb.search import SearchService  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "eval" / "corpus"

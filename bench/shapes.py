@@ -311,7 +311,7 @@ class Ours:
 
     def __init__(self, index: Path):
         try:  # what a gunicorn worker does (kb/wsgi.py); optional while the layout moves
-            from indexer.analysis import use_compact_dictionaries
+            from indexer.text.analysis import use_compact_dictionaries
 
             use_compact_dictionaries()
         except ImportError:

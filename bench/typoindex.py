@@ -35,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from indexer.analysis import use_compact_dictionaries  # noqa: E402
+from indexer.text.analysis import use_compact_dictionaries  # noqa: E402
 from kb.search import SearchService, typos  # noqa: E402
 
 

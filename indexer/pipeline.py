@@ -2,12 +2,12 @@
 
 Incremental by content hash: a file whose bytes did not change is not even
 parsed (and a file whose stat did not change since the last build is not even read:
-:mod:`indexer.filestats`); a deleted file leaves the index; a file that fails keeps its last good
+:mod:`indexer.generation.filestats`); a deleted file leaves the index; a file that fails keeps its last good
 version in the index (nothing a reader had is lost) and is reported, except a symbolic link
-that leads out of the content folder or into a hidden one (:mod:`indexer.paths`): it fails and
+that leads out of the content folder or into a hidden one (:mod:`indexer.documents.paths`): it fails and
 leaves the index.
 
-One build at a time holds the index folder (indexer.storage.build_lock); it first
+One build at a time holds the index folder (indexer.generation.storage.build_lock); it first
 removes what an interrupted build left. An index that cannot be written (a full
 disk, a read-only folder, a worker that died) is :class:`BuildFailed` with one
 line for the editor; readers keep the last complete index.
@@ -23,25 +23,17 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer import (
-    catalogue,
-    crashpoints,
-    filestats,
-    glossary,
-    history,
-    lemmas,
-    limits,
-    merge_policy,
-    parallel,
-    paths,
-    pool_writer,
-    segments,
-    storage,
-)
-from indexer.document import DOC_TYPES, Document, Problem, doc_id
-from indexer.language import assign_language
-from indexer.load import content_hash, discover_relative, parse
-from indexer.render import render
+from indexer import glossary
+from indexer.build import preparation, segments
+from indexer.documents import paths
+from indexer.documents.load import content_hash, discover_relative, parse
+from indexer.documents.model import DOC_TYPES, Document, Problem, doc_id
+from indexer.documents.render import render
+from indexer.format import merge_policy, segment_writer
+from indexer.generation import catalogue, filestats, history, storage
+from indexer.guards import crashpoints, limits
+from indexer.text import lemmas
+from indexer.text.language import assign_language
 
 Progress = Callable[[int, int], None]
 #: Memory for a writer's in-memory posting pool (Whoosh's estimate; a process peaks at
@@ -246,12 +238,12 @@ def _build(
     # glossary re-tags every document): every core prepares and writes a segment of its own,
     # and the old versions of updated documents are deleted here. Otherwise one writer here,
     # with a pool preparing documents for it when there are many.
-    processes = workers or parallel.default_workers()
-    many = len(todo) > pool_writer.POOL_DOCUMENTS
-    in_segments = len(todo) >= parallel.POOL_THRESHOLD and (summary.full or many)
-    if len(todo) >= parallel.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
+    processes = workers or preparation.default_workers()
+    many = len(todo) > segment_writer.POOL_DOCUMENTS
+    in_segments = len(todo) >= preparation.POOL_THRESHOLD and (summary.full or many)
+    if len(todo) >= preparation.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
         lemmas.expect_many()
-    writer = pool_writer.writer(ix, limitmb=WRITER_MB, documents=len(todo))
+    writer = segment_writer.writer(ix, limitmb=WRITER_MB, documents=len(todo))
     finished_segments: list = []
     rows: dict[str, tuple] = {}  # catalogue rows of the documents written now
     removed: list[str] = []
@@ -267,7 +259,7 @@ def _build(
                 types=types,
             )
         else:
-            items = parallel.prepare_all(todo, content_dir, processes=processes, types=types)
+            items = preparation.prepare_all(todo, content_dir, processes=processes, types=types)
         for item in items:
             ident = doc_id(item.path, content_dir)
             previous = known.get(ident)

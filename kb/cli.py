@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from indexer.storage import IndexUnavailable
+from indexer.generation.storage import IndexUnavailable
 from kb.config import Config, ConfigError, apply_process_settings, build_options
 
 if TYPE_CHECKING:  # the build is imported by the commands that build: a one-off search needs none of it
@@ -278,7 +278,7 @@ def eval_command(index_dir: Path | None, verbose: bool, golden: Path) -> None:
 )
 def check(content_dir: Path | None, strict: bool, output_format: str) -> None:
     """Validate every document. Exit 1 on errors (warnings too with --strict), 0 otherwise."""
-    from indexer.check import check as check_content
+    from indexer.authoring.check import check as check_content
 
     config = load_config(content_dir=content_dir)
     if not config.content_dir.is_dir():
@@ -312,7 +312,7 @@ def new(
     title: str,
 ) -> None:
     """Write a new document scaffold and print its path (never overwrites a file)."""
-    from indexer.scaffold import ScaffoldError, create
+    from indexer.authoring.scaffold import ScaffoldError, create
 
     config = load_config(content_dir=content_dir)
     check_type(config, doc_type)

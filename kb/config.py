@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from indexer.document import DOC_TYPES
+from indexer.documents.model import DOC_TYPES
 
 DEFAULT_CONTENT_DIR = "content"
 DEFAULT_INDEX_DIR = "instance/index"
@@ -280,7 +280,7 @@ _SECTIONS = {s.key.split(".")[0] for s in SETTINGS}
 
 
 def default_cache_dir() -> Path:
-    """~/.cache/kb-methodology (or under $XDG_CACHE_HOME); indexer.lemmas has the same default."""
+    """~/.cache/kb-methodology (or under $XDG_CACHE_HOME); indexer.text.lemmas has the same default."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "kb-methodology"
 
@@ -342,7 +342,7 @@ class Config:
 
 def apply_process_settings(config: Config) -> None:
     """The settings that belong to the process, not to one app: the cache folder and the log level."""
-    from indexer import lemmas  # here: kb.config itself stays light to import
+    from indexer.text import lemmas  # here: kb.config itself stays light to import
 
     lemmas.use_cache_dir(config.cache_dir)
     logging.getLogger("kb").setLevel(config.log_level)

@@ -33,7 +33,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer import pipeline, storage
+from indexer import pipeline
+from indexer.generation import storage
 
 log = logging.getLogger("kb.publish")
 

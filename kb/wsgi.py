@@ -16,8 +16,8 @@ import logging
 
 from gunicorn.errors import AppImportError
 
-from indexer.analysis import bound_word_caches, use_compact_dictionaries
-from indexer.storage import IndexUnavailable
+from indexer.generation.storage import IndexUnavailable
+from indexer.text.analysis import bound_word_caches, use_compact_dictionaries
 from kb.config import MAKE_A_SECRET, Config, ConfigError, apply_process_settings
 from kb.web import create_app
 

@@ -149,7 +149,9 @@ def generated_corpus(root: Path, size: int = 240, seed: int = 29) -> Path:
             paragraphs.append(f"See [the earlier one](../{langs[(n - 1) % len(langs)]}/doc-{n - 1:04d}.md).")
         path = root / lang / f"doc-{n:04d}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("---\n" + "\n".join(front) + "\n---\n\n" + "\n\n".join(p for p in paragraphs if p) + "\n", "utf-8")
+        path.write_text(
+            "---\n" + "\n".join(front) + "\n---\n\n" + "\n\n".join(p for p in paragraphs if p) + "\n", "utf-8"
+        )
     fix_mtimes(root)
     return root
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from indexer import lemmas, pipeline
+from indexer import pipeline
+from indexer.text import lemmas
 from kb.search import SearchService
 from kb.web import create_app
 
-# Lemma dictionaries in memory, as before indexer.lemmas: no on-disk tables written by the suite
+# Lemma dictionaries in memory, as before indexer.text.lemmas: no on-disk tables written by the suite
 # (tests/test_lemmas.py checks those in a temporary folder); the variable is for `kb` subprocesses.
 os.environ.setdefault("KB_CACHE_DIR", "off")
 lemmas.use_cache_dir(None)

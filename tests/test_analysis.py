@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import fold, language_analyzer, query_forms
+from indexer.text.analysis import fold, language_analyzer, query_forms
 
 
 def tokens(lang: str, text: str) -> list[str]:
@@ -115,7 +115,7 @@ def test_fast_index_path_equals_the_analyzer(lang, text):
     """The writer's fast path must give exactly the terms, positions and weights the analyzer does."""
     from whoosh.fields import TEXT
 
-    from indexer.schema import build_schema, text_field
+    from indexer.format.schema import build_schema, text_field
 
     schema = build_schema()
     for name in (text_field("head", lang), text_field("body", lang), "words"):
@@ -151,7 +151,7 @@ def test_fold_by_table_equals_folding_the_normalised_string():
     import random
     import unicodedata
 
-    from indexer.analysis import _EXTRA_FOLDS, fold
+    from indexer.text.analysis import _EXTRA_FOLDS, fold
 
     def reference(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text)
@@ -182,7 +182,7 @@ field_text = st.lists(
 @given(text=field_text, lang=st.sampled_from(["hu", "cs", "en", "xx"]))
 def test_fast_field_indexing_equals_the_analyzers(text, lang):
     """The writer's fast paths (index_positions, words_positions) give the analyzers' terms and positions."""
-    from indexer.analysis import index_positions, language_analyzer, words_analyzer, words_positions
+    from indexer.text.analysis import index_positions, language_analyzer, words_analyzer, words_positions
 
     assert index_positions(text, lang) == _analyzer_positions(language_analyzer(lang), text)
     assert words_positions(text) == _analyzer_positions(words_analyzer(), text)
@@ -194,7 +194,7 @@ def test_position_encoding_is_whooshs_byte_for_byte(positions):
     """The writer's encoder of term positions writes exactly what Whoosh's Positions format does."""
     from whoosh.formats import Positions
 
-    from indexer.schema import encode_positions, position_encoder
+    from indexer.format.schema import encode_positions, position_encoder
 
     positions.sort()
     assert encode_positions(positions) == Positions().encode(positions)
@@ -204,7 +204,7 @@ def test_position_encoding_is_whooshs_byte_for_byte(positions):
 
 def test_recent_field_positions_are_reused_and_equal_a_fresh_analysis():
     """index_positions keeps its last few answers (the tagger and the writer ask for the same text)."""
-    from indexer import analysis
+    from indexer.text import analysis
 
     texts = [f"{FAST_PATH_TEXTS[0]} {n}" for n in range(analysis._RECENT_TEXTS + 3)]
     first = [analysis.index_positions(text, "hu") for text in texts]
@@ -219,8 +219,8 @@ def test_the_lemmas_field_indexes_as_whoosh_would():
     """The ``lemmas`` field's own path yields what Whoosh's analyzer path yields for the same value."""
     from whoosh.fields import KEYWORD
 
-    from indexer.analysis import lemma_terms
-    from indexer.schema import LemmaKeywords
+    from indexer.format.schema import LemmaKeywords
+    from indexer.text.analysis import lemma_terms
 
     value = " ".join(sorted(lemma_terms("A támogatott lakhatás szolgáltatásai és a szakemberek javaslatai.", "hu")))
     assert "szakember" in value.split() and "lakhatas|lakhatás" in value.split()

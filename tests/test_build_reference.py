@@ -80,7 +80,9 @@ def test_an_index_built_before_the_wings_still_serves(old_index):
 def test_an_index_built_before_the_wings_updates_incrementally(old_index):
     content, index_dir = old_index
     before = (index_dir / "current").resolve()
-    (content / "hu" / "uj.md").write_text("---\ntitle: Új oldal\nlang: hu\ntype: guidance\n---\n\nA lakók támogatása.\n", "utf-8")
+    (content / "hu" / "uj.md").write_text(
+        "---\ntitle: Új oldal\nlang: hu\ntype: guidance\n---\n\nA lakók támogatása.\n", "utf-8"
+    )
     summary = pipeline.build(content, index_dir)
     assert (summary.full, summary.added, summary.failed) == (False, 1, 0), summary
     assert (index_dir / "current").resolve() == before  # updated in place, not rebuilt

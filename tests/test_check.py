@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from indexer.check import check
+from indexer.authoring.check import check
 from kb.cli import main
 
 HU_TEXT = (

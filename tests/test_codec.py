@@ -1,4 +1,4 @@
-"""The index codec (indexer/codec.py) stores exactly what Whoosh's W3 codec stores."""
+"""The index codec (indexer/format/codec.py) stores exactly what Whoosh's W3 codec stores."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 
-from indexer import codec
-from indexer.codec import ArrayCodec, posting_arrays, posting_positions, read_list, value_positions
-from indexer.schema import build_schema
+from indexer.format import codec
+from indexer.format.codec import ArrayCodec, posting_arrays, posting_positions, read_list, value_positions
+from indexer.format.schema import build_schema
 
 WORDS = "lakhatás támogatott szolgáltatás ülés gyerek család segítség otthon munka a az és".split()
 

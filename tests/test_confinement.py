@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer import pipeline
-from indexer.check import check
+from indexer.authoring.check import check
 from kb.cli import main
 from kb.web import create_app
 
@@ -187,7 +187,7 @@ def test_the_page_lists_only_what_may_be_downloaded(site):
 
 
 def test_files_used_reads_the_rendered_urls():
-    from indexer.links import files_used
+    from indexer.documents.links import files_used
 
     fragment = (
         '<img src="/doc/hu/a%20b/files/k%C3%A9p.png"> <a href="/doc/hu/a%20b/files/x/y.pdf#p2">x</a> '
@@ -197,7 +197,7 @@ def test_files_used_reads_the_rendered_urls():
 
 
 def test_refusal_keeps_plain_files_and_folders(tmp_path):
-    from indexer.paths import refusal
+    from indexer.documents.paths import refusal
 
     (tmp_path / "c" / "hu").mkdir(parents=True)
     (tmp_path / "c" / "hu" / "x.md").write_text("x", "utf-8")

@@ -1,5 +1,5 @@
 """Crash safety, tested by crashing: ``kb index`` killed with SIGKILL at chosen steps (the
-test-only hook ``KB_TEST_CRASH_AT``, indexer/crashpoints.py) and after random delays, full
+test-only hook ``KB_TEST_CRASH_AT``, indexer/guards/crashpoints.py) and after random delays, full
 and incremental, one process and several; then a disk that fills up and a read-only
 index folder.
 
@@ -24,13 +24,14 @@ import pytest
 from click.testing import CliRunner
 from whoosh.index import TOC
 
-from indexer import pipeline, storage
+from indexer import pipeline
+from indexer.generation import storage
 from kb.cli import main
 from kb.search import SearchService
 
 KB = shutil.which("kb", path=str(Path(sys.executable).parent)) or "kb"
 TIMEOUT = 120  # generous: only a build that hangs reaches it
-MANY = 200  # a full build of this many files runs segment workers (indexer.parallel.POOL_THRESHOLD)
+MANY = 200  # a full build of this many files runs segment workers (indexer.build.preparation.POOL_THRESHOLD)
 FEW = 20
 _cache_dir: Path | None = None
 
@@ -315,7 +316,7 @@ def test_killed_during_an_update_of_many_files(corpora, tmp_path, point):
     corpus = corpora[MANY]
     index = tmp_path / "index"
     shutil.copytree(corpus["index"], index, symlinks=True)
-    pool_of_50 = "import sys; from indexer import pool_writer; pool_writer.POOL_DOCUMENTS = 50; "
+    pool_of_50 = "import sys; from indexer.format import segment_writer; segment_writer.POOL_DOCUMENTS = 50; "
     prefix = [sys.executable, "-c", pool_of_50 + "from kb.cli import main; main(sys.argv[2:])"]
     build = kb_index(corpus["new"], index, full=False, workers=2, crash_at=point, prefix=prefix)
     _, err = build.communicate(timeout=TIMEOUT)

@@ -1,4 +1,4 @@
-"""Array scoring (kb/dense.py) finds and ranks exactly what Whoosh's matchers do."""
+"""Array scoring (kb/collector.py) finds and ranks exactly what Whoosh's matchers do."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from whoosh import index
 from whoosh import query as Q
 from whoosh.filedb.filestore import FileStorage
 
-from indexer.codec import posting_arrays, read_list
-from indexer.schema import build_schema
-from kb.search.whoosh_internals import dense
-from kb.search.whoosh_internals.matching import BulkOr
-from kb.search.whoosh_internals.ranking import RecencyBM25F
+from indexer.format.codec import posting_arrays, read_list
+from indexer.format.schema import build_schema
+from kb.search import collector
+from kb.search.matching import BulkOr
+from kb.search.ranking import RecencyBM25F
 
 WORDS = "lakhatás lakhatási támogatott szolgáltatás ülés gyerek család segítség otthon munka".split()
 TODAY = dt.date(2026, 1, 1)
@@ -24,7 +24,7 @@ TODAY = dt.date(2026, 1, 1)
 def searcher(tmp_path_factory, request):
     """Three segments (one with deleted documents), posting lists longer than a block, dates and
     languages; written by Whoosh's W3 codec and by the index's (arrays, short lists inlined)."""
-    from indexer.write import build_codec
+    from indexer.build.fields import build_codec
 
     codec = {"w3": None, "index codec": build_codec}[request.param]
     folder = tmp_path_factory.mktemp("dense")
@@ -78,7 +78,7 @@ def whoosh_ranking(searcher, q, allow=None):
 def test_dense_ranks_and_counts_like_whoosh(searcher, name):
     q = QUERIES[name]
     expected = whoosh_ranking(searcher, q)
-    found = dense.search(searcher, q, top=25)
+    found = collector.search(searcher, q, top=25)
     assert 25 < len(expected) < searcher.doc_count()
     assert len(found) == len(expected)
     assert sorted(found.matched_docnums.tolist()) == sorted(docnum for _, docnum in expected)
@@ -88,7 +88,7 @@ def test_dense_ranks_and_counts_like_whoosh(searcher, name):
 
 
 def test_deleted_documents_never_match(searcher):
-    found = dense.search(searcher, Q.Or([LAKHATAS, CSALAD, ULES]), top=10)
+    found = collector.search(searcher, Q.Or([LAKHATAS, CSALAD, ULES]), top=10)
     deleted = set(searcher.ixreader.leaf_readers()[1][0].segment().deleted_docs())
     offset = searcher.ixreader.leaf_readers()[1][1]
     assert deleted and not {offset + d for d in deleted} & set(found.matched_docnums.tolist())
@@ -98,17 +98,17 @@ def test_filter_keeps_only_allowed_documents(searcher):
     allow = set(searcher.docs_for_query(Q.Term("lang", "cs")))
     q = Q.And([LAKHATAS, CSALAD])
     expected = whoosh_ranking(searcher, q, allow=Q.Term("lang", "cs"))
-    found = dense.search(searcher, q, top=10, allow=allow)
+    found = collector.search(searcher, q, top=10, allow=allow)
     assert len(found) == len(expected) > 10
     assert [hit.docnum for hit in found] == [docnum for _, docnum in expected[:10]]
 
 
 def test_cached_postings_give_the_same_answer_and_stay_within_budget(searcher):
-    cache = dense.PostingsCache(budget=4000)
+    cache = collector.PostingsCache(budget=4000)
     q = Q.Or([LAKHATAS, CSALAD, ULES])
-    uncached = dense.search(searcher, q, top=20)
-    first = dense.search(searcher, q, top=20, cache=cache)
-    again = dense.search(searcher, q, top=20, cache=cache)
+    uncached = collector.search(searcher, q, top=20)
+    first = collector.search(searcher, q, top=20, cache=cache)
+    again = collector.search(searcher, q, top=20, cache=cache)
     for found in (first, again):
         assert [(h.docnum, h.score) for h in found] == [(h.docnum, h.score) for h in uncached]
         assert found.matched_docnums.tolist() == uncached.matched_docnums.tolist()
@@ -117,9 +117,9 @@ def test_cached_postings_give_the_same_answer_and_stay_within_budget(searcher):
 
 def test_what_dense_does_not_evaluate_goes_to_whoosh(searcher):
     phrase = Q.Phrase("body_hu", ["lakhatas", "csalad"])
-    assert dense.search(searcher, phrase, top=10) is None
-    assert dense.search(searcher, Q.And([LAKHATAS, phrase]), top=10) is None
-    assert dense.search(searcher, Q.Or([Q.FuzzyTerm("body_hu", "lakhtas")]), top=10) is None
+    assert collector.search(searcher, phrase, top=10) is None
+    assert collector.search(searcher, Q.And([LAKHATAS, phrase]), top=10) is None
+    assert collector.search(searcher, Q.Or([Q.FuzzyTerm("body_hu", "lakhtas")]), top=10) is None
 
 
 def test_filtered_count_is_every_allowed_match(searcher):
@@ -128,7 +128,7 @@ def test_filtered_count_is_every_allowed_match(searcher):
     q = Q.And([LAKHATAS, CSALAD])
     allow = set(searcher.docs_for_query(Q.Term("lang", "cs")))
     everything = {docnum for _, docnum in whoosh_ranking(searcher, q)}
-    found = dense.search(searcher, q, top=10, allow=allow)
+    found = collector.search(searcher, q, top=10, allow=allow)
     assert len(found) == len(everything & allow) > 10
     assert set(found.matched_docnums.tolist()) == everything & allow
 
@@ -136,7 +136,7 @@ def test_filtered_count_is_every_allowed_match(searcher):
 def _assert_top_ten_as_whoosh(searcher, clause) -> None:
     """The collector's top ten for one clause: Whoosh's documents, in its order, with its scores."""
     expected = whoosh_ranking(searcher, clause)
-    found = dense.collect(searcher, [dense.ClauseQueries(clause, [])], top=10).results
+    found = collector.collect(searcher, [collector.ClauseQueries(clause, [])], top=10).results
     assert len(found) == len(expected) > 0
     assert [hit.docnum for hit in found] == [docnum for _, docnum in expected[:10]]
     for hit, (score, _) in zip(found, expected, strict=False):
@@ -150,8 +150,8 @@ def test_a_phrase_clause_scores_as_whoosh_does(searcher):
 
 def test_coverage_ranks_documents_with_more_clauses_first(searcher):
     """Documents matching more of a plan's clauses come first, and reported scores keep that order."""
-    clauses = [dense.ClauseQueries(q, []) for q in (LAKHATAS, CSALAD, ULES)]
-    found = dense.collect(searcher, clauses, top=50, required=lambda n, best: 1)
+    clauses = [collector.ClauseQueries(q, []) for q in (LAKHATAS, CSALAD, ULES)]
+    found = collector.collect(searcher, clauses, top=50, required=lambda n, best: 1)
     both = {d for _, d in whoosh_ranking(searcher, Q.And([LAKHATAS, CSALAD, ULES]))}
     ranked = [hit.docnum for hit in found.results]
     scores = [hit.score for hit in found.results]
@@ -162,7 +162,7 @@ def test_coverage_ranks_documents_with_more_clauses_first(searcher):
 
 def test_bulk_term_list_equals_whoosh_iter_field(searcher):
     """The typo index's one-pass read of a field's terms gives what Whoosh's iter_field gives."""
-    from kb.search.whoosh_internals.terms import field_terms
+    from indexer.format.terms import field_terms
 
     for leaf, _ in searcher.ixreader.leaf_readers():
         for fieldname in ("words", "body_hu", "head_hu", "id", "body_pl"):
@@ -198,7 +198,7 @@ def test_term_table_finds_what_whoosh_term_info_finds(searcher):
     terms it lacks (other segments' terms, made-up ones, unknown fields)."""
     from whoosh.reading import TermNotFound
 
-    from kb.search.whoosh_internals.terms import TermTable
+    from indexer.format.terms import TermTable
 
     leaves = [leaf for leaf, _ in searcher.ixreader.leaf_readers()]
     mapped = index.open_dir(searcher._ix.storage.folder).reader()  # memory-mapped: Whoosh's own look-up
@@ -245,11 +245,11 @@ def test_a_phrase_clause_of_many_parts_scores_as_whoosh_does(searcher):
     _assert_top_ten_as_whoosh(searcher, clause)
     skipped = Q.Or([spans.SpanNear2([Q.Term("head_hu", "ules"), Q.Term("head_hu", "munka")], slop=1)])
     assert whoosh_ranking(searcher, skipped) == []
-    assert len(dense.collect(searcher, [dense.ClauseQueries(skipped, [])], top=10).results) == 0
+    assert len(collector.collect(searcher, [collector.ClauseQueries(skipped, [])], top=10).results) == 0
 
 
 def test_random_phrases_find_and_score_what_whoosh_spans_do(searcher):
-    """Phrases read from arrays (kb/search/whoosh_internals/phrases.py) against Whoosh's span
+    """Phrases read from arrays (kb/search/phrases.py) against Whoosh's span
     matchers: exact phrases and per-field span queries over words of one or several forms,
     ordered or not, slop 1 or 2, on texts full of repeated and adjacent words."""
     from whoosh.query import spans
@@ -276,7 +276,7 @@ def test_random_phrases_find_and_score_what_whoosh_spans_do(searcher):
                     parts.append(_SpanOr([Q.Term(fieldname, f) for f in dict.fromkeys(forms)]))
             q = spans.SpanNear2(parts, slop=slop, ordered=rng.random() < 0.8)
         expected = {docnum: score for score, docnum in whoosh_ranking(searcher, q)}
-        found = dense.collect(searcher, [dense.ClauseQueries(q, [])], top=searcher.doc_count_all()).results
+        found = collector.collect(searcher, [collector.ClauseQueries(q, [])], top=searcher.doc_count_all()).results
         assert {hit.docnum for hit in found} == set(expected), q
         for hit in found:
             assert hit.score == pytest.approx(expected[hit.docnum], rel=1e-9), q
@@ -301,7 +301,7 @@ def test_typo_vocabularies_tell_which_words_have_accented_spellings(searcher):
 
 
 def test_doc_frequency_through_the_term_tables_is_whoosh_s(searcher):
-    from kb.search.whoosh_internals.terms import doc_frequency
+    from indexer.format.terms import doc_frequency
 
     probes = [("words", w) for w in ("lakhatas", "csalad", "nincs-ilyen", "")] + [("body_pl", "x"), ("id", "d3")]
     probes += [("body_hu", t.decode()) for t, _ in searcher.ixreader.leaf_readers()[1][0].iter_field("body_hu")]

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import pipeline
-from indexer.analysis import WORD_PATTERN, fold
-from indexer.load import discover, parse
-from indexer.stopwords import STOP_WORDS
+from indexer.documents.load import discover, parse
+from indexer.text.analysis import WORD_PATTERN, fold
+from indexer.text.stopwords import STOP_WORDS
 
 from .conftest import CONTENT, write_doc
 

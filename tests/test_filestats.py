@@ -1,4 +1,4 @@
-"""Change detection by stat (indexer.filestats): a file is read only when its stat moved or is too
+"""Change detection by stat (indexer.generation.filestats): a file is read only when its stat moved or is too
 recent to trust, and a change is never missed, even within the same clock tick."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer import filestats, pipeline, storage
-from indexer.load import discover, discover_relative
+from indexer import pipeline
+from indexer.documents.load import discover, discover_relative
+from indexer.generation import filestats, storage
 
 GOOD = 'title: "Cím"\ntype: protocol\nlang: hu'
 HOUR_NS = 3600 * 10**9
@@ -189,7 +190,7 @@ def test_discover_matches_rglob(content_factory):
     (root / "alias.md").symlink_to(root / "z.md")
     (root / "broken.md").symlink_to(root / "nowhere.md")
 
-    def rglob(content_dir: Path) -> list[Path]:  # the definition before indexer.load.discover_relative
+    def rglob(content_dir: Path) -> list[Path]:  # the definition before indexer.documents.load.discover_relative
         found = []
         for path in sorted(content_dir.rglob("*.md")):
             rel = path.relative_to(content_dir)

@@ -9,8 +9,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import glossary, pipeline, storage
-from indexer.load import discover
+from indexer import glossary, pipeline
+from indexer.documents.load import discover
+from indexer.generation import storage
 from kb.cli import main
 from kb.search import glossary as matcher
 from kb.search.plan import parse
@@ -240,7 +241,7 @@ def test_arbitrary_query_text_never_crashes_the_matcher(shipped, text):
 def test_documents_are_tagged_with_the_concepts_they_hold():
     concepts, _ = glossary.load(None)
     tagger = glossary.Tagger(glossary.compile_glossary(concepts))
-    from indexer.analysis import index_positions
+    from indexer.text.analysis import index_positions
 
     def tags(text: str, lang: str) -> set[str]:
         return tagger.concepts(index_positions(text, lang), lang)

@@ -43,11 +43,11 @@ def test_the_results_page_says_how_a_result_was_found(client):
 
 
 def test_a_clause_the_index_cannot_match_directly_still_counts_its_alternatives(service):
+    from kb.search import collector
     from kb.search.glossary import concept_query
-    from kb.search.whoosh_internals import dense
 
     with service.reading() as searcher:
-        found = dense.collect(searcher, [dense.ClauseQueries(None, [concept_query("supported-living")])], 10)
+        found = collector.collect(searcher, [collector.ClauseQueries(None, [concept_query("supported-living")])], 10)
         ids = {searcher.stored_fields(docnum)["id"] for _, docnum in found.results.top_n}
     assert ids == {"hu/tl-szolgaltatasi-gyuru-forum", "en/tl-service-ring-forum"}
     assert all(pairs == [(0, 0)] for pairs in found.via.values())

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import history, pipeline, storage
+from indexer import pipeline
+from indexer.generation import history, storage
 from kb.web import create_app
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from indexer import pipeline
-from indexer.load import load_all
+from indexer.documents.load import load_all
 from kb.cli import main
 
 from .samples import CAPTURE_TXT, PAGE_HTML, TRANSCRIPT_TXT, make_docx, make_pptx

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
+from indexer.documents.load import parse
+from indexer.documents.render import render, render_markdown
 from indexer.importers import ImportFailure, extract, import_file
 from indexer.importers.chrome import clean_lines, is_chrome
 from indexer.importers.markdown import escape_block, plain_text
 from indexer.importers.output import slugify
-from indexer.load import parse
-from indexer.render import render, render_markdown
 
 from .samples import (
     CAPTURE_TXT,
@@ -329,8 +329,8 @@ def test_text_that_reads_as_a_character_reference_stays_text():
     import re
     from html import unescape
 
+    from indexer.documents.render import render_markdown
     from indexer.importers.markdown import escape_inline
-    from indexer.render import render_markdown
 
     for text in ("&#x41; &#65; &amp; <b> AT&T; R&D", "a < b & c > d"):
         html = render_markdown(escape_inline(text))

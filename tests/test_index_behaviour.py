@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer import pipeline, storage, write
+from indexer import pipeline
+from indexer.build import fields
+from indexer.generation import storage
 from kb.cli import main
 from kb.search import SearchService
 
@@ -62,7 +64,7 @@ def test_a_failed_full_build_leaves_the_previous_index_serving(content_copy, tmp
     assert service.search("Szeged").total >= 1
 
     calls = 0
-    real = write.index_fields
+    real = fields.index_fields
 
     def crash_midway(doc):
         nonlocal calls
@@ -71,7 +73,7 @@ def test_a_failed_full_build_leaves_the_previous_index_serving(content_copy, tmp
             raise OSError(28, "No space left on device")
         return real(doc)
 
-    monkeypatch.setattr(write, "index_fields", crash_midway)
+    monkeypatch.setattr(fields, "index_fields", crash_midway)
     with pytest.raises(pipeline.BuildFailed, match="No space left on device"):
         pipeline.build(content_copy, index, full=True)
     assert storage.current_generation(index) == before

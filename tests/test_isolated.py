@@ -1,8 +1,8 @@
-"""The time budget off the main thread (indexer/isolated.py): where no alarm can be set (a web
+"""The time budget off the main thread (indexer/timed_process.py): where no alarm can be set (a web
 request thread of the live preview, the watcher thread of ``kb serve --watch``), a render
 runs in a worker process that is killed when ``KB_MAX_DOC_SECONDS`` passes.
 
-The slow document passes every check of indexer/guard.py with the default limits: paragraphs
+The slow document passes every check of indexer/markdown_shapes.py with the default limits: paragraphs
 of 1,900 unclosed links each (the limit is 2,000), which python-markdown takes 1.5-2.5 s per
 paragraph to render, so six of them outlast a 1 s limit on any machine."""
 
@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer import guard, isolated, pipeline
-from indexer.document import Document
-from indexer.load import DocumentError
-from indexer.render import render
+from indexer import pipeline
+from indexer.documents.load import DocumentError
+from indexer.documents.model import Document
+from indexer.documents.render import render
+from indexer.guards import markdown_shapes, timed_process
 from kb.watch import ContentWatcher
 from kb.web import create_app
 
@@ -65,7 +66,7 @@ def doc(body: str) -> Document:
 
 
 def test_the_slow_document_passes_the_checks():
-    guard.check_markdown(SLOW)
+    markdown_shapes.check_markdown(SLOW)
 
 
 def test_a_render_off_the_main_thread_is_stopped_and_its_worker_killed():
@@ -73,16 +74,16 @@ def test_a_render_off_the_main_thread_is_stopped_and_its_worker_killed():
     failed = in_thread(render, doc(SLOW))
     assert isinstance(failed, DocumentError), failed
     assert str(failed.problem) == f"a.md:1: error: {TOO_LONG}; simplify the file"
-    killed = isolated.last_pid()
-    assert gone(killed) and killed not in isolated.worker_pids()
+    killed = timed_process.last_pid()
+    assert gone(killed) and killed not in timed_process.worker_pids()
     assert in_thread(render, doc("Második.")).html == "<p>Második.</p>"  # a new worker
-    assert isolated.last_pid() != killed and not gone(isolated.last_pid())
+    assert timed_process.last_pid() != killed and not gone(timed_process.last_pid())
 
 
 def test_an_error_in_the_worker_is_raised_in_the_caller():
     with pytest.raises(ValueError, match="invalid literal"):
-        isolated.call(30, int, "x")
-    assert isolated.call(30, int, "7") == 7  # and the worker goes on
+        timed_process.call(30, int, "x")
+    assert timed_process.call(30, int, "7") == 7  # and the worker goes on
 
 
 def test_the_watcher_reports_the_slow_file_and_indexes_the_others(tmp_path):
@@ -104,7 +105,7 @@ def test_the_watcher_reports_the_slow_file_and_indexes_the_others(tmp_path):
     summary = summaries[0]
     assert [str(p) for p in summary.problems] == [f"slow.md:7: error: {TOO_LONG}; simplify the file"]
     assert (summary.added, summary.failed, summary.total) == (1, 1, 2)
-    assert gone(isolated.last_pid())
+    assert gone(timed_process.last_pid())
 
 
 def test_the_live_preview_shows_the_time_limit_from_a_request_thread(tmp_path: Path):
@@ -119,4 +120,4 @@ def test_the_live_preview_shows_the_time_limit_from_a_request_thread(tmp_path: P
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "KB_MAX_DOC_SECONDS" in html and "támogatott lakhatás" in html  # the error, and the last good text
-    assert gone(isolated.last_pid())
+    assert gone(timed_process.last_pid())

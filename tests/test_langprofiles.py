@@ -1,10 +1,10 @@
-"""indexer.langprofiles: detection from the cached profiles equals langdetect's own, probabilities included."""
+"""indexer.text.langprofiles: detection from the cached profiles equals langdetect's own, probabilities included."""
 
 from __future__ import annotations
 
 from langdetect import detector_factory
 
-from indexer import langprofiles, lemmas
+from indexer.text import langprofiles, lemmas
 
 TEXTS = [
     "A támogatott lakhatás a fogyatékos emberek önálló életét segíti.",

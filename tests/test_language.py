@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.language import CONFIDENT, assign_language, detect
-from indexer.load import parse
-from indexer.render import render
+from indexer.documents.load import parse
+from indexer.documents.render import render
+from indexer.text.language import CONFIDENT, assign_language, detect
 
 from .conftest import CONTENT
 
@@ -103,7 +103,7 @@ _TEXTS = st.lists(
 @given(text=_TEXTS)
 def test_the_ngrams_are_langdetects_own(text):
     """``language.ngrams`` (one pass over translated characters) against langdetect's detector steps."""
-    from indexer import language
+    from indexer.text import language
 
     factory = language._profiles()
     detector = factory.create()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.document import Document
-from indexer.language import EXPECTED, assign_language, detect, evidence
-from indexer.render import render
-from indexer.sections import mark_html, texts_by_language
+from indexer.documents.model import Document
+from indexer.documents.render import render
+from indexer.documents.sections import mark_html, texts_by_language
+from indexer.text.language import EXPECTED, assign_language, detect, evidence
 
 
 @pytest.mark.parametrize(

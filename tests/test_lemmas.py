@@ -1,4 +1,4 @@
-"""indexer.lemmas: lemmas from the on-disk table equal simplemma's own, and many look-ups switch to memory."""
+"""indexer.text.lemmas: lemmas from the on-disk table equal simplemma's own, and many look-ups switch to memory."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import simplemma
 from simplemma.strategies import DefaultStrategy
 
-from indexer import lemmas
+from indexer.text import lemmas
 
 LANG = "ms"  # the smallest dictionary simplemma ships: the table builds in a blink
 WORDS = ["makanan", "dimakan", "berlari", "pelarian", "rumah-rumah", "Kucing", "anak-anaknya", "xyzzy", "mereka"]
@@ -77,7 +77,7 @@ def test_the_in_memory_dictionary_loads_from_its_copy_in_the_cache_folder(tmp_pa
     and an unreadable copy is decoded afresh and replaced, with a warning that names it."""
     from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
 
-    from indexer import lemma_store
+    from indexer.text import lemma_store
 
     monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
     expected = _load_dictionary_from_disk(LANG)
@@ -105,7 +105,7 @@ def test_the_in_memory_dictionary_loads_from_its_copy_in_the_cache_folder(tmp_pa
 def test_a_cache_folder_that_cannot_be_written_still_gives_the_dictionary(tmp_path, monkeypatch):
     from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
 
-    from indexer import lemma_store
+    from indexer.text import lemma_store
 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -122,7 +122,7 @@ def test_a_cache_folder_that_cannot_be_written_still_gives_the_dictionary(tmp_pa
 def test_missing_tables_are_written_side_by_side_before_the_first_look_up(tmp_path, monkeypatch):
     """A new machine's first build writes its languages' tables in parallel (``prepare_tables``):
     each one is there afterwards and answers as simplemma does, and tables already there are kept."""
-    from indexer import lemma_store
+    from indexer.text import lemma_store
 
     monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
     monkeypatch.setattr(lemma_store.os, "cpu_count", lambda: 2)  # the pool even on a one-core runner
@@ -154,7 +154,7 @@ def test_no_tables_are_written_beforehand_when_words_go_to_memory(tmp_path, monk
 
 def test_a_table_writer_killed_beforehand_leaves_the_table_to_its_first_look_up(tmp_path, monkeypatch, caplog):
     """A child that dies (out of memory) must not hang the build: the look-up writes the table itself."""
-    from indexer import lemma_store
+    from indexer.text import lemma_store
 
     monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
     monkeypatch.setattr(lemma_store.os, "cpu_count", lambda: 2)

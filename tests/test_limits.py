@@ -1,5 +1,5 @@
 """A budget per document: pathological Markdown is refused at once with the limit and its
-setting named, and every other document is still indexed (indexer/limits.py, guard.py,
+setting named, and every other document is still indexed (indexer/guards/limits.py, markdown_shapes.py,
 deadline.py). The commands run as subprocesses with a generous timeout, so a file that
 stalls the build fails the test instead of hanging the suite; nothing here times anything."""
 
@@ -19,10 +19,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer import deadline, guard, limits, pipeline
-from indexer.document import Document
-from indexer.load import DocumentError, parse
-from indexer.render import render
+from indexer import pipeline
+from indexer.documents.load import DocumentError, parse
+from indexer.documents.model import Document
+from indexer.documents.render import render
+from indexer.guards import deadline, limits, markdown_shapes
 from kb.cli import main
 from kb.search import SearchService
 from kb.web import create_app
@@ -184,8 +185,8 @@ def test_nesting_beyond_the_limit_is_refused_before_rendering(depth, shape):
     body = "[" * depth + "x" + "]" * depth if shape == "[{}]" else shape * depth + "x"
     limit = limits.MAX_LINKS.value if shape == "[a](" else limits.MAX_NESTING.value
     try:
-        guard.check_markdown(body)
-    except guard.TooComplex:
+        markdown_shapes.check_markdown(body)
+    except markdown_shapes.TooComplex:
         assert depth > limit
     else:
         assert depth <= limit

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from indexer.load import DocumentError, load_all, parse
+from indexer.documents.load import DocumentError, load_all, parse
 
 GOOD = 'title: "Támogatott lakhatás protokoll"\ntype: protocol\nlang: hu\ndate: 2018-09-04\ntags: [tl, protokoll]'
 

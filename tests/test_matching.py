@@ -9,9 +9,9 @@ from whoosh import index
 from whoosh import query as Q
 from whoosh.query.compound import PreloadedOr
 
-from indexer.schema import build_schema
-from kb.search.whoosh_internals.matching import BulkOr
-from kb.search.whoosh_internals.ranking import RecencyBM25F
+from indexer.format.schema import build_schema
+from kb.search.matching import BulkOr
+from kb.search.ranking import RecencyBM25F
 
 WORDS = "lakhatás lakhatási támogatott szolgáltatás ülés gyerek család segítség otthon munka".split()
 

@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from indexer import analysis
+from indexer.text import analysis
 from kb.search import SearchService
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzáéíóöőúüűčěřšžý"

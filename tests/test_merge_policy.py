@@ -1,11 +1,11 @@
-"""indexer.merge_policy: an edit merges small segments of one size tier, never a full build's."""
+"""indexer.format.merge_policy: an edit merges small segments of one size tier, never a full build's."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.merge_policy import LARGEST, TIER, choose, tier
+from indexer.format.merge_policy import LARGEST, TIER, choose, tier
 
 
 def test_tiers():
@@ -38,7 +38,8 @@ def test_the_policy_merges_through_the_writer(content_copy, tmp_path):
     segment of four documents where three of one were, and every document is still found."""
     from whoosh.query import Term
 
-    from indexer import pipeline, storage
+    from indexer import pipeline
+    from indexer.generation import storage
 
     index = tmp_path / "ix"
     pipeline.build(content_copy, index, full=True)

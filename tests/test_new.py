@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
-from indexer.check import check
-from indexer.load import parse
-from indexer.scaffold import slugify
+from indexer.authoring.check import check
+from indexer.authoring.scaffold import slugify
+from indexer.documents.load import parse
 from kb.cli import main
 
 

@@ -9,7 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import query as Query
 
-from indexer import parallel, pipeline, segments, storage
+from indexer import pipeline
+from indexer.build import preparation, segments
+from indexer.generation import storage
 
 
 def _corpus(content_factory):
@@ -27,8 +29,8 @@ def _corpus(content_factory):
 def test_pool_matches_serial(content_factory):
     root = _corpus(content_factory)
     paths = sorted(root.rglob("*.md"))
-    serial = list(parallel.prepare_all(paths, root, processes=1))
-    pooled = list(parallel.prepare_all(paths, root, processes=2, threshold=0))
+    serial = list(preparation.prepare_all(paths, root, processes=1))
+    pooled = list(preparation.prepare_all(paths, root, processes=2, threshold=0))
     assert [p.path for p in pooled] == paths
     assert [(p.fields, p.lang, p.problem) for p in pooled] == [(p.fields, p.lang, p.problem) for p in serial]
     broken = [p for p in pooled if p.problem]
@@ -53,7 +55,7 @@ def test_dealing_gives_every_file_once_each_worker_a_contiguous_run(files, proce
 
 def test_full_build_through_the_pool(content_factory, tmp_path, monkeypatch):
     root = _corpus(content_factory)
-    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(preparation, "POOL_THRESHOLD", 2)
     monkeypatch.setattr(segments, "_CHUNK", 4)  # work for both workers
     summary = pipeline.build(root, tmp_path / "index", full=True, workers=2)
     assert (summary.added, summary.failed) == (13, 1)
@@ -75,7 +77,7 @@ def test_full_build_through_the_pool(content_factory, tmp_path, monkeypatch):
 def test_a_one_core_full_build_runs_one_worker(content_factory, tmp_path, monkeypatch):
     """``index.workers = 1``: the one worker writes the segment (not Whoosh's own pool in the parent)."""
     root = _corpus(content_factory)
-    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(preparation, "POOL_THRESHOLD", 2)
     started = []
     real = segments.write_segments
     monkeypatch.setattr(segments, "write_segments", lambda *a, **k: started.append(k["processes"]) or real(*a, **k))
@@ -92,7 +94,7 @@ def test_a_failing_worker_cancels_the_full_build_and_the_old_keeps_serving(conte
     index_dir = tmp_path / "index"
     pipeline.build(root, index_dir, full=True)  # serial: below the threshold
     before = storage.current_generation(index_dir)
-    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(preparation, "POOL_THRESHOLD", 2)
 
     def explode(path, content_dir, types):
         raise MemoryError(f"out of memory on {path.name}")
@@ -108,7 +110,7 @@ def test_a_failing_worker_cancels_the_full_build_and_the_old_keeps_serving(conte
 
 def test_workers_start_new_segments_instead_of_spilling(content_factory, tmp_path, monkeypatch):
     root = _corpus(content_factory)
-    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(preparation, "POOL_THRESHOLD", 2)
     monkeypatch.setattr(segments, "_CHUNK", 2)
     monkeypatch.setattr(segments, "_ROLLOVER", 0)  # every chunk fills the pool
     summary = pipeline.build(root, tmp_path / "index", full=True, workers=2)
@@ -125,15 +127,17 @@ def test_an_update_of_many_documents_runs_the_workers_and_keeps_what_fails(conte
     that fails now keeps its last good version; related lists are ranked again as a full build's."""
     from whoosh.scoring import BM25F
 
-    from indexer import catalogue, glossary, pool_writer
+    from indexer import glossary
+    from indexer.format import segment_writer
+    from indexer.generation import catalogue
     from kb.search import SearchService
     from kb.search import related as live
 
     root = _corpus(content_factory)
     index = tmp_path / "index"
     pipeline.build(root, index, full=True)  # serial, one segment
-    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
-    monkeypatch.setattr(pool_writer, "POOL_DOCUMENTS", 4)
+    monkeypatch.setattr(preparation, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(segment_writer, "POOL_DOCUMENTS", 4)
     monkeypatch.setattr(segments, "_CHUNK", 4)
     (root / "hu/doc-3.md").write_text("---\ntitle: [unclosed\n---\nSzöveg.\n", "utf-8")  # fails from now on
     content_factory("glossary/mine.yaml", None, "- id: tl\n  labels:\n    hu: [szakasz]\n")

@@ -191,7 +191,7 @@ snippet_text = st.text(
 @given(text=snippet_text, wanted=st.sets(st.sampled_from(["sz", "szo", "ces", "ruz", "uzs", "a", "er"]), max_size=4))
 def test_snippet_word_matching_equals_analysing_every_word(text, wanted):
     """The fast path (one regex over the folded text) finds what analysing every word would."""
-    from indexer.analysis import WORD_PATTERN, fold, word_forms
+    from indexer.text.analysis import WORD_PATTERN, fold, word_forms
     from kb.search.snippets import matching_words
 
     starts = {w[:3] for w in wanted}

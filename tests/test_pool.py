@@ -1,4 +1,4 @@
-"""The full build's compact posting pool (indexer/pool.py) gives what Whoosh's pool gives."""
+"""The full build's compact posting pool (indexer/format/posting_pool.py) gives what Whoosh's pool gives."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import PostingPool, SegmentWriter
 
-from indexer.pool import CompactPool
+from indexer.format.posting_pool import CompactPool
 
 postings = st.lists(
     st.tuples(
@@ -52,7 +52,7 @@ def test_the_compact_pool_is_several_times_smaller_than_whoosh_estimate():
 
 def _postings_by_document_id(index_dir) -> dict:
     """(field, term) -> sorted (document id, weight, value) over every segment."""
-    from indexer import storage
+    from indexer.generation import storage
 
     found: dict = {}
     with storage.open_index(index_dir).reader() as reader:
@@ -69,18 +69,19 @@ def _postings_by_document_id(index_dir) -> dict:
 
 
 def test_a_full_build_through_the_workers_writes_what_a_serial_build_writes(content_factory, tmp_path, monkeypatch):
-    from indexer import parallel, pipeline, segments
+    from indexer import pipeline
+    from indexer.build import preparation, segments
 
     from .test_parallel import _corpus
 
     root = _corpus(content_factory)
     pipeline.build(root, tmp_path / "serial", full=True)  # below the threshold: one writer, Whoosh's pool
-    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(preparation, "POOL_THRESHOLD", 2)
     monkeypatch.setattr(segments, "_CHUNK", 3)
     pipeline.build(root, tmp_path / "workers", full=True, workers=2)
-    serial, workers = _postings_by_document_id(tmp_path / "serial"), _postings_by_document_id(tmp_path / "workers")
+    serial, parallel = _postings_by_document_id(tmp_path / "serial"), _postings_by_document_id(tmp_path / "workers")
     assert len(serial) > 100
-    assert workers == serial
+    assert parallel == serial
 
 
 positions_fields = st.lists(
@@ -100,7 +101,7 @@ positions_fields = st.lists(
 @given(fields=positions_fields, boost=st.sampled_from([1.0, 2.5]))
 def test_a_whole_field_of_positions_gives_the_postings_of_its_encoded_values(fields, boost):
     """``add_positions`` (a full build's text fields) against Whoosh's pool fed what ``Positions`` encodes."""
-    from indexer.schema import encode_positions
+    from indexer.format.schema import encode_positions
 
     whoosh = PostingPool(RamStorage(), None, limitmb=64)
     compact = CompactPool()
@@ -120,7 +121,7 @@ def _documents(content_factory) -> list[dict]:
     (inlined lists, one block, several blocks), some several times in a document, some boosted."""
     import random
 
-    from indexer.parallel import prepare_one
+    from indexer.build.preparation import prepare_one
 
     rng = random.Random(13)
     words = {
@@ -149,9 +150,9 @@ def _documents(content_factory) -> list[dict]:
 def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
     from whoosh.index import create_in
 
-    from indexer import segments
-    from indexer.schema import build_schema
-    from indexer.write import build_codec
+    from indexer.build import segments
+    from indexer.build.fields import build_codec
+    from indexer.format.schema import build_schema
 
     folder.mkdir()
     ix = create_in(str(folder), build_schema())
@@ -164,13 +165,13 @@ def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
 
 
 def test_the_pool_writes_the_segment_files_whoosh_writes_from_it(content_factory, tmp_path):
-    """The full build's writer (``pool_writer.PoolWriter``: whole fields into the pool, the pool's
+    """The full build's writer (``segment_writer.PoolWriter``: whole fields into the pool, the pool's
     ``write``) against Whoosh's ``SegmentWriter`` and ``add_postings`` over the same pool: byte for byte."""
-    from indexer import pool_writer
+    from indexer.format import segment_writer
 
     documents = _documents(content_factory)
     whoosh = _segment_files(tmp_path / "whoosh", SegmentWriter, documents)
-    ours = _segment_files(tmp_path / "ours", pool_writer.PoolWriter, documents)
+    ours = _segment_files(tmp_path / "ours", segment_writer.PoolWriter, documents)
     assert sum("támogatott" in fields["body_hu"] for fields in documents if "body_hu" in fields) > 128  # blocks
     assert {"MAIN_S.trm", "MAIN_S.pst"} <= set(whoosh)
     assert ours.keys() == whoosh.keys()
@@ -197,9 +198,9 @@ def _merged_files(folder, writer_class, documents, new_documents, source_codec=N
     from whoosh.reading import SegmentReader
     from whoosh.writing import NO_MERGE
 
-    from indexer import segments
-    from indexer.schema import build_schema
-    from indexer.write import build_codec
+    from indexer.build import segments
+    from indexer.build.fields import build_codec
+    from indexer.format.schema import build_schema
 
     folder.mkdir()
     ix = create_in(str(folder), build_schema())
@@ -232,13 +233,13 @@ def test_merging_segments_writes_the_segment_whoosh_merge_writes(content_factory
     index written before this one) go through Whoosh's matchers, to the same result."""
     from whoosh.codec.whoosh3 import W3Codec
 
-    from indexer import pool_writer
+    from indexer.format import segment_writer
 
     documents = _documents(content_factory)
     old, new = documents[:280], documents[280:]
     codec = W3Codec() if source == "W3" else None
     whoosh = _merged_files(tmp_path / "whoosh", SegmentWriter, old, new, codec)
-    ours = _merged_files(tmp_path / "ours", pool_writer.PoolWriter, old, new, codec)
+    ours = _merged_files(tmp_path / "ours", segment_writer.PoolWriter, old, new, codec)
     assert {"MAIN_S.trm", "MAIN_S.pst"} <= set(whoosh)
     assert ours.keys() == whoosh.keys()
     # A term info pickles its inlined values, and one bytes object twice is pickled once: the

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from indexer import analysis
+from indexer.text import analysis
 from kb.web.http import MAX_QUERY_STRING, unsafe_path
 
 PAGES = ["/", "/search?q=t%C3%A1mogatott+lakhat%C3%A1s", "/search?q=", "/no-such-page", "/doc/no/such/doc"]

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.scoring import BM25F
 
-from indexer import catalogue, pipeline, related, storage
+from indexer import pipeline
+from indexer.generation import catalogue, related, storage
 from kb.search import SearchService
 from kb.search import related as live
 from kb.web import create_app

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from indexer import pipeline, storage
+from indexer import pipeline
+from indexer.generation import storage
 from kb.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

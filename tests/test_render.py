@@ -3,8 +3,8 @@
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from indexer.document import Document
-from indexer.render import render, render_markdown
+from indexer.documents.model import Document
+from indexer.documents.render import render, render_markdown
 
 
 def test_markdown_structure():
@@ -87,7 +87,7 @@ def test_the_reused_converter_renders_what_a_fresh_one_renders(documents):
     (its headings' ids), renders as ``markdown.markdown`` renders it alone."""
     import markdown
 
-    from indexer import render as render_module
+    from indexer.documents import render as render_module
 
     for body in [*documents, documents[0]]:
         fresh = markdown.markdown(

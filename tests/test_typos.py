@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
-from indexer.analysis import accent_key
+from indexer.text.analysis import accent_key
 from kb.search import typos
 
 ACCENTS = {"a": "á", "e": "é", "i": "í", "o": "ö", "u": "ü", "c": "č", "s": "š"}

@@ -118,7 +118,7 @@ def _break_index(index_dir, how: str) -> None:
     import json
     import shutil
 
-    from indexer import catalogue, storage
+    from indexer.generation import catalogue, storage
 
     generation = storage.current_generation(index_dir)
     if how == "missing":

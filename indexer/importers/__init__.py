@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from indexer import deadline, guard, limits
+from indexer.guards import deadline, limits, markdown_shapes
 from indexer.importers import docx, html, pdf, pptx, txt
 from indexer.importers.model import Extracted, ImportFailure
 from indexer.importers.output import Imported, write
@@ -65,8 +65,8 @@ def check_body(body: str) -> None:
     if size > limits.MAX_DOC_BYTES.value:
         raise ImportFailure(f"the converted text is too large: {size:,} bytes ({limits.MAX_DOC_BYTES.describe()})")
     try:
-        guard.check_markdown(body)
-    except guard.TooComplex as exc:
+        markdown_shapes.check_markdown(body)
+    except markdown_shapes.TooComplex as exc:
         raise ImportFailure(f"the converted text, line {exc.line}: {exc.message}") from None
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from indexer import limits
+from indexer.guards import limits
 from indexer.importers import chrome
 from indexer.importers.markdown import (
     emphasis,

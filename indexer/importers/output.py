@@ -14,10 +14,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.document import DOC_TYPES
+from indexer.documents.load import DocumentError, parse
+from indexer.documents.model import DOC_TYPES
 from indexer.importers.model import Extracted, ImportFailure
-from indexer.language import detect
-from indexer.load import DocumentError, parse
+from indexer.text.language import detect
 
 MAX_SLUG = 60
 

@@ -1,4 +1,4 @@
-"""Read side of indexer.catalogue: document lists, families, related documents, editors' lists.
+"""Read side of indexer.generation.catalogue: document lists, families, related documents, editors' lists.
 
 Answers come from the SQLite catalogue the build writes beside the index, never from
 the searcher: no searcher lock is taken, so a document page or the editors' overview
@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer import catalogue, storage
+from indexer.generation import catalogue, storage
 from kb.search.results import doc_url, prefer, split_tags
 
 _LIGHT = ", ".join(catalogue.COLUMNS)

@@ -10,7 +10,7 @@ import sys
 from whoosh import query as Q
 from whoosh.searching import Searcher
 
-from indexer.analysis import FIELD_LANGUAGES, field_language
+from indexer.text.analysis import FIELD_LANGUAGES, field_language
 from kb.search.columns import AlignedColumn
 from kb.search.results import decode_stored, text_of
 

@@ -18,8 +18,8 @@ import snowballstemmer
 from whoosh import query as Q
 
 from indexer import glossary as compiled
-from indexer.analysis import SNOWBALL_LANGUAGES, fold, word_cache, word_forms
-from kb.search.whoosh_internals.matching import BulkOr
+from indexer.text.analysis import SNOWBALL_LANGUAGES, fold, word_cache, word_forms
+from kb.search.matching import BulkOr
 
 #: A glossary alternative's weight against the query's own words: below a direct hit.
 GLOSSARY_BOOST = 0.3
@@ -239,7 +239,7 @@ def plan_step(glossary: Glossary, plan, searcher=None) -> None:
     The alternative is the concept's term: the documents holding any of its labels,
     in any language (as a phrase, any inflected form: tagged at indexing). Such a
     document counts as matching those clauses, ranked below documents matching the
-    words themselves (kb.search.whoosh_internals.dense). A phrase clause takes a
+    words themselves (kb.search.collector). A phrase clause takes a
     concept whose label is the whole phrase. A query holding no label costs a few
     dictionary look-ups per word.
     """

@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 from whoosh import query as Q
 from whoosh.query import spans
 
-from indexer.analysis import (
+from indexer.format.schema import FIELD_BOOSTS, text_field
+from indexer.format.terms import doc_frequency
+from indexer.text.analysis import (
     ACCENT_SEPARATOR,
     LANGUAGES,
     WORD_PATTERN,
@@ -46,10 +48,8 @@ from indexer.analysis import (
     is_dictionary_word,
     query_form_weights,
 )
-from indexer.schema import FIELD_BOOSTS, text_field
 from kb.search import typos
-from kb.search.whoosh_internals.matching import BulkOr
-from kb.search.whoosh_internals.terms import doc_frequency
+from kb.search.matching import BulkOr
 
 MAX_QUERY_CHARS = 500
 EXACT_BOOST = 0.5

@@ -1,6 +1,6 @@
 """Documents like this one, computed from a searcher: Whoosh ``more_like`` within each translation's field.
 
-Pages no longer run this: the build stores the same lists (``indexer.related``) and
+Pages no longer run this: the build stores the same lists (``indexer.generation.related``) and
 ``kb.search.catalogue`` reads them. It stays as the reference the stored lists are
 tested against (with a plain BM25F searcher, as the build scores).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from whoosh.searching import Searcher
 
-from indexer.analysis import field_language
+from indexer.text.analysis import field_language
 from kb.search.results import family_member, prefer
 
 

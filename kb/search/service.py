@@ -20,19 +20,18 @@ from pathlib import Path
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from indexer import storage
-from indexer.analysis import FIELD_LANGUAGES, field_language, warm_up
-from kb.search import documents, suggest, typos
+from indexer.format.searcher import bound_idf_cache
+from indexer.generation import storage
+from indexer.text.analysis import FIELD_LANGUAGES, field_language, warm_up
+from kb.search import collector, documents, suggest, typos
 from kb.search import glossary as glossary_search
 from kb.search import plan as plans
 from kb.search.catalogue import Catalogue, EditorsView
 from kb.search.facets import FIELDS, FacetCounter, filter_query
 from kb.search.memory import release_freed_memory
+from kb.search.ranking import RecencyBM25F
 from kb.search.results import Hit, SearchResult, Via, decode_stored, doc_url, family_member, split_tags, text_of
 from kb.search.snippets import fill_snippet
-from kb.search.whoosh_internals import dense
-from kb.search.whoosh_internals.ranking import RecencyBM25F
-from kb.search.whoosh_internals.searcher import bound_idf_cache
 
 MAX_LIMIT = documents.MAX_LIMIT  # hits one search returns: the results page groups up to this many
 MAX_PAGE = documents.MAX_PAGE
@@ -126,12 +125,12 @@ class SearchService:
         self._langs = documents.field_languages(self._searcher)
         self._glossary = glossary_search.for_generation(self._generation)  # kb index writes it before committing
 
-    #: The decoded postings a searcher keeps: (postings, terms), the bounds of :class:`dense.PostingsCache`.
+    #: The decoded postings a searcher keeps: (postings, terms), the bounds of :class:`collector.PostingsCache`.
     postings_limits: tuple[int, int] = (4_000_000, 100_000)
 
-    def _new_postings_cache(self) -> dense.PostingsCache:
+    def _new_postings_cache(self) -> collector.PostingsCache:
         budget, entries = self.postings_limits
-        return dense.PostingsCache(budget, entries)
+        return collector.PostingsCache(budget, entries)
 
     def _drop(self) -> None:
         self._searcher = None
@@ -200,8 +199,10 @@ class SearchService:
         result.fuzzy = plan.fuzzy
         result.suggestion = plan.suggestion
         allow = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
-        clauses = [dense.ClauseQueries(c.query, [a.query for a in c.alternatives], bool(c.typos)) for c in plan.clauses]
-        found = dense.collect(
+        clauses = [
+            collector.ClauseQueries(c.query, [a.query for a in c.alternatives], bool(c.typos)) for c in plan.clauses
+        ]
+        found = collector.collect(
             searcher, clauses, page * limit, allow=allow, cache=self._postings, required=plans.required_coverage
         )
         result.relaxed = bool(clauses) and found.best < len(clauses) and found.best > 0

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from markupsafe import escape
 
-from indexer.analysis import WORD_PATTERN, field_language, fold, word_forms
+from indexer.text.analysis import WORD_PATTERN, field_language, fold, word_forms
 from kb.search.results import Hit, doc_url
 
 SNIPPET_CHARS = 240

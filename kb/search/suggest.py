@@ -5,7 +5,7 @@ from __future__ import annotations
 from whoosh import query as Q
 from whoosh.searching import Searcher
 
-from indexer.analysis import WORD_PATTERN, fold
+from indexer.text.analysis import WORD_PATTERN, fold
 from kb.search import typos
 from kb.search.plan import clean
 from kb.search.results import doc_url

@@ -28,8 +28,8 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer.analysis import ACCENT_SEPARATOR, fold
-from kb.search.whoosh_internals.terms import field_terms
+from indexer.format.terms import field_terms
+from indexer.text.analysis import ACCENT_SEPARATOR, fold
 
 PREFIX = 8  # letters of a word that are keyed (SymSpell's prefix length idea)
 MIN_LENGTH = 4  # shorter words are not corrected: too many neighbours

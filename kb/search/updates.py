@@ -1,4 +1,4 @@
-"""Read side of indexer.history: last-updated dates and authors, and the recently updated documents.
+"""Read side of indexer.generation.history: last-updated dates and authors, and the recently updated documents.
 
 The history is stored next to the index at index time; this module only reads that
 file (parsed once per change of it), so a request never runs git. The recently
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from indexer import history, storage
+from indexer.generation import history, storage
 from kb.search.service import SearchService
 
 #: Candidates looked up per catalogue query while filling a list (most of them are in the index).

@@ -3,7 +3,7 @@
 Only a file the document names (in its ``attachments``, or as a link or image in its
 body: the URLs its stored HTML holds), in the document's own folder (or below it), of a
 known type, that really is inside the content directory once symlinks are resolved and
-not in a hidden or private folder (``.git``, ``_private``: :mod:`indexer.paths`), is
+not in a hidden or private folder (``.git``, ``_private``: :mod:`indexer.documents.paths`), is
 served; everything else is a 404 that tells nothing about the disk.
 """
 
@@ -13,7 +13,7 @@ import posixpath
 
 from flask import Blueprint, abort, current_app, send_file
 
-from indexer.links import ATTACHMENT_TYPES, INLINE_TYPES, file_path, file_url, files_used
+from indexer.documents.links import ATTACHMENT_TYPES, INLINE_TYPES, file_path, file_url, files_used
 from kb.web.site import service
 
 bp = Blueprint("files", __name__)

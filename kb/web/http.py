@@ -22,7 +22,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from werkzeug.wrappers import Response
 
-from indexer import storage
+from indexer.generation import storage
 
 log = logging.getLogger("kb.request")
 

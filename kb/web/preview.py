@@ -13,11 +13,11 @@ import threading
 
 from flask import Blueprint, current_app, render_template, request
 
-from indexer.check import check_attachments, check_links
-from indexer.document import Problem
-from indexer.load import DocumentError, discover, parse
+from indexer.authoring.check import check_attachments, check_links
+from indexer.documents.load import DocumentError, discover, parse
+from indexer.documents.model import Problem
+from indexer.documents.render import render
 from indexer.pipeline import IndexSummary
-from indexer.render import render
 from kb.web.site import int_arg, service
 
 bp = Blueprint("preview", __name__)

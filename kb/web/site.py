@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from indexer.storage import IndexUnavailable
+from indexer.generation.storage import IndexUnavailable
 from kb.search import SearchService
 from kb.web import families
 from kb.web.facets import BY_SLUG, FILTER_ARGS

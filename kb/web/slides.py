@@ -1,7 +1,7 @@
 """Presentations as numbered slides: the stored HTML cut at its ``slide-N`` headings.
 
 The indexer gives a presentation's ``h2`` headings the anchors ``slide-1``,
-``slide-2`` ... (indexer.render.number_slides). The document page shows each slide
+``slide-2`` ... (indexer.documents.render.number_slides). The document page shows each slide
 as its own section with its number, and a navigator that links to every slide.
 """
 

@@ -1,0 +1,115 @@
+"""simplemma lemmas without paying for the whole dictionary when only a few words are needed.
+
+Loading a language's simplemma dictionary decodes ~1.7 million entries (1-2 s for
+Hungarian). A full build or a running site needs that; an editor's ``kb index``
+after saving one document looks up a few hundred words. So the dictionary is also
+kept as an SQLite table on disk (built once per machine and simplemma version, the
+first time an incremental run needs it) and served from there, row by row, until
+a process has looked up so many words that loading the whole dictionary is
+cheaper (:mod:`indexer.text.lemma_store`). Either way simplemma runs its own
+lemmatisation rules over the same dictionary, so the lemmas are identical.
+
+simplemma itself is imported on the first look-up, not with this module: its import
+compiles the rules of every language it knows, and a ``kb index`` that finds nothing
+changed (or a process that only opens the index) needs no lemma.
+
+:func:`use_cache_dir` names the folder for the tables (the ``paths.cache`` setting,
+``KB_CACHE_DIR``; default: ``kb-methodology`` in the user's cache folder, shared
+with :mod:`indexer.text.langprofiles`); None keeps everything in memory, as simplemma
+does by itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+#: Look-ups from disk after which a process loads the whole dictionary instead.
+SWITCH_AFTER = 20_000
+
+
+#: Whether dictionaries go straight into memory (set by :func:`expect_many`).
+MANY = False
+
+
+def expect_many() -> None:
+    """This process will look up many words (a build of many documents): load each dictionary
+    whole at its first look-up instead of first serving SWITCH_AFTER words from its table."""
+    global MANY
+    MANY = True
+
+
+@contextmanager
+def expectation() -> Iterator[None]:
+    """Restore what :func:`expect_many` changes when the block ends (one build of a longer process)."""
+    global MANY
+    before = MANY
+    try:
+        yield
+    finally:
+        MANY = before
+
+
+#: The folder for the tables, None for in memory only; set by :func:`use_cache_dir`.
+CACHE_DIR: Path | None = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb-methodology"
+
+
+def use_cache_dir(folder: Path | None) -> None:
+    """Keep the tables (and langdetect's profiles) in ``folder``; None: in memory only."""
+    global CACHE_DIR
+    CACHE_DIR = folder
+
+
+def cache_dir() -> Path | None:
+    """Where the tables live, or None when switched off."""
+    return CACHE_DIR
+
+
+#: What indexer.text.lemma_store provides, imported (with simplemma) on first use.
+_LAZY = frozenset({"FACTORY", "AdaptiveDictionaryFactory", "SqliteDictionary", "store_path", "write_store"})
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from indexer.text import lemma_store
+
+    value = getattr(lemma_store, name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+_lemmatizer = None
+
+
+def lemmatize(word: str, lang: str) -> str:
+    """simplemma's lemma of ``word`` (same rules, same dictionary, as ``simplemma.lemmatize``)."""
+    global _lemmatizer
+    if _lemmatizer is None:
+        from indexer.text import lemma_store
+
+        _lemmatizer = lemma_store.lemmatizer()
+    return _lemmatizer.lemmatize(word, lang)
+
+
+def prepare_tables(langs: Iterable[str]) -> None:
+    """Build the missing tables of ``langs`` now, side by side, before anything looks a word up.
+
+    A new machine's first build needs a table per glossary language (Polish alone takes seconds
+    to decode); one at a time, at each language's first look-up, they took twice as long on two
+    cores. Nothing to do when tables are off, already there, or the words are going to memory.
+    """
+    if MANY or CACHE_DIR is None:
+        return
+    from indexer.text import lemma_store
+
+    lemma_store.write_missing(langs, CACHE_DIR)
+
+
+def load(lang: str) -> None:
+    """Load ``lang``'s whole dictionary now (a site warming up before its first visitor)."""
+    from indexer.text import lemma_store
+
+    lemma_store.FACTORY.load(lang)
