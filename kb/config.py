@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from indexer.documents.model import DOC_TYPES
+from indexer.errors import KbError
 from indexer.guards.limits import Limits, use_limits
 
 DEFAULT_CONTENT_DIR = "content"
@@ -49,11 +50,11 @@ MIN_SECRET_CHARS = 32
 MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
-class ConfigError(ValueError):
+class ConfigError(KbError, ValueError):
     """A configuration value that cannot work; the message names the source, the setting and a fix."""
 
 
-class Invalid(ValueError):
+class Invalid(KbError, ValueError):
     """Raised by a kind's parser: ``expected`` says what would have worked; ``got``, when given,
     describes the value instead of showing it (a secret is never echoed)."""
 

@@ -16,13 +16,14 @@ import logging
 
 from gunicorn.errors import AppImportError
 
-from indexer.generation.storage import IndexUnavailable
+from indexer.errors import KbError
 from indexer.text.analysis import bound_word_caches, use_compact_dictionaries
 from kb.config import MAKE_A_SECRET, Config, ConfigError, apply_process_settings
+from kb.search import IndexUnavailable
 from kb.web import create_app
 
 
-class StartupError(AppImportError):
+class StartupError(KbError, AppImportError):
     """Raised at import when the site cannot start: gunicorn prints the message alone (no
     traceback) and stops ("App failed to load") instead of serving or retrying workers."""
 

@@ -18,6 +18,7 @@ import yaml
 
 from indexer.documents import paths
 from indexer.documents.model import DOC_TYPES, KNOWN_FIELDS, REQUIRED_FIELDS, Document, Problem, doc_id
+from indexer.errors import KbError
 from indexer.guards import limits
 
 
@@ -49,7 +50,7 @@ IGNORED_NAMES = frozenset({"README.md", "readme.md"})
 GLOSSARY_DIR = "glossary"
 
 
-class DocumentError(Exception):
+class DocumentError(KbError):
     """A file that cannot become a document; carries the :class:`Problem`."""
 
     def __init__(self, problem: Problem):
