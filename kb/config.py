@@ -39,7 +39,7 @@ FACET_SLUGS: tuple[str, ...] = ("type", "topic", "language", "organisation", "re
 #: The search engine's own cut (kb.search.plan.MAX_QUERY_CHARS, not imported: it would load Whoosh).
 ENGINE_MAX_QUERY_CHARS = 500
 LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
-#: Largest push webhook body read (GitHub's own cap is 25 MB; a push of a few dozen commits is ~100 KB).
+#: Largest push webhook body read (GitHub's own cap is 25 MB; an ordinary push is far smaller).
 DEFAULT_HOOK_MAX_BODY = 1024 * 1024
 #: The most kb.web.http lets that route take at all; a larger setting could never be reached.
 HOOK_MAX_BODY_CEILING = 25 * 1024 * 1024

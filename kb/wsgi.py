@@ -6,7 +6,7 @@ worker. Without a secret key it refuses to start: a production site must not
 sign cookies with the development key. Without ``site.url`` it warns: the site's
 absolute addresses then follow each request's ``Host`` header. Lemma dictionaries are read in their
 compact form: a worker analyses only query words, and the in-memory
-dictionaries would cost ~250 MB in every worker; for the same reason its word
+dictionaries would be copied into every worker; for the same reason its word
 caches keep fewer words than a build's (``search.word_cache``).
 """
 
