@@ -8,7 +8,8 @@
 - ``generation/``: an index folder: storage, catalogue, related lists, history, file stats;
 - ``guards/``: limits, Markdown shapes, deadlines, crash points;
 - ``importers/``, ``authoring/``: other formats in, ``kb check`` and ``kb new``;
-- ``pipeline``: the one entry point the CLI, the watcher and the webhook call.
+- ``pipeline``: the one entry point the CLI, the watcher and the webhook call;
+- ``errors``: :class:`~indexer.errors.KbError`, the base of the product's own errors.
 """
 
 from indexer.format import moved

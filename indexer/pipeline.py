@@ -29,6 +29,7 @@ from indexer.documents import paths
 from indexer.documents.load import content_hash, discover_relative, parse
 from indexer.documents.model import DOC_TYPES, Document, Problem, doc_id
 from indexer.documents.render import render
+from indexer.errors import KbError
 from indexer.format import merge_policy, segment_writer
 from indexer.generation import catalogue, filestats, history, storage
 from indexer.guards import crashpoints, limits
@@ -73,7 +74,7 @@ class IndexSummary:
         return line
 
 
-class BuildFailed(Exception):
+class BuildFailed(KbError):
     """The index could not be written; the message says why and what to do."""
 
 

@@ -89,7 +89,7 @@ def index_command(content_dir: Path | None, index_dir: Path | None, full: bool) 
     """Build or update the search index. Exit 2 when some documents failed."""
     config = load_config(content_dir=content_dir, index_dir=index_dir)
     # What the imports made lives as long as this short process: the collector need not walk it again and
-    # again while the build makes its many small objects (a third of an editor's one-file update at 10k).
+    # again while the build makes its many small objects (a large part of an editor's one-file update otherwise).
     # Not in `kb serve`, whose process lives on.
     gc.freeze()
     summary = run_index(config, full)

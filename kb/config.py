@@ -24,6 +24,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from indexer.documents.model import DOC_TYPES
+from indexer.errors import KbError
+from indexer.guards.limits import Limits, use_limits
 
 DEFAULT_CONTENT_DIR = "content"
 DEFAULT_INDEX_DIR = "instance/index"
@@ -37,7 +39,7 @@ FACET_SLUGS: tuple[str, ...] = ("type", "topic", "language", "organisation", "re
 #: The search engine's own cut (kb.search.plan.MAX_QUERY_CHARS, not imported: it would load Whoosh).
 ENGINE_MAX_QUERY_CHARS = 500
 LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
-#: Largest push webhook body read (GitHub's own cap is 25 MB; a push of a few dozen commits is ~100 KB).
+#: Largest push webhook body read (GitHub's own cap is 25 MB; an ordinary push is far smaller).
 DEFAULT_HOOK_MAX_BODY = 1024 * 1024
 #: The most kb.web.http lets that route take at all; a larger setting could never be reached.
 HOOK_MAX_BODY_CEILING = 25 * 1024 * 1024
@@ -48,11 +50,11 @@ MIN_SECRET_CHARS = 32
 MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
-class ConfigError(ValueError):
+class ConfigError(KbError, ValueError):
     """A configuration value that cannot work; the message names the source, the setting and a fix."""
 
 
-class Invalid(ValueError):
+class Invalid(KbError, ValueError):
     """Raised by a kind's parser: ``expected`` says what would have worked; ``got``, when given,
     describes the value instead of showing it (a secret is never echoed)."""
 
@@ -85,8 +87,10 @@ def _integer_at_least(minimum: int, maximum: int | None = None) -> Callable[[obj
     expected = f"an integer ≥ {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
 
     def parse(value: object, from_env: bool) -> int:
-        if from_env and isinstance(value, str) and value.strip().lstrip("+").isdigit():
-            value = int(value)
+        if from_env and isinstance(value, str):  # digits, with _ between groups as in TOML: 2_000_000
+            digits = value.strip().lstrip("+").replace("_", "")
+            if digits.isascii() and digits.isdigit():
+                value = int(digits)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise Invalid(expected)
         if maximum is not None and value > maximum:
@@ -209,6 +213,8 @@ class Setting:
     is_path: bool = False  # relative paths in kb.toml are relative to the file
 
 
+_LIMIT_HINT = "a whole number; more lets an odd file through (and costs its time), less refuses it sooner"
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("site.title", "site_title", _text, "Site name in page titles and the header",
             hint="any text; empty for the translated 'Methodology Knowledge Base'", shown='`""` (translated default)'),
@@ -268,6 +274,29 @@ SETTINGS: tuple[Setting, ...] = (
             "figure the same",
             hint=f"the default {DEFAULT_HOOK_MAX_BODY} holds a push of hundreds of commits",
             env="KB_GIT_HOOK_MAX_BODY"),
+    Setting("limits.doc_bytes", "max_doc_bytes", _integer_at_least(1),
+            "Size of one content file, and of one imported document's Markdown, in bytes; a larger file is "
+            "refused with `path:line: error: …`", hint=_LIMIT_HINT, env="KB_MAX_DOC_BYTES"),
+    Setting("limits.nesting", "max_nesting", _integer_at_least(1),
+            "Depth of nested `[` brackets (or `[` left open) in a paragraph, and of lists and quotes",
+            hint=_LIMIT_HINT, env="KB_MAX_NESTING"),
+    Setting("limits.character_references", "max_character_references", _integer_at_least(1),
+            "Character references (`&#x41;`, `&amp;` …) in one paragraph", hint=_LIMIT_HINT,
+            env="KB_MAX_CHARACTER_REFERENCES"),
+    Setting("limits.links", "max_links", _integer_at_least(1),
+            "Link openers (`](`, `][`, `<a`, `<http…`) in one paragraph", hint=_LIMIT_HINT, env="KB_MAX_LINKS"),
+    Setting("limits.table_columns", "max_table_columns", _integer_at_least(1), "Columns of a table row",
+            hint=_LIMIT_HINT, env="KB_MAX_TABLE_COLUMNS"),
+    Setting("limits.doc_seconds", "max_doc_seconds", _integer_at_least(1),
+            "Seconds to render one document: the last line of defence behind the `limits.*` checks of its Markdown",
+            hint=_LIMIT_HINT, env="KB_MAX_DOC_SECONDS"),
+    Setting("limits.html_nesting", "max_html_nesting", _integer_at_least(1),
+            "Depth of nested elements of a web page given to `kb import`", hint=_LIMIT_HINT,
+            env="KB_MAX_HTML_NESTING"),
+    Setting("limits.import_bytes", "max_import_bytes", _integer_at_least(1),
+            "Size of one file given to `kb import`, in bytes", hint=_LIMIT_HINT, env="KB_MAX_IMPORT_BYTES"),
+    Setting("limits.import_seconds", "max_import_seconds", _integer_at_least(1),
+            "Seconds to read one file given to `kb import`", hint=_LIMIT_HINT, env="KB_MAX_IMPORT_SECONDS"),
     Setting("types", "types", _types,
             "The `type` vocabulary: one `[types.<id>]` table each, with a label per interface language "
             "(`en = \"Protocol\"`)", hint="[types.protocol] en = \"Protocol\", hu = \"Protokoll\"",
@@ -280,9 +309,13 @@ _SECTIONS = {s.key.split(".")[0] for s in SETTINGS}
 
 
 def default_cache_dir() -> Path:
-    """~/.cache/kb-methodology (or under $XDG_CACHE_HOME); indexer.text.lemmas has the same default."""
+    """~/.cache/kb-methodology (or under $XDG_CACHE_HOME): the one place this default is stated;
+    :func:`apply_process_settings` gives the folder to indexer.text.lemmas."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "kb-methodology"
+
+
+_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -306,8 +339,23 @@ class Config:
     git_hook_secret: str = ""
     health_details: bool = False
     git_hook_max_body: int = DEFAULT_HOOK_MAX_BODY
+    # The budget of one document (indexer.guards.limits.Limits states the defaults).
+    max_doc_bytes: int = _LIMITS.doc_bytes
+    max_nesting: int = _LIMITS.nesting
+    max_character_references: int = _LIMITS.character_references
+    max_links: int = _LIMITS.links
+    max_table_columns: int = _LIMITS.table_columns
+    max_doc_seconds: int = _LIMITS.doc_seconds
+    max_html_nesting: int = _LIMITS.html_nesting
+    max_import_bytes: int = _LIMITS.import_bytes
+    max_import_seconds: int = _LIMITS.import_seconds
     types: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {t: {} for t in DEFAULT_TYPES})
     config_file: Path | None = None  # the kb.toml read, if any
+
+    @property
+    def limits(self) -> Limits:
+        """The document budget the indexer applies (:func:`apply_process_settings` hands it over)."""
+        return Limits(**{f.name: getattr(self, "max_" + f.name) for f in fields(Limits)})
 
     @property
     def doc_types(self) -> tuple[str, ...]:
@@ -341,10 +389,11 @@ class Config:
 
 
 def apply_process_settings(config: Config) -> None:
-    """The settings that belong to the process, not to one app: the cache folder and the log level."""
+    """The settings that belong to the process, not to one app: the cache folder, the limits and the log level."""
     from indexer.text import lemmas  # here: kb.config itself stays light to import
 
     lemmas.use_cache_dir(config.cache_dir)
+    use_limits(config.limits)
     logging.getLogger("kb").setLevel(config.log_level)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from indexer.errors import KbError
 from kb.search import SearchService
 from kb.search.facets import FILTER_ARGS
 
@@ -32,7 +33,7 @@ CUTOFF = 10
 _FILTERS = FILTER_ARGS
 
 
-class GoldenFileError(ValueError):
+class GoldenFileError(KbError, ValueError):
     """The golden file cannot be used; the message names the file and the entry."""
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer import pipeline
+from indexer.errors import KbError
 from indexer.generation import storage
 
 log = logging.getLogger("kb.publish")
@@ -44,7 +45,7 @@ LOCK_WAIT = 900  # seconds a publish waits for another one to finish before leav
 PENDING_SUFFIX = ".publish-pending"  # beside the index folder: index -> index.publish-pending
 
 
-class PublishError(RuntimeError):
+class PublishError(KbError, RuntimeError):
     """A pull or a re-index failed (diverged history, no remote, a full disk, ...); the message says which."""
 
 

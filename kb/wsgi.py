@@ -6,7 +6,7 @@ worker. Without a secret key it refuses to start: a production site must not
 sign cookies with the development key. Without ``site.url`` it warns: the site's
 absolute addresses then follow each request's ``Host`` header. Lemma dictionaries are read in their
 compact form: a worker analyses only query words, and the in-memory
-dictionaries would cost ~250 MB in every worker; for the same reason its word
+dictionaries would be copied into every worker; for the same reason its word
 caches keep fewer words than a build's (``search.word_cache``).
 """
 
@@ -16,13 +16,14 @@ import logging
 
 from gunicorn.errors import AppImportError
 
-from indexer.generation.storage import IndexUnavailable
+from indexer.errors import KbError
 from indexer.text.analysis import bound_word_caches, use_compact_dictionaries
 from kb.config import MAKE_A_SECRET, Config, ConfigError, apply_process_settings
+from kb.search import IndexUnavailable
 from kb.web import create_app
 
 
-class StartupError(AppImportError):
+class StartupError(KbError, AppImportError):
     """Raised at import when the site cannot start: gunicorn prints the message alone (no
     traceback) and stops ("App failed to load") instead of serving or retrying workers."""
 

@@ -101,12 +101,25 @@ def test_cache_folder_off(tmp_path):
         ("[index]\nwokers = 2\n", {}, "kb.toml: index.wokers: unknown setting (hint: did you mean 'index.workers'?)"),
         ('[types.protocol]\nde = "Protokoll"\n', {}, "types: expected a table of type ids"),
         ("[index\n", {}, "kb.toml: not valid TOML"),
+        ("[limits]\nnesting = 0\n", {}, "kb.toml: limits.nesting: expected an integer ≥ 1, got 0 (hint: a whole"),
+        ("", {"KB_MAX_DOC_SECONDS": "soon"}, 'KB_MAX_DOC_SECONDS: expected an integer ≥ 1, got "soon" (hint:'),
     ],
 )
 def test_bad_values_name_the_file_key_expected_type_and_a_hint(tmp_path, text, env, message):
     with pytest.raises(ConfigError) as error:
         load(tmp_path, text, env=env)
     assert message in str(error.value)
+
+
+def test_the_limits_come_from_the_file_and_the_environment(tmp_path):
+    from indexer.guards import limits
+
+    assert load(tmp_path).limits == limits.Limits()
+    text = "[limits]\nnesting = 7\ndoc_bytes = 5_000\n"
+    assert (load(tmp_path, text).limits.nesting, load(tmp_path, text).limits.doc_bytes) == (7, 5000)
+    config = load(tmp_path, text, env={"KB_MAX_NESTING": "9", "KB_MAX_IMPORT_SECONDS": "3"})
+    assert (config.limits.nesting, config.limits.import_seconds, config.limits.doc_bytes) == (9, 3, 5000)
+    assert {limit.setting for limit in limits.ALL} == {s.env for s in SETTINGS if s.key.startswith("limits.")}
 
 
 def test_site_url_is_kept_without_a_trailing_slash(tmp_path):

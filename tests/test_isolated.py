@@ -18,7 +18,8 @@ from indexer import pipeline
 from indexer.documents.load import DocumentError
 from indexer.documents.model import Document
 from indexer.documents.render import render
-from indexer.guards import markdown_shapes, timed_process
+from indexer.guards import limits, markdown_shapes, timed_process
+from kb.config import Config
 from kb.watch import ContentWatcher
 from kb.web import create_app
 
@@ -28,8 +29,11 @@ TOO_LONG = "rendering took too long (limit 1 seconds, set by KB_MAX_DOC_SECONDS)
 
 
 @pytest.fixture(autouse=True)
-def one_second(monkeypatch):
-    monkeypatch.setenv("KB_MAX_DOC_SECONDS", "1")
+def one_second():
+    """``KB_MAX_DOC_SECONDS=1``, applied to this process as ``kb`` does; the defaults after."""
+    before = limits.use_limits(Config.load(environ={"KB_MAX_DOC_SECONDS": "1"}).limits)
+    yield
+    limits.use_limits(before)
 
 
 def in_thread(function, *args):

@@ -25,6 +25,7 @@ from indexer.documents.model import Document
 from indexer.documents.render import render
 from indexer.guards import deadline, limits, markdown_shapes
 from kb.cli import main
+from kb.config import Config, ConfigError
 from kb.search import SearchService
 from kb.web import create_app
 
@@ -54,6 +55,14 @@ PATHOLOGICAL = {
     ),
     "huge.md": ((HU + "\n\n") * 30_000, "file too large", "KB_MAX_DOC_BYTES"),
 }
+
+
+@pytest.fixture()
+def apply_settings():
+    """Applies the limits of ``Config.load(environ=...)`` to this process as ``kb`` does; the defaults after."""
+    before = limits.current()
+    yield lambda env: limits.use_limits(Config.load(environ=env).limits)
+    limits.use_limits(before)
 
 
 def front(title: str, lang: str = "hu") -> str:
@@ -132,22 +141,22 @@ def test_the_line_is_where_the_odd_paragraph_starts(tmp_path):
     assert caught.value.problem.line == 11  # 5 lines of front matter, then blank, Egy., blank, Kettő., blank
 
 
-def test_a_setting_raises_or_lowers_a_limit(tmp_path, monkeypatch):
+def test_a_setting_raises_or_lowers_a_limit(apply_settings):
     doc = Document(id="a", path="a.md", title="a", type="article", body="[" * 20 + "x" + "]" * 20)
     render(doc)
-    monkeypatch.setenv("KB_MAX_NESTING", "10")
+    apply_settings({"KB_MAX_NESTING": "10"})
     with pytest.raises(DocumentError, match="limit 10 levels, set by KB_MAX_NESTING"):
         render(doc)
-    monkeypatch.setenv("KB_MAX_NESTING", "ten")  # not a number: the default
-    assert limits.MAX_NESTING.value == limits.MAX_NESTING.default
-    monkeypatch.setenv("KB_MAX_DOC_BYTES", "1_000")
-    assert limits.MAX_DOC_BYTES.value == 1000
+    with pytest.raises(ConfigError, match='KB_MAX_NESTING: expected an integer ≥ 1, got "ten"'):
+        apply_settings({"KB_MAX_NESTING": "ten"})  # not a number: an error naming the variable, not the default
+    assert limits.MAX_NESTING.value == 10
+    apply_settings({"KB_MAX_DOC_BYTES": "1_000"})
+    assert limits.MAX_DOC_BYTES.value == 1000 and limits.MAX_NESTING.value == limits.MAX_NESTING.default
 
 
-def test_the_time_limit_stops_rendering_and_clears_the_alarm(monkeypatch):
+def test_the_time_limit_stops_rendering_and_clears_the_alarm(apply_settings):
     """The last line of defence, behind the checks: with the link check lifted, the clock stops it."""
-    monkeypatch.setenv("KB_MAX_LINKS", str(10**9))
-    monkeypatch.setenv("KB_MAX_DOC_SECONDS", "1")
+    apply_settings({"KB_MAX_LINKS": str(10**9), "KB_MAX_DOC_SECONDS": "1"})
     doc = Document(id="a", path="a.md", title="a", type="article", body="[a](" * 20_000)
     with pytest.raises(DocumentError, match="rendering took too long .*KB_MAX_DOC_SECONDS"):
         render(doc)
@@ -193,7 +202,7 @@ def test_nesting_beyond_the_limit_is_refused_before_rendering(depth, shape):
         render(Document(id="a", path="a.md", title="a", type="article", body=body))
 
 
-def test_kb_import_refuses_a_page_nested_too_deeply_and_imports_the_others(tmp_path):
+def test_kb_import_refuses_a_page_nested_too_deeply_and_imports_the_others(tmp_path, apply_settings):
     src = tmp_path / "in"
     src.mkdir()
     deep = "<div>" * 20_000 + "Szöveg." + "</div>" * 20_000
@@ -204,7 +213,7 @@ def test_kb_import_refuses_a_page_nested_too_deeply_and_imports_the_others(tmp_p
         main,
         ["import", str(src), "--out", str(tmp_path / "out")],
         env={"KB_CONTENT_DIR": str(tmp_path / "c"), "KB_MAX_DOC_BYTES": "20000"},
-    )
+    )  # the command applies the limit to this process: apply_settings puts the defaults back
     assert result.exit_code == 2
     errors = error_lines(result.stderr)
     assert "elements nested too deeply: 20,003 levels" in errors["deep.html"]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indexer.documents.model import DOC_TYPES
+from indexer.errors import KbError
 
 #: Letters that do not decompose into an ASCII letter plus accents.
 _SPECIAL = str.maketrans({"ß": "ss", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "đ": "d", "Đ": "D"})
@@ -17,7 +18,7 @@ _MAX_SLUG = 60
 _MAX_TRIES = 1000
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(KbError, ValueError):
     """The scaffold cannot be written; the message says which option to fix."""
 
 

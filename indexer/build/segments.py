@@ -30,6 +30,7 @@ from indexer.documents.model import DOC_TYPES
 from indexer.build.preparation import Prepared, die_with_parent, prepare_one
 from indexer.format.segment_writer import PoolWriter
 from indexer.build.fields import build_codec
+from indexer.errors import KbError
 
 _CHUNK = 16  # files per job: small enough for a lively progress bar, large enough to be cheap
 _SHARED = 0.2  # of each worker's run of files: left in a common queue, for whoever finishes first
@@ -37,7 +38,7 @@ _POLL_SECONDS = 1.0
 _ROLLOVER = 0.9  # of the writer's memory: start a new segment before the pool spills to disk
 
 
-class WorkerFailed(RuntimeError):
+class WorkerFailed(KbError, RuntimeError):
     """A segment worker stopped with an error (its traceback is the message)."""
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from indexer.documents import paths
 from indexer.documents.model import DOC_TYPES, KNOWN_FIELDS, REQUIRED_FIELDS, Document, Problem, doc_id
+from indexer.errors import KbError
 from indexer.guards import limits
 
 
@@ -26,7 +27,7 @@ class _Loader(yaml.SafeLoader):
 
 
 class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """The same rules on libyaml (several times faster); its error messages are terser."""
+    """The same rules on libyaml (faster than the pure-Python loader); its error messages are terser."""
 
 
 _Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
@@ -49,7 +50,7 @@ IGNORED_NAMES = frozenset({"README.md", "readme.md"})
 GLOSSARY_DIR = "glossary"
 
 
-class DocumentError(Exception):
+class DocumentError(KbError):
     """A file that cannot become a document; carries the :class:`Problem`."""
 
     def __init__(self, problem: Problem):
@@ -66,8 +67,8 @@ def discover(content_dir: Path) -> Iterator[Path]:
 def discover_relative(content_dir: Path, links: set[str] | None = None) -> list[str]:
     """The paths of :func:`discover`, relative to ``content_dir`` with ``/``, in the same order.
 
-    One ``scandir`` per folder and no ``Path`` per file: at 10,000 files ``rglob`` and
-    ``relative_to`` were a third of an editor's incremental ``kb index``. Each folder's names
+    One ``scandir`` per folder and no ``Path`` per file: ``rglob`` and ``relative_to`` were a
+    large part of an editor's incremental ``kb index``. Each folder's names
     are sorted and walked in that order, which is Path order (part by part) without a sort key
     per path. ``links``, when given, receives the paths that are symbolic links (known from the
     folder listing, without a system call): only those can lead outside (:mod:`indexer.documents.paths`).

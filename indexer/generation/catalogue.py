@@ -83,8 +83,8 @@ def _members(conn: sqlite3.Connection) -> dict[str, related.Member]:
 
 class _MembersByLookup(Mapping[str, related.Member]):
     """The catalogue's documents as :func:`related.related_lists` asks for them, each looked up
-    when first asked: an update ranks a few documents and their candidates, and reading all
-    50,000 rows first was a tenth of it."""
+    when first asked: an update ranks a few documents and their candidates, and reading every
+    row first was a needless part of its time."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -205,8 +205,8 @@ def update(
 
     ``rank_all``: so many documents changed (a changed glossary re-tags them all) that every
     list is ranked again as a full build ranks them, from arrays, in up to ``processes``
-    processes; ranking each touched document by index look-ups takes several times as long
-    per document (figures in ``bench/README.md``, seventh pass).
+    processes; ranking each touched document by index look-ups takes longer per document
+    (figures in ``bench/README.md``, seventh pass).
     """
     removed = list(removed)
     conn = _connect(path(generation))

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: marshal, not JSON: an editor's every ``kb index`` reads it whole (50,000 entries: a tenth of a second as JSON).
+#: marshal, not JSON: an editor's every ``kb index`` reads it whole, and JSON is much slower to read.
 STATS_FILE = "filestats.marshal"
 VERSION = 2
 #: How much older than the recording a modification time must be to be trusted: above

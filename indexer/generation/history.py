@@ -4,7 +4,7 @@ Runs once per ``kb index`` with **one** ``git log`` over the whole content tree 
 one per file), and only when the repository's HEAD moved since the last run; the
 result is stored next to the index (``history.marshal`` in the generation folder), so
 a page request never runs git. marshal, not JSON: every ``kb index`` reads the stored
-history, and at 50,000 files JSON made that a tenth of an editor's wait.
+history, and on a large site JSON made that a noticeable part of an editor's wait.
 """
 
 from __future__ import annotations

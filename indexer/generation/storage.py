@@ -28,6 +28,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
+from indexer.errors import KbError
 from indexer.format.schema import SCHEMA_VERSION, build_schema
 from indexer.guards import crashpoints
 
@@ -46,7 +47,7 @@ DAMAGED = "the search index is damaged: run 'kb index --full'"
 NO_CATALOGUE = "the search index has no catalogue: run 'kb index'"
 
 
-class IndexUnavailable(Exception):
+class IndexUnavailable(KbError):
     """There is no usable index at the given place.
 
     The message says why and where (for the operator: the log, the shell); ``public`` says
@@ -58,7 +59,7 @@ class IndexUnavailable(Exception):
         self.public = public
 
 
-class IndexBusy(Exception):
+class IndexBusy(KbError):
     """Another build holds the index folder."""
 
 

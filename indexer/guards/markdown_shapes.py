@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from indexer.errors import KbError
 from indexer.guards import limits
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -20,7 +21,7 @@ _LINK_OPENER = re.compile(r"\]\(|\]\[|<[A-Za-z/!?]")
 _BLOCK_MARKER = re.compile(r"(?:>|[-+*](?=\s)|\d{1,9}[.)](?=\s))\s*")
 
 
-class TooComplex(Exception):
+class TooComplex(KbError):
     """The Markdown exceeds a limit; ``line`` counts from the first line of the body (1)."""
 
     def __init__(self, line: int, message: str):

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from indexer.errors import KbError
 
-class ImportFailure(Exception):
+
+class ImportFailure(KbError):
     """A file that cannot be imported; the message is one line for the editor."""
 
 

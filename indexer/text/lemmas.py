@@ -21,7 +21,6 @@ does by itself.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,7 +52,7 @@ def expectation() -> Iterator[None]:
 
 
 #: The folder for the tables, None for in memory only; set by :func:`use_cache_dir`.
-CACHE_DIR: Path | None = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb-methodology"
+CACHE_DIR: Path | None = None  # until use_cache_dir: kb.config states the default (paths.cache)
 
 
 def use_cache_dir(folder: Path | None) -> None:

@@ -66,8 +66,8 @@ class _StartsPattern:
     the text writes them: the regular expression runs over the text folded and lower-cased
     letter for letter, so its matches are where the text's words are.
 
-    Why not a pattern with a class of accented variants per letter: compiling that took
-    a fifth of a six-word question's time.
+    Why not a pattern with a class of accented variants per letter: compiling that was a
+    large part of a question's time.
     """
 
     def __init__(self, starts: frozenset[str]):

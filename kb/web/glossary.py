@@ -6,7 +6,7 @@ import math
 
 from flask import Blueprint, abort, render_template, request
 
-from indexer.text.analysis import LANGUAGES, fold
+from kb.search import LANGUAGES, fold
 from kb.search.glossary import Concept, Glossary
 from kb.web.i18n import reader_languages, ui_language
 from kb.web.site import int_arg, service

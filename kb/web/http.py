@@ -22,7 +22,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from werkzeug.wrappers import Response
 
-from indexer.generation import storage
+from kb.search import current_generation
 
 log = logging.getLogger("kb.request")
 
@@ -133,7 +133,7 @@ def _validators() -> tuple[str, datetime | None] | None:
         return None
     if current_app.config["KB"].preview:  # kb serve --watch: pages show the files on disk, not only the index
         return None
-    generation = storage.current_generation(current_app.config["KB"].index_dir)
+    generation = current_generation(current_app.config["KB"].index_dir)
     if generation is None:
         return None
     try:
@@ -200,7 +200,7 @@ def _conditional(response: Response) -> None:
 
 def index_modified(index_dir: Path) -> datetime | None:
     """When the serving index last changed: a commit or a new generation touches its folder."""
-    generation = storage.current_generation(index_dir)
+    generation = current_generation(index_dir)
     if generation is None:
         return None
     try:

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from indexer.generation.storage import IndexUnavailable
-from kb.search import SearchService
+from kb.search import IndexUnavailable, SearchService
 from kb.web import families
 from kb.web.facets import BY_SLUG, FILTER_ARGS
 from kb.web.i18n import reader_languages, ui_language
