@@ -188,7 +188,7 @@ class CompactPool:
         ``fieldwriter.add_postings(schema, None, pool.iter_postings())`` writes, faster)."""
         import numpy as np
 
-        from indexer.format.codec import TermWriter
+        from indexer.format.term_writer import TermWriter
 
         if not self._count:
             return

@@ -94,7 +94,7 @@ def evaluate(q: Q.Query, terms, count: int) -> tuple | None:
     scores = np.zeros(count, dtype=np.float64)
     for found in present:
         for term, postings in found:
-            scores[postings.ids] += postings.bm25(term.boost)
+            scores[postings.ids] += postings.scores(term.boost)
     scores = np.where(matched, scores * boost, 0.0)
     return scores, matched
 

@@ -28,7 +28,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer.format.terms import field_terms
+from indexer.format.term_file import field_terms
 from indexer.text.analysis import ACCENT_SEPARATOR, fold
 
 PREFIX = 8  # letters of a word that are keyed (SymSpell's prefix length idea)
