@@ -28,27 +28,24 @@ MISSING = object()
 
 @dataclass(slots=True)
 class TermPostings:
-    """One term's decoded postings in one segment, with what its BM25 needs."""
+    """One term's decoded postings in one segment, each with its BM25 score (Whoosh's BM25F
+    scorer's: the index's statistics are the searcher's, which the cache belongs to)."""
 
     ids: np.ndarray  # int32 document numbers within the segment
-    weights: np.ndarray  # float32, as stored
-    norms: np.ndarray  # float64: BM25's field-length part of each of those documents
-    idf: float
-    bm25: BM25
+    bm25: np.ndarray  # float64, each posting's score before any boost
 
     @property
     def size(self) -> int:
         return len(self.ids)
 
     def scores(self, boost: float) -> np.ndarray:
-        """Each posting's BM25F score (Whoosh's), times ``boost``."""
-        scores = self.bm25.scores(self.idf, self.weights, self.norms)
-        return scores * boost if boost != 1.0 else scores
+        """Each posting's score times ``boost`` (not to be changed in place)."""
+        return self.bm25 * boost if boost != 1.0 else self.bm25
 
 
 class PostingsCache:
-    """Decoded postings of recently searched terms: up to ``budget`` postings (16 bytes each,
-    64 MB by default) in up to ``max_entries`` terms.
+    """Decoded postings of recently searched terms: up to ``budget`` postings (12 bytes each,
+    48 MB by default) in up to ``max_entries`` terms.
 
     Belongs to one searcher: BM25's statistics are the index's, so a new index generation
     starts an empty cache.
@@ -163,10 +160,5 @@ class SegmentTerms:
             ids, weights = posting_arrays(read_list(postings_file(reader), info))
         lengths = np.frombuffer(terms.weighting.field_lengths(reader, sub.fieldname), dtype=np.uint32)
         bm25 = terms.bm25(sub.fieldname)
-        return TermPostings(
-            ids=ids,
-            weights=weights,
-            norms=bm25.norms(lengths[ids]),
-            idf=terms.infos(sub.fieldname, sub.text)[1],
-            bm25=bm25,
-        )
+        idf = terms.infos(sub.fieldname, sub.text)[1]
+        return TermPostings(ids=ids, bm25=bm25.scores(idf, weights, bm25.norms(lengths[ids])))
