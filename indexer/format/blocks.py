@@ -72,7 +72,7 @@ def encode_block(
         value_kind, stored = _NO_VALUES, b""
     elif fixedsize is not None and fixedsize > 0:
         value_kind, stored = _FIXED_VALUES, zlib.compress(emptybytes.join(values), _VALUES_ZLIB_LEVEL)
-    elif positions and (raw := _positions_raw(values)) is not None:
+    elif positions and len(values) == len(ids) and (raw := _positions_raw(values)) is not None:
         # Not compressed: a phrase of common words decodes thousands of blocks, and inflating
         # them was a fifth of its time; small deltas are one byte each already.
         value_kind, stored = RAW_POSITIONS, raw
@@ -215,7 +215,7 @@ def _decode_values(stored: bytes, kind: int, count: int):
         return _positions_values(raw, count)
     ends = np.cumsum(np.frombuffer(raw, dtype="<u4", count=count)).tolist()
     base = 4 * count
-    starts = [0] + ends[:-1]
+    starts = [0, *ends[:-1]] if ends else []
     return tuple(raw[base + s : base + e] for s, e in zip(starts, ends, strict=True))
 
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import pickle
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter, W3TermsReader
 from whoosh.formats import Positions
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.format.blocks import ARRAYS, decode_block, encode_block
 
@@ -32,6 +32,10 @@ from indexer.format.blocks import ARRAYS, decode_block, encode_block
 #: most terms of a real vocabulary are in one to three documents of a segment, and writing
 #: a block for each was most of a full build's commit.
 INLINE_LIMIT = 4
+
+#: The longest field length a length byte stands for: what a block or a term written without
+#: length statistics (``length_stats = False``, the build's codec) reports as its longest.
+UNKNOWN_MAX_LENGTH = byte_to_length(255)
 
 
 class ArrayCodec(W3Codec):
@@ -41,15 +45,29 @@ class ArrayCodec(W3Codec):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
     def postings_writer(self, dbfile, byteids=False):
-        if byteids:  # term vectors: ids are terms, kept as W3 writes them
-            return super().postings_writer(dbfile, byteids=True)
+        if byteids:
+            # Term vectors: ids are terms, written as W3 writes them, never inlined (W3's vector
+            # reader reads a list from the file; W3's own inlining would fail, see finish_postings).
+            return W3PostingsWriter(
+                dbfile, blocklimit=self._blocklimit, byteids=True, compression=self._compression, inlinelimit=0
+            )
         return ArrayPostingsWriter(dbfile, blocklimit=self._blocklimit, inlinelimit=self._inlinelimit)
+
+    def terms_reader(self, storage, segment):
+        """W3's (``W3Codec.terms_reader``), as an :class:`ArrayTermsReader`."""
+        tiname = segment.make_filename(self.TERMS_EXT)
+        tilen = storage.file_length(tiname)
+        tifile = storage.open_file(tiname)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        return ArrayTermsReader(self, tifile, tilen, postfile)
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
         offset, length = terminfo.extent()
-        return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+        matcher = ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+        matcher.length_stats = self.length_stats
+        return matcher
 
 
 class ArrayPostingsWriter(W3PostingsWriter):
@@ -106,3 +124,38 @@ class ArrayLeafMatcher(W3LeafMatcher):
         if hasattr(weights, "tolist"):  # an array of each posting's weight
             weights = weights.tolist()
         self._data = (deltas.tolist(), weights, values)
+
+    #: Whether the segment was written with per-block length statistics (its codec's ``length_stats``).
+    length_stats = True
+
+    def block_max_length(self):
+        """The block's longest field length; written without length statistics, a bound
+        (:data:`UNKNOWN_MAX_LENGTH`) in place of the 0 the block holds."""
+        return self._maxlength if self.length_stats else UNKNOWN_MAX_LENGTH
+
+
+class ArrayTermsReader(W3TermsReader):
+    """W3's terms reader; in a segment written without length statistics (the build's codec:
+    ``length_stats = False``), its term infos report a bound as their longest length
+    (:data:`UNKNOWN_MAX_LENGTH`) in place of the 0 they hold.
+
+    Their shortest length stays 0, a bound too: Whoosh uses it only as one, for a BM25F block's
+    best possible score (``BM25FScorer.block_quality``), so quality-skipping searches give the
+    same answers, only skipping less (``tests/test_codec_contract.py``).
+    """
+
+    def _bounded(self, info):
+        if info is not None and not self._codec.length_stats:
+            info._maxlength = UNKNOWN_MAX_LENGTH
+        return info
+
+    def term_info(self, fieldname, tbytes):
+        return self._bounded(super().term_info(fieldname, tbytes))
+
+    def items(self):
+        for key, info in super().items():
+            yield key, self._bounded(info)
+
+    def items_from(self, fieldname, prefix):
+        for key, info in super().items_from(fieldname, prefix):
+            yield key, self._bounded(info)

@@ -10,7 +10,7 @@ matcher per term (most of a merging edit's time); the merged segment
 is the one Whoosh's ``add_reader`` writes (``tests/test_pool.py``).
 
 ``add_document`` is Whoosh's (whoosh-reloaded 2.7.5, ``SegmentWriter.add_document``) with
-the one change; our schema has no spelling fields or term vectors, which it refuses.
+the one change; our schema has no spelling fields or term vectors, which it refuses at once.
 """
 
 from __future__ import annotations
@@ -64,6 +64,11 @@ class PoolWriter(SegmentWriter):
     """Whoosh's segment writer over a :class:`CompactPool`."""
 
     def __init__(self, ix, **kwargs):
+        for fieldname, field in ix.schema.items():
+            if field.vector:
+                raise ValueError(f"the kb index's pool writer does not write term vectors (field {fieldname!r})")
+            if field.separate_spelling():
+                raise ValueError(f"the kb index's pool writer does not write spelling words (field {fieldname!r})")
         super().__init__(ix, **kwargs)
         self.pool = CompactPool()  # in place of Whoosh's, which has nothing in it yet
 
@@ -80,8 +85,6 @@ class PoolWriter(SegmentWriter):
                 if value is None:
                     continue
                 field = schema[fieldname]
-                if field.separate_spelling() or field.vector:
-                    raise TypeError(f"field {fieldname!r}: spelling and vectors are not written by this writer")
                 length = 0
                 if field.indexed:
                     fieldboost = self._field_boost(fields, fieldname, docboost)
