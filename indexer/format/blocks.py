@@ -50,7 +50,7 @@ def encode_block(
     the values (:class:`TermWriter`); what the values' encodings would give.
 
     With the ``array`` module, not numpy: an editor's one-file update writes blocks too,
-    and importing numpy would add a fifth of a second to it.
+    and importing numpy would add much to its time.
     """
     deltas = array("I", [ids[0]] + [b - a for a, b in itertools.pairwise(ids)])  # W3's delta_encode
     width = _width(max(deltas))
@@ -73,8 +73,8 @@ def encode_block(
     elif fixedsize is not None and fixedsize > 0:
         value_kind, stored = _FIXED_VALUES, zlib.compress(emptybytes.join(values), _VALUES_ZLIB_LEVEL)
     elif positions and len(values) == len(ids) and (raw := _positions_raw(values)) is not None:
-        # Not compressed: a phrase of common words decodes thousands of blocks, and inflating
-        # them was a fifth of its time; small deltas are one byte each already.
+        # Not compressed: a phrase of common words decodes many blocks, and inflating them was
+        # much of its time; small deltas are one byte each already.
         value_kind, stored = RAW_POSITIONS, raw
     else:
         lengths = _little(array("I", [len(v) for v in values]))

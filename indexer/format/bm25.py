@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from array import array
+    from collections.abc import Callable
+
     import numpy as np
-    from whoosh.scoring import BM25F
+    from whoosh.scoring import BM25F, BaseScorer
 
 
 def idf(doc_count: int, doc_frequency: int) -> float:
@@ -48,3 +51,12 @@ class BM25:
 
         tf = np.asarray(tf, dtype=np.float64)  # float32 weights would be scored in float32
         return idf * ((tf * (self.k1 + 1)) / (tf + norms))
+
+
+def with_field_lengths(scorer: BaseScorer, lengths: Callable[[], array]) -> BaseScorer:
+    """A Whoosh BM25F scorer reading its documents' field lengths from ``lengths()`` (one per document
+    of its segment, asked for only by a scorer that reads lengths) instead of through the reader, a
+    file read per posting (``BM25FScorer.dfl``)."""
+    if hasattr(scorer, "dfl"):
+        scorer.dfl = lengths().__getitem__
+    return scorer

@@ -2,7 +2,7 @@
 
 Why: W3 writes every block of 128 postings as a zlib-compressed pickle of (id deltas,
 weights, values), so a search unpickles Python objects for every posting it reads,
-positions included, and a build pickles and compresses them (a third of a full build).
+positions included, and a build pickles and compresses them (much of a full build).
 Here a block is its id deltas as one unsigned array (1, 2 or 4 bytes each), its weights
 as one float32 array (or one value, or nothing when all are 1.0), and its values after
 them: positions (Whoosh's ``Positions`` format) as each posting's count and one array of

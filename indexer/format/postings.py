@@ -217,8 +217,8 @@ _BYTE_LENGTHS = [byte_to_length(b) or 1 for b in range(256)]
 def field_lengths(reader, fieldname: str) -> array:
     """Every document's length in ``fieldname`` in one segment (``doc_field_length(d, fieldname, 1) or 1``).
 
-    Why: Whoosh reads a length through three layers and a file read per document (a tenth of a
-    millisecond: a fifth of a one-file update's related lists at 50k). W3 keeps a segment's
+    Why: Whoosh reads a length through three layers and a file read per document (much of a
+    one-file update's related lists). W3 keeps a segment's
     lengths as one byte per document in a column; here that column is read in one go.
     ``tests/test_codec.py`` holds it equal to Whoosh's look-ups.
     """

@@ -30,8 +30,8 @@ class TermTable:
     """Term infos of one segment, looked up in its term file with ``os.pread``.
 
     Why: Whoosh's hash-file look-up reads a slot, a key's lengths and the key through
-    four layers of file objects, each a seek and a read (about twenty Python calls per
-    look-up, hundreds of look-ups per query). The same on-disk hash (filetables.HashReader:
+    four layers of file objects, each a seek and a read (many Python calls per look-up,
+    and a query makes many look-ups). The same on-disk hash (filetables.HashReader:
     256 tables of ``!Iq`` (hash, position) slots, linear probing, md5 of the key) read
     here with one ``pread`` for a run of slots and one for the record.
     ``tests/test_dense.py`` holds it equal to Whoosh's ``term_info`` for every term.
@@ -204,8 +204,8 @@ def field_records(
 def field_terms(reader, fieldname: str, chunk: int = 1 << 20) -> Iterator[tuple[str, int]]:
     """``(term, document frequency)`` of every term of ``fieldname`` in one segment reader, in order.
 
-    Why: the typo index needs every word of a segment's ``words`` field (a million terms at
-    10,000 documents), and Whoosh's ``iter_field`` decodes each term through several method
+    Why: the typo index needs every word of a segment's ``words`` field (the largest
+    vocabulary of the index), and Whoosh's ``iter_field`` decodes each term through several method
     calls and file reads. Read ``chunk`` bytes at a time: the typo index merges every segment's
     list at once, and whole spans would all be in memory together.
     ``tests/test_dense.py`` holds it equal to ``iter_field``.

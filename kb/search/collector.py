@@ -2,11 +2,11 @@
 
 Why: a query word becomes a disjunction of about twenty terms, and a common word
 matches thousands of documents. Whoosh walks matchers posting by posting, then the
-collector document by document: at 50,000 documents a two-word query matching half
-of them took long (figures: ``bench/README.md``). Here each term's posting blocks are decoded into arrays, BM25
-is computed for all of them in one expression, the words are combined with array
-operations (AND: every word matched; OR: any), and the top hits are picked with a
-partial sort. Scores are the same as Whoosh's (``tests/test_dense.py``).
+collector document by document, which for a common word is most of a search. Here
+each term's posting blocks are decoded into arrays (:mod:`kb.search.segment_terms`), BM25
+is computed for all of them in one expression (:mod:`indexer.format.bm25`), the words are
+combined with array operations (AND: every word matched; OR: any), and the top hits are
+picked with a partial sort. Scores are the same as Whoosh's (``tests/test_dense.py``).
 
 This is the engine's one collector (:func:`collect`): a query plan's clauses are
 each evaluated to a score array and a match mask per segment — words and their

@@ -2,7 +2,7 @@
 decoded postings, and only there are the positions read and checked.
 
 Why: Whoosh's span matchers walk every document that has all of a phrase's words (in any
-of their forms: hundreds at 10,000 documents), one matcher call at a time through a tree
+of their forms: many in a large index), one matcher call at a time through a tree
 of union and intersection matchers, decoding each block they pass. Here that set comes
 from arrays, each word's positions are decoded as arrays only for those documents, and
 the check is Whoosh's own, in arrays for a quoted phrase (slop 1, ordered) and on plain

@@ -16,6 +16,7 @@ from array import array
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from indexer.format.bm25 import with_field_lengths
 from indexer.format.postings import field_lengths
 from kb.search.columns import AlignedColumn
 
@@ -53,9 +54,7 @@ class RecencyBM25F(BM25F):
         query's time; the lengths of one segment's field are read once and kept with it.
         """
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if hasattr(scorer, "dfl"):
-            scorer.dfl = self.field_lengths(searcher.reader(), fieldname).__getitem__
-        return scorer
+        return with_field_lengths(scorer, lambda: self.field_lengths(searcher.reader(), fieldname))
 
     def field_lengths(self, reader, fieldname: str) -> array:
         """Every document's length in ``fieldname`` (at least 1), for one segment's reader; kept with it."""

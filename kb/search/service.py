@@ -251,7 +251,7 @@ class SearchService:
     def _vocabularies(self, build: bool = True) -> list[typos.Vocabulary] | None:
         """The typo index: one vocabulary per group of segments; with ``build=False``, None unless
         the index's segments are all covered already (an optional shortcut is not worth building
-        it: seconds at 10,000 documents for a one-off ``kb search``).
+        it for a one-off ``kb search``).
 
         The first build groups every segment; later, a group whose segments are all still
         there is kept, and the segments no group covers form one new group: an incremental

@@ -161,7 +161,7 @@ class Vocabulary:
         if lo == hi:
             return {}
         found = {}
-        for start in range(lo, hi, CHUNK):  # a letter's words are a tenth of the index's: not one list of them
+        for start in range(lo, hi, CHUNK):  # a letter's words are many: not one list of them
             end = min(start + CHUNK, hi)
             block = self._text[int(self._starts[start]) : int(self._starts[end]) - 1].split("\n")
             for other, distance, index in process.extract(
