@@ -9,8 +9,9 @@ import pytest
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 
-from indexer.format import codec
-from indexer.format.codec import ArrayCodec, posting_arrays, posting_positions, read_list, value_positions
+from indexer.format import blocks, codec, postings, term_file
+from indexer.format.codec import ArrayCodec
+from indexer.format.postings import posting_arrays, posting_positions, read_list, value_positions
 from indexer.format.schema import build_schema
 
 WORDS = "lakhatás támogatott szolgáltatás ülés gyerek család segítség otthon munka a az és".split()
@@ -124,14 +125,14 @@ def test_the_array_reader_gives_the_matchers_postings(indexes):
                     checked += 1
     assert checked > 20
     assert inlined > 20
-    assert {codec._VALUES, codec._RAW_POSITIONS} <= kinds  # both layouts of positions were read
+    assert {blocks.VALUES, blocks.RAW_POSITIONS} <= kinds  # both layouts of positions were read
 
 
 def _value_kinds(data: bytes) -> set[int]:
     return {
-        codec._HEADER.unpack_from(block, 0)[2]
-        for _, _, block, compression in codec._blocks(data)
-        if compression == codec.ARRAYS
+        blocks.HEADER.unpack_from(block, 0)[2]
+        for _, _, block, compression in blocks.list_blocks(data)
+        if compression == blocks.ARRAYS
     }
 
 
@@ -156,12 +157,13 @@ def test_merged_segments_keep_their_postings(tmp_path):
     arrays.close()
 
 
-@pytest.mark.parametrize("chunk", [codec._CHUNK_BYTES, 40])  # 40 bytes: records across every read
+@pytest.mark.parametrize("chunk", [term_file.CHUNK_BYTES, 40])  # 40 bytes: records across every read
 def test_field_records_are_whooshs_term_infos_in_order(indexes, chunk, monkeypatch):
-    """``codec.field_records`` (the term file read in order) against Whoosh's cursor, every field of every segment."""
+    """``term_file.field_records`` (the term file read in order) against Whoosh's cursor, every field of every
+    segment."""
     from whoosh.filedb.filestore import RamStorage
 
-    monkeypatch.setattr(codec, "_CHUNK_BYTES", chunk)
+    monkeypatch.setattr(term_file, "CHUNK_BYTES", chunk)
 
     checked = 0
     for ix in indexes:
@@ -174,9 +176,9 @@ def test_field_records_are_whooshs_term_infos_in_order(indexes, chunk, monkeypat
                         if name != fieldname:
                             break
                         inlined = info.inlined_postings()[:2] if info.is_inlined() else None
-                        extent = None if inlined else codec.extent(info)
+                        extent = None if inlined else term_file.extent(info)
                         expected.append((text, info.weight(), info.doc_frequency(), inlined, extent))
-                    found = list(codec.field_records(leaf, fieldname))
+                    found = list(term_file.field_records(leaf, fieldname))
                     assert found == expected, fieldname
                     checked += len(found)
     assert checked > 1000
@@ -187,14 +189,14 @@ def test_field_records_are_whooshs_term_infos_in_order(indexes, chunk, monkeypat
             writer.add_document(id=f"d{number}", body_hu=" ".join(WORDS[: 1 + number % len(WORDS)]))
     with ram.reader() as reader:
         (leaf, _), *_ = reader.leaf_readers()
-        found = list(codec.field_records(leaf, "body_hu"))
+        found = list(term_file.field_records(leaf, "body_hu"))
         assert [text for text, *_ in found] == sorted(
             text for (name, text), _ in leaf._terms.items() if name == "body_hu"
         )
 
 
 def test_field_lengths_are_whooshs_lengths(indexes, tmp_path):
-    """``codec.field_lengths`` (a segment's lengths column read in one go) against Whoosh's look-up per
+    """``postings.field_lengths`` (a segment's lengths column read in one go) against Whoosh's look-up per
     document: a field every document has, one only the first documents have (the column ends early),
     one no document has, and an index in memory."""
     from whoosh.filedb.filestore import RamStorage
@@ -216,7 +218,7 @@ def test_field_lengths_are_whooshs_lengths(indexes, tmp_path):
         with ix.reader() as reader:
             for leaf, _ in reader.leaf_readers():
                 for fieldname in ("body_hu", "body_cs", "head_hu", "title_en"):
-                    found = codec.field_lengths(leaf, fieldname)
+                    found = postings.field_lengths(leaf, fieldname)
                     assert list(found) == expected(leaf, fieldname), fieldname
                     checked += len(found)
                     distinct = max(distinct, len(set(found)))

@@ -10,7 +10,7 @@ from whoosh import index
 from whoosh import query as Q
 from whoosh.filedb.filestore import FileStorage
 
-from indexer.format.codec import posting_arrays, read_list
+from indexer.format.postings import posting_arrays, read_list
 from indexer.format.schema import build_schema
 from kb.search import collector
 from kb.search.matching import BulkOr
@@ -162,7 +162,7 @@ def test_coverage_ranks_documents_with_more_clauses_first(searcher):
 
 def test_bulk_term_list_equals_whoosh_iter_field(searcher):
     """The typo index's one-pass read of a field's terms gives what Whoosh's iter_field gives."""
-    from indexer.format.terms import field_terms
+    from indexer.format.term_file import field_terms
 
     for leaf, _ in searcher.ixreader.leaf_readers():
         for fieldname in ("words", "body_hu", "head_hu", "id", "body_pl"):
@@ -198,7 +198,7 @@ def test_term_table_finds_what_whoosh_term_info_finds(searcher):
     terms it lacks (other segments' terms, made-up ones, unknown fields)."""
     from whoosh.reading import TermNotFound
 
-    from indexer.format.terms import TermTable
+    from indexer.format.term_file import TermTable
 
     leaves = [leaf for leaf, _ in searcher.ixreader.leaf_readers()]
     mapped = index.open_dir(searcher._ix.storage.folder).reader()  # memory-mapped: Whoosh's own look-up
@@ -301,7 +301,7 @@ def test_typo_vocabularies_tell_which_words_have_accented_spellings(searcher):
 
 
 def test_doc_frequency_through_the_term_tables_is_whoosh_s(searcher):
-    from indexer.format.terms import doc_frequency
+    from indexer.format.term_file import doc_frequency
 
     probes = [("words", w) for w in ("lakhatas", "csalad", "nincs-ilyen", "")] + [("body_pl", "x"), ("id", "d3")]
     probes += [("body_hu", t.decode()) for t, _ in searcher.ixreader.leaf_readers()[1][0].iter_field("body_hu")]

@@ -28,7 +28,7 @@ from whoosh.writing import SegmentWriter
 from indexer.guards import crashpoints
 from indexer.documents.model import DOC_TYPES
 from indexer.build.preparation import Prepared, die_with_parent, prepare_one
-from indexer.format.segment_writer import PoolWriter
+from indexer.format.segment_writer import PoolWriter, commit_with_segments, finished_segment
 from indexer.build.fields import build_codec
 from indexer.errors import KbError
 
@@ -104,10 +104,7 @@ def _writer(ix: FileIndex, limitmb: int) -> SegmentWriter:
 
 def _finish(writer: SegmentWriter):
     """The writer's finished segment (None if it has no documents)."""
-    if writer._added:
-        return writer._finalize_segment()
-    writer._close_segment()
-    return None
+    return finished_segment(writer)
 
 
 def write_segments(
@@ -189,6 +186,4 @@ def commit_segments(writer: SegmentWriter, segments: list) -> None:
     of the documents the workers wrote: a segment left with no live document is dropped
     (its files go with the commit), as no merge of an edit would ever take it.
     """
-    writer._close_segment()
-    writer._commit_toc([segment for segment in writer.segments if segment.doc_count()] + segments)
-    writer._finish()
+    commit_with_segments(writer, segments)

@@ -3,7 +3,7 @@
 Why: Whoosh's ``PostingPool`` keeps each posting as a tuple of five Python objects (about
 190 bytes, its own estimate) and sorts the tuples when the segment is written. A full
 build's workers start a new segment when the pool is full, so on a real vocabulary a
-10,000-document build left several segments and a 50,000-document one 19, and every
+build left many segments, and every
 segment costs at search time (each query word is looked up in each) and in the build
 (a word in many segments is written many times). Here a posting is a term number, a
 document number and a weight in arrays and a reference to its value, about 28 bytes, and
@@ -188,7 +188,7 @@ class CompactPool:
         ``fieldwriter.add_postings(schema, None, pool.iter_postings())`` writes, faster)."""
         import numpy as np
 
-        from indexer.format.codec import TermWriter
+        from indexer.format.term_writer import TermWriter
 
         if not self._count:
             return

@@ -5,12 +5,12 @@ A text field's terms go to the pool a whole field at a time and the pool writes 
 segment (:meth:`CompactPool.write`): the same segment files as Whoosh's own writer
 (``tests/test_pool.py``). Merging a segment in (the small segments of
 earlier edits, :mod:`indexer.format.merge_policy`) reads each field's term records and posting
-lists in order (:func:`indexer.format.codec.term_postings`) instead of a hash look-up and a
-matcher per term, which was most of the 1-3 s a merging edit took; the merged segment
+lists in order (:func:`indexer.format.postings.term_postings`) instead of a hash look-up and a
+matcher per term (most of a merging edit's time); the merged segment
 is the one Whoosh's ``add_reader`` writes (``tests/test_pool.py``).
 
 ``add_document`` is Whoosh's (whoosh-reloaded 2.7.5, ``SegmentWriter.add_document``) with
-the one change; our schema has no spelling fields or term vectors, which it refuses.
+the one change; our schema has no spelling fields or term vectors, which it refuses at once.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from whoosh.formats import Positions
 from whoosh.writing import SegmentWriter
 
 from indexer.build.fields import build_codec
-from indexer.format import codec
 from indexer.format.posting_pool import CompactPool
+from indexer.format.postings import term_postings
 
 #: Documents an index writer takes into the compact pool, which never spills to disk; a
 #: larger build's own writer uses Whoosh's pool, which does.
@@ -37,6 +37,24 @@ def writer(ix, *, limitmb: int, documents: int) -> SegmentWriter:
     return PoolWriter(ix, limitmb=limitmb, codec=build_codec())
 
 
+def finished_segment(writer: SegmentWriter):
+    """A worker writer's segment, its files written and closed (None, and nothing kept, if it
+    added no document): what ``MpWriter``'s sub-writers hand back (``SegmentWriter._finalize_segment``)."""
+    if writer._added:
+        return writer._finalize_segment()
+    writer._close_segment()
+    return None
+
+
+def commit_with_segments(writer: SegmentWriter, segments: list) -> None:
+    """Commit ``writer`` (which has added no document) with ``segments`` written elsewhere beside
+    the index's own, in one table of contents (``MpWriter.commit``'s ending); a segment of the
+    index left with no live document is dropped."""
+    writer._close_segment()
+    writer._commit_toc([segment for segment in writer.segments if segment.doc_count()] + segments)
+    writer._finish()
+
+
 def _whole_field(field) -> bool:
     """Whether a field's terms go to the pool with their positions, a whole field at a time."""
     return hasattr(field, "term_positions") and type(field.format) is Positions
@@ -46,6 +64,11 @@ class PoolWriter(SegmentWriter):
     """Whoosh's segment writer over a :class:`CompactPool`."""
 
     def __init__(self, ix, **kwargs):
+        for fieldname, field in ix.schema.items():
+            if field.vector:
+                raise ValueError(f"the kb index's pool writer does not write term vectors (field {fieldname!r})")
+            if field.separate_spelling():
+                raise ValueError(f"the kb index's pool writer does not write spelling words (field {fieldname!r})")
         super().__init__(ix, **kwargs)
         self.pool = CompactPool()  # in place of Whoosh's, which has nothing in it yet
 
@@ -62,8 +85,6 @@ class PoolWriter(SegmentWriter):
                 if value is None:
                     continue
                 field = schema[fieldname]
-                if field.separate_spelling() or field.vector:
-                    raise TypeError(f"field {fieldname!r}: spelling and vectors are not written by this writer")
                 length = 0
                 if field.indexed:
                     fieldboost = self._field_boost(fields, fieldname, docboost)
@@ -107,7 +128,7 @@ class PoolWriter(SegmentWriter):
             if fieldname not in schema:
                 continue
             whole = _whole_field(schema[fieldname])
-            for text, ids, weights, values in codec.term_postings(reader, fieldname):
+            for text, ids, weights, values in term_postings(reader, fieldname):
                 if docmap is None:
                     docs = [startdoc + docnum for docnum in ids]
                     live = None

@@ -31,13 +31,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from whoosh.codec.whoosh3 import W3TermsReader
 from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
 
 from indexer.build.preparation import die_with_parent
-from indexer.format import codec
+from indexer.format.bm25 import BM25
+from indexer.format.bm25 import idf as term_idf
+from indexer.format.postings import field_lengths, posting_arrays, read_list
+from indexer.format.readers import has_term_file, postings_file, whole_postings_file
 from indexer.format.schema import text_field
+from indexer.format.term_file import TermTable, field_records
 from indexer.text.analysis import field_language
 
 if TYPE_CHECKING:
@@ -151,11 +154,12 @@ class _Field:
         self.doc_count = reader.doc_count_all()
         self.total = reader.field_length(fieldname)
         self.avgfl = (self.total / (self.doc_count or 1)) or 1
-        self.k1, self.b = weighting.K1, weighting._field_B.get(fieldname, weighting.B)
-        self.lengths = np.concatenate(
-            [np.frombuffer(codec.field_lengths(leaf, fieldname), dtype=np.uint32) for leaf, _ in _leaves(reader)]
+        self.bm25 = BM25.of(weighting, fieldname, self.avgfl)
+        lengths = np.concatenate(
+            [np.frombuffer(field_lengths(leaf, fieldname), dtype=np.uint32) for leaf, _ in _leaves(reader)]
             or [np.zeros(0, dtype=np.uint32)]
         ).astype(np.float64)
+        self.norms = self.bm25.norms(lengths)  # each document's BM25 length part, once
         self._scores = np.zeros(self.doc_count, dtype=np.float64)
         self.live = np.ones(self.doc_count, dtype=bool)
         for leaf, offset in _leaves(reader):
@@ -163,11 +167,7 @@ class _Field:
                 self.live[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + offset] = False
 
     def idf(self, df: int) -> float:
-        return math.log(self.doc_count / (df + 1)) + 1
-
-    def bm25(self, idf: float, tf: np.ndarray, fl: np.ndarray) -> np.ndarray:
-        """Whoosh's ``scoring.bm25`` over arrays (``fl``: the documents' field lengths), in its order of operations."""
-        return idf * ((tf * (self.k1 + 1)) / (tf + self.k1 * ((1 - self.b) + self.b * fl / self.avgfl)))
+        return term_idf(self.doc_count, df)
 
     def text_weights(self, text: str) -> list[tuple[bytes, float]]:
         """Each term of ``text`` with its weight, as the field indexes it (``Expander.add_text``)."""
@@ -182,7 +182,7 @@ class _Field:
         scores = self._scores
         touched = []
         for docs, tf, idf, boost in postings:
-            part = self.bm25(idf, tf, self.lengths[docs])
+            part = self.bm25.scores(idf, tf, self.norms[docs])
             scores[docs] += part * boost if boost != 1.0 else part
             touched.append(docs)
         docs = np.unique(np.concatenate(touched)) if touched else np.zeros(0, np.int64)
@@ -205,10 +205,8 @@ class FieldArrays(_Field):
         df: list[int] = []
         term_of, doc_of, tf_of = array("i"), array("i"), array("f")
         for leaf, offset in _leaves(reader):
-            terms = leaf._terms
-            terms._postfile.seek(0)
-            postings = terms._postfile.read()  # one read, not two per posting block
-            for btext, weight, frequency, inlined, where in codec.field_records(leaf, fieldname):
+            postings = whole_postings_file(leaf)  # one read, not two per posting block
+            for btext, weight, frequency, inlined, where in field_records(leaf, fieldname):
                 tid = ids.get(btext)
                 if tid is None:
                     tid = ids[btext] = len(cf)
@@ -222,7 +220,7 @@ class FieldArrays(_Field):
                     doc_of.extend([docnum + offset for docnum in docs])
                     tf_of.extend(weights)
                     continue
-                docs, weights = codec.posting_arrays(postings[where[0] : where[0] + where[1]])
+                docs, weights = posting_arrays(postings[where[0] : where[0] + where[1]])
                 term_of.extend(itertools.repeat(tid, len(docs)))
                 doc_of.frombytes((docs.astype(np.int64) + offset).astype(np.int32).tobytes())
                 tf_of.frombytes(weights.astype(np.float32).tobytes())
@@ -293,8 +291,8 @@ class FieldLookups(_Field):
         super().__init__(reader, fieldname)
         self.reader = reader
         # A document's every term is looked up for its frequency: one pread look-up per
-        # segment instead of Whoosh's (a third of a one-file update's related lists at 50k).
-        self._tables = [codec.TermTable(leaf) for leaf, _ in _leaves(reader)]
+        # segment instead of Whoosh's (much of a one-file update's related lists).
+        self._tables = [TermTable(leaf) for leaf, _ in _leaves(reader)]
         # The documents an update ranks share many key terms: each term's infos and postings once.
         self._infos: dict[bytes, list] = {}
         self._postings: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
@@ -340,8 +338,7 @@ class FieldLookups(_Field):
 
         docs, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float64)]
         for (leaf, offset), info in zip(_leaves(self.reader), self.infos(term), strict=True):
-            terms = getattr(leaf, "_terms", None)
-            if not isinstance(terms, W3TermsReader):
+            if not has_term_file(leaf):
                 found = _reader_postings(leaf, self.fieldname, term)
                 ids, tf = np.array([d for d, _ in found], dtype=np.int64), np.array([w for _, w in found])
             elif info is None:
@@ -350,7 +347,7 @@ class FieldLookups(_Field):
                 inlined_ids, inlined_weights, _ = info.inlined_postings()
                 ids, tf = np.array(inlined_ids, dtype=np.int64), np.array(inlined_weights, dtype=np.float64)
             else:
-                ids, tf = codec.posting_arrays(codec.read_list(terms._postfile, info))
+                ids, tf = posting_arrays(read_list(postings_file(leaf), info))
                 ids, tf = ids.astype(np.int64), tf.astype(np.float64)
             docs.append(ids + offset)
             weights.append(tf)
@@ -398,7 +395,7 @@ def related_lists(
     if wanted is None:
         numbers = {ids[d]: d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)}
         ids = {n: i for i, n in numbers.items()}
-    else:  # a few documents: their numbers by look-up, not the whole id column (a third of a one-file update)
+    else:  # a few documents: their numbers by look-up, not the whole id column (much of a one-file update)
         numbers = _Numbers(reader)
     family = _families(members)
 

@@ -29,6 +29,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from indexer.errors import KbError
+from indexer.format.readers import index_segments
 from indexer.format.schema import SCHEMA_VERSION, build_schema
 from indexer.guards import crashpoints
 
@@ -206,7 +207,7 @@ def remove_stray_files(ix: FileIndex) -> None:
     Whoosh does this after a commit; a cancelled writer (an update that changed
     nothing) and a killed one leave their segment files otherwise.
     """
-    whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(), ix._segments())
+    whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(), index_segments(ix))
 
 
 def discard_generation(generation: Path) -> None:

@@ -1,8 +1,9 @@
 """The search engine, apart from the web: no Flask here.
 
 ``SearchService`` owns the index and the lock (``service``); a query is parsed and
-planned once (``plan``), scored by one BM25F and collected by one collector
-(``whoosh_internals``); ``facets``, ``snippets``, ``suggest``, ``documents``,
+planned once (``plan``), scored by one BM25F (``ranking``, ``indexer.format.bm25``) and
+collected by one collector (``collector``, over ``segment_terms``, ``phrases`` and
+``matching``); ``facets``, ``snippets``, ``suggest``, ``documents``,
 ``related`` and ``updates`` are the rest of what the pages and the API read.
 
 What the web layer needs of the index's storage and of the text analysis comes from

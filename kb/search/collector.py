@@ -2,11 +2,11 @@
 
 Why: a query word becomes a disjunction of about twenty terms, and a common word
 matches thousands of documents. Whoosh walks matchers posting by posting, then the
-collector document by document: at 50,000 documents a two-word query matching half
-of them took 150 ms. Here each term's posting blocks are decoded into arrays, BM25
-is computed for all of them in one expression, the words are combined with array
-operations (AND: every word matched; OR: any), and the top hits are picked with a
-partial sort. Scores are the same as Whoosh's (``tests/test_dense.py``).
+collector document by document, which for a common word is most of a search. Here
+each term's posting blocks are decoded into arrays (:mod:`kb.search.segment_terms`), BM25
+is computed for all of them in one expression (:mod:`indexer.format.bm25`), the words are
+combined with array operations (AND: every word matched; OR: any), and the top hits are
+picked with a partial sort. Scores are the same as Whoosh's (``tests/test_dense.py``).
 
 This is the engine's one collector (:func:`collect`): a query plan's clauses are
 each evaluated to a score array and a match mask per segment — words and their
@@ -18,22 +18,19 @@ a near spelling, then by BM25F with the recency factor.
 
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as Q
-from whoosh import scoring
-from whoosh.codec.whoosh3 import W3TermsReader
 from whoosh.searching import Results, Searcher
 
-from indexer.format.codec import posting_arrays, posting_positions, read_list, value_positions
-from indexer.format.terms import TermTable
 from kb.search import phrases
 from kb.search.matching import BulkOr
 from kb.search.ranking import RecencyBM25F
+from kb.search.segment_terms import MISSING, PostingsCache, SegmentTerms, Terms
+
+__all__ = ["ClauseQueries", "Collected", "MatchedResults", "PostingsCache", "collect", "search", "supports"]
 
 
 class MatchedResults(Results):
@@ -53,64 +50,6 @@ class MatchedResults(Results):
 
     def is_empty(self) -> bool:
         return not len(self)
-
-
-@dataclass(slots=True)
-class _Term:
-    """One term's decoded postings in one segment, with what its BM25 needs."""
-
-    ids: np.ndarray  # int32 document numbers within the segment
-    weights: np.ndarray  # float32, as stored
-    lengths: np.ndarray  # the field's length of each of those documents
-    idf: float
-    avgfl: float
-    k1: float
-    b: float
-
-    @property
-    def size(self) -> int:
-        return len(self.ids)
-
-    def bm25(self, boost: float) -> np.ndarray:
-        """Each posting's BM25F score (Whoosh's formula), times ``boost``."""
-        weights = self.weights.astype(np.float64)
-        per_length = self.k1 * self.b / self.avgfl
-        scale = self.idf * (self.k1 + 1) * boost
-        return scale * weights / (weights + self.k1 * (1 - self.b) + per_length * self.lengths)
-
-
-class PostingsCache:
-    """Decoded postings of recently searched terms: up to ``budget`` postings (12 bytes each,
-    48 MB by default) in up to ``max_entries`` terms.
-
-    Why: reading and decoding posting lists is much of a search, and the words people
-    search for recur. Belongs to one searcher: BM25's
-    statistics are the index's, so a new index generation starts an empty cache.
-    """
-
-    def __init__(self, budget: int = 4_000_000, max_entries: int = 100_000):
-        self.budget = budget
-        self.max_entries = max_entries  # absent terms are remembered too (as None); about 700 bytes each at most
-        self.size = 0
-        self._entries: OrderedDict[tuple, _Term | None] = OrderedDict()
-
-    def get(self, key: tuple):
-        entry = self._entries.get(key, _MISSING)
-        if entry is not _MISSING:
-            self._entries.move_to_end(key)
-        return entry
-
-    def put(self, key: tuple, entry: _Term | None) -> None:
-        if entry is not None and entry.size > self.budget // 4:
-            return  # one huge list would push out everything else
-        self._entries[key] = entry
-        self.size += entry.size if entry is not None else 0
-        while self.size > self.budget or len(self._entries) > self.max_entries:
-            _, old = self._entries.popitem(last=False)
-            self.size -= old.size if old is not None else 0
-
-
-_MISSING = object()
 
 
 def supports(q: Q.Query) -> bool:
@@ -182,7 +121,7 @@ def collect(
         allowed[np.fromiter(allow, dtype=np.int64)] = True
     context = searcher.context(weighting=weighting)
     leaves = [(sub, offset) for sub, offset in searcher.leaf_searchers() if sub.doc_count_all()]
-    terms = _Terms(searcher, [sub.reader() for sub, _ in leaves], cache)
+    terms = Terms(searcher, [sub.reader() for sub, _ in leaves], cache)
     segments = []
     best = 0
     for leaf, (subsearcher, offset) in enumerate(leaves):
@@ -318,17 +257,17 @@ def _any(q: Q.Query | None, searcher: Searcher, context, count: int, terms) -> t
     return scores, mask
 
 
-def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, terms: _SegmentTerms) -> tuple:
+def _evaluate(q: Q.Query, searcher: Searcher, context, count: int, terms: SegmentTerms) -> tuple:
     """Scores and the match mask of ``q`` in one segment ((None, None) when nothing can match)."""
     if isinstance(q, BulkOr):
         scores = np.zeros(count, dtype=np.float64)
         found = False
         for sub in q.subqueries:
             term = terms.get(sub)
-            if term is _MISSING:  # not the codec's postings or not BM25F: scored the generic way
+            if term is MISSING:  # not the codec's postings or not BM25F: scored the generic way
                 found = _score_generic(sub, searcher, context, q.boost, scores) or found
             elif term is not None:
-                scores[term.ids] += term.bm25(q.boost * sub.boost)
+                scores[term.ids] += term.scores(q.boost * sub.boost)
                 found = True
         return (scores, scores > 0) if found else (None, None)
     parts = [_evaluate(sub, searcher, context, count, terms) for sub in q.subqueries]
@@ -348,113 +287,6 @@ def _combine(parts: list[tuple], conjunction: bool, boost: float) -> tuple:
     if boost != 1.0:
         scores = scores * boost
     return scores, mask
-
-
-class _Terms:
-    """The terms of one search, each looked up once in every segment.
-
-    Why: Whoosh looks a term up three times in a segment where it is (is it there, its
-    info, its postings), and its idf once more in every segment; one look-up per
-    segment gives the postings' place and, summed, the index-wide document frequency.
-    A segment's decoded postings are kept in the searcher's :class:`PostingsCache`.
-    """
-
-    def __init__(self, searcher: Searcher, readers: list, cache: PostingsCache | None):
-        self.searcher = searcher
-        self.readers = readers
-        self.cache = cache
-        self.weighting = searcher.weighting
-        # Whoosh's idf formula, unless a weighting has its own (then every term goes the generic way).
-        self.fast = type(self.weighting).idf is scoring.WeightingModel.idf and all(
-            isinstance(getattr(r, "_terms", None), W3TermsReader) for r in readers
-        )
-        self.tables = [TermTable(reader) for reader in readers]
-        self._infos: dict[tuple[str, str], tuple[list, float]] = {}
-        self._averages: dict[str, float] = {}
-
-    def average_length(self, fieldname: str) -> float:
-        """The field's average length over the index (BM25F's), once per search."""
-        average = self._averages.get(fieldname)
-        if average is None:
-            average = self._averages[fieldname] = self.searcher.avg_field_length(fieldname) or 1
-        return average
-
-    def segment(self, leaf: int) -> _SegmentTerms:
-        return _SegmentTerms(self, leaf)
-
-    def infos(self, fieldname: str, text: str) -> tuple[list, float]:
-        """The term's info in each segment (None where it is not) and its idf over the index."""
-        key = (fieldname, text)
-        found = self._infos.get(key)
-        if found is None:
-            infos = [table.info(fieldname, text) for table in self.tables]
-            frequency = sum(info.doc_frequency() for info in infos if info is not None)
-            idf = math.log(self.searcher.doc_count_all() / (frequency + 1)) + 1
-            found = self._infos[key] = (infos, idf)
-        return found
-
-
-class _SegmentTerms:
-    """:class:`_Terms` as one segment sees them."""
-
-    missing = _MISSING
-
-    def __init__(self, terms: _Terms, leaf: int):
-        self.terms = terms
-        self.leaf = leaf
-        self.reader = terms.readers[leaf]
-        self.segment_id = self.reader.segment().segment_id()
-
-    def info(self, sub: Q.Term):
-        """The term's info in this segment (None: not here; _MISSING: a term the array path does not read)."""
-        terms = self.terms
-        fieldobj = terms.searcher.schema[sub.fieldname] if sub.fieldname in terms.searcher.schema else None
-        if not terms.fast or fieldobj is None or not fieldobj.scorable:
-            return _MISSING
-        return terms.infos(sub.fieldname, sub.text)[0][self.leaf]
-
-    def positions(self, sub: Q.Term, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(document, position) of each of the term's positions in the documents where ``wanted``."""
-        info = self.info(sub)
-        if info.is_inlined():
-            ids, _, values = info.inlined_postings()
-            return value_positions(ids, values, wanted)
-        return posting_positions(read_list(self.reader._terms._postfile, info), wanted)
-
-    def get(self, sub: Q.Term):
-        """The term's postings here (None: not here; _MISSING: to be scored the generic way)."""
-        cache = self.terms.cache
-        key = (self.segment_id, sub.fieldname, sub.text)
-        term = cache.get(key) if cache is not None else _MISSING
-        if term is _MISSING:
-            term = self._read(sub)
-            if cache is not None and term is not _MISSING:
-                cache.put(key, term)
-        return term
-
-    def _read(self, sub: Q.Term):
-        terms, reader = self.terms, self.reader
-        info = self.info(sub)
-        if info is None or info is _MISSING:
-            return info
-        idf = terms.infos(sub.fieldname, sub.text)[1]
-        if info.is_inlined():
-            inlined_ids, inlined_weights, _ = info.inlined_postings()
-            ids = np.array(inlined_ids, dtype=np.int32)
-            weights = np.array(inlined_weights, dtype=np.float32)
-        else:
-            ids, weights = posting_arrays(read_list(reader._terms._postfile, info))
-        weighting = terms.weighting
-        lengths = np.frombuffer(weighting.field_lengths(reader, sub.fieldname), dtype=np.uint32)
-        return _Term(
-            ids=ids,
-            weights=weights,
-            lengths=lengths[ids],
-            idf=idf,
-            avgfl=terms.average_length(sub.fieldname),
-            k1=weighting.K1,
-            b=weighting._field_B.get(sub.fieldname, weighting.B),
-        )
 
 
 def _score_generic(sub: Q.Term, searcher: Searcher, context, boost: float, scores: np.ndarray) -> bool:

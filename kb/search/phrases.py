@@ -2,7 +2,7 @@
 decoded postings, and only there are the positions read and checked.
 
 Why: Whoosh's span matchers walk every document that has all of a phrase's words (in any
-of their forms: hundreds at 10,000 documents), one matcher call at a time through a tree
+of their forms: many in a large index), one matcher call at a time through a tree
 of union and intersection matchers, decoding each block they pass. Here that set comes
 from arrays, each word's positions are decoded as arrays only for those documents, and
 the check is Whoosh's own, in arrays for a quoted phrase (slop 1, ordered) and on plain
@@ -94,7 +94,7 @@ def evaluate(q: Q.Query, terms, count: int) -> tuple | None:
     scores = np.zeros(count, dtype=np.float64)
     for found in present:
         for term, postings in found:
-            scores[postings.ids] += postings.bm25(term.boost)
+            scores[postings.ids] += postings.scores(term.boost)
     scores = np.where(matched, scores * boost, 0.0)
     return scores, matched
 

@@ -37,7 +37,7 @@ from whoosh import query as Q
 from whoosh.query import spans
 
 from indexer.format.schema import FIELD_BOOSTS, text_field
-from indexer.format.terms import doc_frequency
+from indexer.format.term_file import doc_frequency
 from indexer.text.analysis import (
     ACCENT_SEPARATOR,
     LANGUAGES,

@@ -16,7 +16,8 @@ from array import array
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from indexer.format import codec
+from indexer.format.bm25 import with_field_lengths
+from indexer.format.postings import field_lengths
 from kb.search.columns import AlignedColumn
 
 RECENCY_WEIGHT = 0.05
@@ -49,20 +50,18 @@ class RecencyBM25F(BM25F):
     def scorer(self, searcher: Searcher, fieldname: str, text, qf: int = 1):
         """BM25F's scorer, with field lengths from an array instead of a file read per posting.
 
-        Reading each matching document's field length through the codec was a fifth of
-        query time; the lengths of one segment's field are read once and kept with it.
+        Reading each matching document's field length through the codec was much of a
+        query's time; the lengths of one segment's field are read once and kept with it.
         """
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if hasattr(scorer, "dfl"):
-            scorer.dfl = self.field_lengths(searcher.reader(), fieldname).__getitem__
-        return scorer
+        return with_field_lengths(scorer, lambda: self.field_lengths(searcher.reader(), fieldname))
 
     def field_lengths(self, reader, fieldname: str) -> array:
         """Every document's length in ``fieldname`` (at least 1), for one segment's reader; kept with it."""
         per_reader = self._lengths.setdefault(reader, {})
         lengths = per_reader.get(fieldname)
         if lengths is None:
-            lengths = codec.field_lengths(reader, fieldname)
+            lengths = field_lengths(reader, fieldname)
             per_reader[fieldname] = lengths
         return lengths
 

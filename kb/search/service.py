@@ -20,7 +20,7 @@ from pathlib import Path
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from indexer.format.searcher import bound_idf_cache
+from indexer.format.readers import bound_idf_cache
 from indexer.generation import storage
 from indexer.text.analysis import FIELD_LANGUAGES, field_language, warm_up
 from kb.search import collector, documents, suggest, typos

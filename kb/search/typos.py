@@ -28,7 +28,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer.format.terms import field_terms
+from indexer.format.term_file import field_terms
 from indexer.text.analysis import ACCENT_SEPARATOR, fold
 
 PREFIX = 8  # letters of a word that are keyed (SymSpell's prefix length idea)
@@ -161,7 +161,7 @@ class Vocabulary:
         if lo == hi:
             return {}
         found = {}
-        for start in range(lo, hi, CHUNK):  # a letter's words are a tenth of the index's: not one list of them
+        for start in range(lo, hi, CHUNK):  # a letter's words are many: not one list of them
             end = min(start + CHUNK, hi)
             block = self._text[int(self._starts[start]) : int(self._starts[end]) - 1].split("\n")
             for other, distance, index in process.extract(
