@@ -114,7 +114,7 @@ def build(
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content directory not found: {content_dir}")
     try:
-        with storage.build_lock(index_dir), lemmas.expectation():
+        with storage.build_lock(index_dir), lemmas.SETTINGS.expectation():
             cleaned = storage.remove_unfinished(index_dir)
             summary = _build(
                 content_dir,
@@ -242,7 +242,7 @@ def _build(
     many = len(todo) > segment_writer.POOL_DOCUMENTS
     in_segments = len(todo) >= preparation.POOL_THRESHOLD and (summary.full or many)
     if len(todo) >= preparation.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
-        lemmas.expect_many()
+        lemmas.SETTINGS.expect_many()
     writer = segment_writer.writer(ix, limitmb=WRITER_MB, documents=len(todo))
     finished_segments: list = []
     rows: dict[str, tuple] = {}  # catalogue rows of the documents written now

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from langdetect import DetectorFactory, detector_factory
 
 from indexer.documents.model import Document, Problem
-from indexer.text import langprofiles
+from indexer.text import langprofiles, lemmas
 
 DetectorFactory.seed = 0
 
@@ -121,7 +121,7 @@ def _profiles() -> DetectorFactory:
     if _factory is None:
         with _factory_lock:
             if _factory is None:
-                langprofiles.install()  # profiles from the on-disk cache: no half-second parse per process
+                langprofiles.install(lemmas.SETTINGS.cache_dir)  # from the on-disk cache: no parse per process
                 if detector_factory._factory is None:
                     detector_factory.init_factory()
                 _factory = detector_factory._factory
