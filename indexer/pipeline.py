@@ -33,7 +33,7 @@ from indexer.format import merge_policy, segment_writer
 from indexer.generation import catalogue, filestats, history, storage
 from indexer.guards import crashpoints, limits
 from indexer.text import lemmas
-from indexer.text.language import assign_language
+from indexer.documents.prepare import assign_language
 
 Progress = Callable[[int, int], None]
 #: Memory for a writer's in-memory posting pool (Whoosh's estimate; a process peaks at

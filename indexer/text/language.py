@@ -1,8 +1,7 @@
-"""Stage 3: which language is a document in?
+"""Which language is a text in?
 
-langdetect is seeded so the same text always gets the same answer. A ``lang``
-in front matter wins; the detection is still kept, and a confident detection
-that contradicts the declared language is reported to the editor.
+langdetect is seeded so the same text always gets the same answer. Deciding a
+document's language from this and its front matter is :mod:`indexer.documents.prepare`.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 
 from langdetect import DetectorFactory, detector_factory
 
-from indexer.documents.model import Document, Problem
 from indexer.text import langprofiles, lemmas
 
 DetectorFactory.seed = 0
@@ -259,40 +257,3 @@ def detect(text: str) -> Detection:
     weights = {lang: math.exp(score - top) for lang, score in scores.items()}
     best = max(weights, key=lambda lang: (weights[lang], -EXPECTED.index(lang)))
     return Detection(best, round(weights[best] / sum(weights.values()), 4))
-
-
-def assign_language(doc: Document, *, verify: bool = True) -> Document:
-    """Set ``lang`` from front matter or detection; warn when they disagree.
-
-    With ``verify=False`` a declared language is taken as it is, without running the
-    detector: indexing does that (detection was a third of the time per document),
-    and ``kb check`` keeps reporting a declared language the text contradicts.
-    """
-    if doc.lang and not verify:
-        doc.lang_detected = False
-        return _sections(doc)
-    detection = detect(f"{doc.title}\n{doc.summary}\n{doc.text}")
-    if doc.lang:
-        doc.lang_detected = False
-        doc.lang_probability = detection.probability if detection.lang == doc.lang else 0.0
-        if detection.lang and detection.lang != doc.lang and detection.probability >= CONFIDENT:
-            doc.warnings.append(
-                Problem(
-                    doc.path,
-                    doc.field_lines.get("lang", 1),
-                    f"declared lang '{doc.lang}' but the text reads as '{detection.lang}' "
-                    f"(probability {detection.probability:.2f})",
-                    "warning",
-                )
-            )
-    else:
-        doc.lang = detection.lang or "xx"
-        doc.lang_detected = True
-        doc.lang_probability = detection.probability
-    return _sections(doc)
-
-
-def _sections(doc: Document) -> Document:
-    from indexer.documents.sections import mark_languages  # it imports this module
-
-    return mark_languages(doc)
