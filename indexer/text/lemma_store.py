@@ -2,7 +2,7 @@
 (loaded from a copy in the cache folder, see :func:`decoded`).
 
 Imported on the first look-up (importing simplemma compiles its rules for every
-language); the settings (:class:`indexer.text.lemmas.Settings`: the cache folder, how many words
+language); the settings (:class:`indexer.text.lemma_settings.Settings`: the cache folder, how many words
 before a whole dictionary is loaded) are handed to the factory.
 """
 
@@ -17,7 +17,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import simplemma
 from simplemma.strategies import DefaultStrategy
@@ -30,9 +29,7 @@ from simplemma.strategies.dictionaries.dictionary_factory import (
 )
 
 from indexer.processes import WorkerFailed, in_worker, map_in_workers
-
-if TYPE_CHECKING:
-    from indexer.text.lemmas import Settings
+from indexer.text.lemma_settings import Settings
 
 log = logging.getLogger("kb.lemmas")
 
