@@ -38,7 +38,7 @@ from indexer.glossary.files import (
     load_default,
     parse_text,
 )
-from indexer.glossary.tagger import Tagger, activate, active_tagger, tagger_for
+from indexer.glossary.tagger import Tagger, tagger_for
 
 __all__ = [
     "DEFAULT_SOURCES",
@@ -50,8 +50,6 @@ __all__ = [
     "SOURCES_FILE",
     "Concept",
     "Tagger",
-    "activate",
-    "active_tagger",
     "build_into",
     "compile_glossary",
     "content_files",

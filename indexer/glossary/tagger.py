@@ -48,16 +48,3 @@ class Tagger:
 def tagger_for(compiled: dict | None) -> Tagger | None:
     """The tagger of a compiled glossary (:func:`indexer.glossary.compiled.read_compiled`); None: no concepts."""
     return Tagger(compiled) if compiled else None
-
-
-_tagger: Tagger | None = None
-
-
-def activate(compiled: dict | None) -> None:
-    """The tagger indexing uses from now on (None: no concepts); worker processes inherit it (fork)."""
-    global _tagger
-    _tagger = Tagger(compiled) if compiled else None
-
-
-def active_tagger() -> Tagger | None:
-    return _tagger

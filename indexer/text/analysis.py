@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
 import snowballstemmer
@@ -371,11 +369,6 @@ def _forms_with_compound(word: str, lang: str) -> tuple[str, ...]:
     return word_forms(word, lang) + compound_forms(word, lang)
 
 
-_RECENT_TEXTS = 8
-_recent_positions: OrderedDict[tuple[str, str], dict[str, list[int]]] = OrderedDict()
-_recent_lock = threading.Lock()
-
-
 def index_positions(text: str, lang: str) -> dict[str, list[int]]:
     """Term -> positions for one field of ``lang``: what :func:`language_analyzer` yields, faster.
 
@@ -384,20 +377,31 @@ def index_positions(text: str, lang: str) -> dict[str, list[int]]:
     (tokenise, lower-case, drop stop words and renumber, expand forms) with the
     per-word result cached. ``tests/test_analysis.py`` holds the two paths equal.
 
-    The glossary tagger and then the writer ask for each field of a document in turn,
-    so the last few answers are kept (the same dict: callers must not change it).
+    An :class:`AnalysedText` of ``lang`` gives the positions it holds (callers must not change them).
     """
-    key = (text, lang)
-    with _recent_lock:
-        found = _recent_positions.get(key)
-    if found is not None:
-        return found
-    positions = _index_positions(text, lang)
-    with _recent_lock:
-        _recent_positions[key] = positions
-        while len(_recent_positions) > _RECENT_TEXTS:
-            _recent_positions.popitem(last=False)
-    return positions
+    if type(text) is AnalysedText and text.lang == lang:
+        return text.positions
+    return _index_positions(text, lang)
+
+
+class AnalysedText(str):
+    """A text of one language's field that keeps its :func:`index_positions`, worked out once.
+
+    A document's texts are read by the glossary tagger and then by the index writer
+    (:mod:`indexer.build.fields`); both get the same analysis. Equal to the plain text.
+    """
+
+    def __new__(cls, text: str, lang: str):
+        self = super().__new__(cls, text)
+        self.lang = lang
+        return self
+
+    def __getnewargs__(self) -> tuple[str, str]:
+        return str(self), self.lang
+
+    @functools.cached_property
+    def positions(self) -> dict[str, list[int]]:
+        return _index_positions(str(self), self.lang)
 
 
 def _index_positions(text: str, lang: str) -> dict[str, list[int]]:
