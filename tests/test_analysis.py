@@ -151,7 +151,7 @@ def test_fold_by_table_equals_folding_the_normalised_string():
     import random
     import unicodedata
 
-    from indexer.text.analysis import _EXTRA_FOLDS, fold
+    from indexer.text.words import _EXTRA_FOLDS, fold
 
     def reference(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text)
