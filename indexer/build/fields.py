@@ -98,8 +98,8 @@ def build_codec() -> ArrayCodec:
     """The index's codec (:mod:`indexer.format.codec`), without per-block field-length statistics.
 
     Those statistics only serve block-skipping (which our collector turns off, since
-    facet counts need every match), and reading a length per posting was a fifth of
-    a full build's commit.
+    facet counts need every match), and reading a length per posting was a large part of
+    a full build's commit (bench/README.md).
     """
     codec = ArrayCodec()
     codec.length_stats = False

@@ -29,7 +29,7 @@ def assign_language(doc: Document, *, verify: bool = True) -> Document:
     """Set ``lang`` from front matter or detection; warn when they disagree.
 
     With ``verify=False`` a declared language is taken as it is, without running the
-    detector: indexing does that (detection was a third of the time per document),
+    detector: indexing does that (detection was much of the time per document),
     and ``kb check`` keeps reporting a declared language the text contradicts.
     """
     if doc.lang and not verify:

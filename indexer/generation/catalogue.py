@@ -60,8 +60,8 @@ def _members(conn: sqlite3.Connection) -> dict[str, related.Member]:
 
 class _MembersByLookup(Mapping[str, related.Member]):
     """The catalogue's documents as :func:`related.related_lists` asks for them, each looked up
-    when first asked: an update ranks a few documents and their candidates, and reading all
-    50,000 rows first was a tenth of it."""
+    when first asked: an update ranks a few documents and their candidates, and reading every
+    row first cost more than the ranking needs (bench/README.md)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn

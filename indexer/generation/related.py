@@ -293,7 +293,7 @@ class FieldLookups(_Field):
         super().__init__(reader, fieldname)
         self.reader = reader
         # A document's every term is looked up for its frequency: one pread look-up per
-        # segment instead of Whoosh's (a third of a one-file update's related lists at 50k).
+        # segment instead of Whoosh's (most of a one-file update's related lists on a large index).
         self._tables = [codec.TermTable(leaf) for leaf, _ in _leaves(reader)]
         # The documents an update ranks share many key terms: each term's infos and postings once.
         self._infos: dict[bytes, list] = {}
@@ -398,7 +398,7 @@ def related_lists(
     if wanted is None:
         numbers = {ids[d]: d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)}
         ids = {n: i for i, n in numbers.items()}
-    else:  # a few documents: their numbers by look-up, not the whole id column (a third of a one-file update)
+    else:  # a few documents: their numbers by look-up, not the whole id column (a large share of a one-file update)
         numbers = _Numbers(reader)
     family = _families(members)
 

@@ -52,7 +52,7 @@ def build_into(
 
     The files are loaded and validated only when their bytes changed since the last
     run (their problems are kept beside the compiled file, so ``kb index`` reports a
-    broken file every time); the labels are analysed (half a second) only when the
+    broken file every time); the labels are analysed (slow) only when the
     concepts changed.
     """
     if include_default is None:
@@ -82,8 +82,8 @@ SOURCES_FILE = "glossary.sources"
 def _sources_key(content_dir: Path | None, include_default: bool) -> str:
     """A hash of everything loading depends on: the files' bytes, the setting and the analysers' versions.
 
-    Cheaper than parsing them (the shipped files alone are 150 kB of YAML: a tenth of a
-    second, paid by every ``kb index``). simplemma's version is read from its metadata
+    Cheaper than parsing them (the shipped files are a lot of YAML, and every ``kb index``
+    would pay for it). simplemma's version is read from its metadata
     file, not by importing it.
     """
     digest = hashlib.sha256(f"{FORMAT_VERSION}:{include_default}".encode())

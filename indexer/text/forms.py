@@ -51,8 +51,8 @@ _lemmatizer = None  # None: indexer.text.lemmas (simplemma's dictionaries, from 
 def use_compact_dictionaries() -> None:
     """Look lemmas up in simplemma's front-coded streams instead of Python dicts.
 
-    Same answers, roughly a fifth of the memory (hu+cs: ~50 MB instead of ~290 MB),
-    slower look-ups; right for a serving worker, which analyses only query words.
+    Same answers, much less memory (bench/README.md), slower look-ups; right for a serving
+    worker, which analyses only query words.
     """
     global _lemmatizer
     from simplemma import Lemmatizer

@@ -1,7 +1,7 @@
 """langdetect's language profiles without building them anew in every process.
 
 langdetect parses 55 JSON profiles into one n-gram -> probabilities table each
-time a process first detects a language (about half a second): most of what an
+time a process first detects a language: most of what an
 editor waits for in ``kb index`` after saving one file. The same table is kept on
 disk (built once by langdetect itself) and read lazily: the n-grams as a small
 index, the probabilities from a memory-mapped array, row by row as a text needs

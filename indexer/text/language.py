@@ -186,7 +186,7 @@ def ngrams(text: str, known: Container[str]) -> list[str]:
 
     langdetect does each of those steps with a Python call per character (a block look-up, an
     n-gram object's method); here the characters are normalised with ``str.translate`` and the
-    n-grams taken in one loop: a tenth of the time of a detection.
+    n-grams taken in one loop, a small part of a detection's time.
     """
     from langdetect.detector import Detector
     from langdetect.utils.ngram import NGram

@@ -199,7 +199,7 @@ def decoded(lang: str, folder: Path | None) -> dict[bytes, bytes]:
 
     From a ``marshal`` copy in the cache folder when there is one (made the first time): every
     full build's worker and every site process loads the dictionaries, and simplemma decompresses
-    and front-decodes 1.8 million Hungarian entries each time. ValueError for a language
+    and front-decodes every entry (Hungarian's are millions) each time. ValueError for a language
     simplemma lacks; an unreadable copy is decoded afresh and replaced. ``folder``: the cache folder
     (None: no copy).
     """

@@ -1,7 +1,7 @@
 """simplemma lemmas without paying for the whole dictionary when only a few words are needed.
 
-Loading a language's simplemma dictionary decodes ~1.7 million entries (1-2 s for
-Hungarian). A full build or a running site needs that; an editor's ``kb index``
+Loading a language's simplemma dictionary decodes every entry (Hungarian has millions:
+seconds). A full build or a running site needs that; an editor's ``kb index``
 after saving one document looks up a few hundred words. So the dictionary is also
 kept as an SQLite table on disk (built once per machine and simplemma version, the
 first time an incremental run needs it) and served from there, row by row, until
@@ -73,8 +73,8 @@ def prepare_tables(langs: Iterable[str], settings: Settings = SETTINGS) -> None:
     """Build the missing tables of ``langs`` now, side by side, before anything looks a word up.
 
     A new machine's first build needs a table per glossary language (Polish alone takes seconds
-    to decode); one at a time, at each language's first look-up, they took twice as long on two
-    cores. Nothing to do when tables are off, already there, or the words are going to memory.
+    to decode); one at a time, at each language's first look-up, they took far longer than
+    side by side. Nothing to do when tables are off, already there, or the words are going to memory.
     """
     if settings.many or settings.cache_dir is None:
         return

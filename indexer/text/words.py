@@ -24,8 +24,8 @@ class _FoldTable(dict):
 
     Decomposing (NFKD) and dropping combining marks works character by character, so
     ``str.translate`` over this table folds as normalising the whole string would
-    (``tests/test_analysis.py``), without a Python loop per character: folding was a
-    twentieth of a full build.
+    (``tests/test_analysis.py``), without a Python loop per character: folding is done for
+    every word of a full build.
     """
 
     def __missing__(self, code: int) -> str:
