@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,20 +25,20 @@ from whoosh.index import FileIndex
 
 from indexer import glossary
 from indexer.build import preparation, segments
+from indexer.build.preparation import Prepared, Preparer
 from indexer.documents import paths
-from indexer.documents.load import content_hash, discover_relative, parse
-from indexer.documents.model import DOC_TYPES, Document, Problem, doc_id
-from indexer.documents.render import render
+from indexer.documents.load import content_hash, discover_relative
+from indexer.documents.model import DOC_TYPES, Problem, doc_id
 from indexer.errors import KbError
 from indexer.format import merge_policy, segment_writer
 from indexer.generation import catalogue, filestats, history, storage
 from indexer.guards import crashpoints, limits
+from indexer.processes import WorkerFailed, default_workers
 from indexer.text import lemmas
-from indexer.text.language import assign_language
 
 Progress = Callable[[int, int], None]
-#: Memory for a writer's in-memory posting pool (Whoosh's estimate; a process peaks at
-#: about 1.6 times this). A full build's workers start a new segment before it is full.
+#: Memory for a writer's in-memory posting pool (Whoosh's estimate; a process peaks at more
+#: than this, see bench/README.md). A full build's workers start a new segment before it is full.
 WRITER_MB = 1024
 
 
@@ -78,20 +78,11 @@ class BuildFailed(KbError):
     """The index could not be written; the message says why and what to do."""
 
 
-def prepare(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Document:
-    """Load, render and assign the language of one file (raises DocumentError).
-
-    A declared ``lang`` is trusted here; ``kb check`` is where it is verified.
-    """
-    return assign_language(render(parse(path, content_dir, types)), verify=False)
-
-
 def _indexed(ix: FileIndex) -> dict[str, tuple[str, str]]:
-    """id -> (content hash, lang) of every document in the index (when the catalogue lags: it
-    answers in a twentieth of the time)."""
+    """id -> (content hash, lang) of every document in the index (when the catalogue lags)."""
     # From the columns, not the stored fields: decompressing every document's stored
     # HTML and text only to read its hash was most of an editor's one-file re-index.
-    # Each column read whole (a third of the time of a look-up per document).
+    # Each column read whole (cheaper than a look-up per document).
     with ix.reader() as reader:
         ids, hashes, langs = (list(reader.column_reader(name)) for name in ("id", "content_hash", "lang"))
         return {ids[n]: (hashes[n], langs[n] or "xx") for n in reader.all_doc_ids()}
@@ -114,27 +105,8 @@ def build(
     """
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content directory not found: {content_dir}")
-    try:
-        with storage.build_lock(index_dir), lemmas.expectation():
-            cleaned = storage.remove_unfinished(index_dir)
-            summary = _build(
-                content_dir,
-                index_dir,
-                full=full,
-                progress=progress,
-                types=types,
-                workers=workers,
-                glossary_default=glossary_default,
-            )
-            summary.cleaned = cleaned
-            return summary
-    except storage.IndexBusy as exc:
-        raise BuildFailed(str(exc)) from None
-    except (OSError, segments.WorkerFailed) as exc:
-        raise BuildFailed(
-            f"cannot write the index in {index_dir}: {_reason(exc)}. "
-            "Readers keep the last complete index; fix that and run 'kb index' again."
-        ) from exc
+    run = Build(content_dir, index_dir, full=full, types=types, workers=workers, glossary_default=glossary_default)
+    return run.run(progress)
 
 
 def _reason(exc: BaseException) -> str:
@@ -144,191 +116,271 @@ def _reason(exc: BaseException) -> str:
     return lines[-1].strip() if lines else exc.__class__.__name__
 
 
-def _build(
-    content_dir: Path,
-    index_dir: Path,
-    *,
-    full: bool,
-    progress: Progress | None,
-    types: Sequence[str],
-    workers: int | None,
-    glossary_default: bool | None,
-) -> IndexSummary:
-    linked: set[str] = set()  # documents that are symbolic links: each is checked before it is read
-    rels = discover_relative(content_dir, linked)
-    mtimes: dict[str, float] = {}  # rel path -> st_mtime, for the history
-    ix = None
-    if not full:
+class Build:
+    """One ``kb index`` run: its settings, the generation it writes, the glossary's tagger, what changed.
+
+    :meth:`run` takes the steps in turn, each a method of its own: open the generation
+    (:meth:`open_generation`), compile the glossary (:meth:`compile_glossary`), find what
+    changed (:meth:`scan`), write it (:meth:`write`, :meth:`commit`), and finish the
+    generation (:meth:`finish_generation`: catalogue, history, publishing).
+    """
+
+    def __init__(
+        self,
+        content_dir: Path,
+        index_dir: Path,
+        *,
+        full: bool = False,
+        types: Sequence[str] = DOC_TYPES,
+        workers: int | None = None,
+        glossary_default: bool | None = None,
+        lemma_settings: lemmas.Settings = lemmas.SETTINGS,
+    ):
+        self.content_dir, self.index_dir, self.full_asked = content_dir, index_dir, full
+        self.types, self.glossary_default, self.lemmas = tuple(types), glossary_default, lemma_settings
+        self.processes = workers or default_workers()
+        self.summary = IndexSummary()
+        self.progress: Progress | None = None
+        self.tagger: glossary.Tagger | None = None
+        self.glossary_changed = False
+        # What is in the index before this run (filled by open_generation).
+        self.ix: FileIndex | None = None
+        self.generation: Path | None = None
+        self.known: dict[str, tuple[str, str]] = {}  # id -> (content hash, lang)
+        self.catalogue_current = False
+        self.stats: filestats.FileStats | None = None
+        # What the scan finds, and what writing adds.
+        self.total = 0  # files found
+        self.done = 0  # files dealt with
+        self.seen: set[str] = set()
+        self.languages: dict[str, str] = {}  # id -> lang of every document in the index afterwards
+        self.mtimes: dict[str, float] = {}  # rel path -> st_mtime, for the history
+        self.todo: list[Path] = []
+        self.rows: dict[str, tuple] = {}  # catalogue rows of the documents written now
+        self.removed: list[str] = []
+        self.changed = False
+        self.many = False  # more documents to write than one writer's pool holds
+
+    # -- the whole run ---------------------------------------------------------
+
+    def run(self, progress: Progress | None = None) -> IndexSummary:
+        """Take every step under the build lock; :class:`BuildFailed` if the index cannot be written."""
+        self.progress = progress
         try:
-            ix = storage.open_index(index_dir)
-        except storage.IndexUnavailable:
-            ix = None
-    summary = IndexSummary(full=ix is None)
-    if ix is None:
-        generation, ix = storage.new_generation(index_dir)
-        crashpoints.reached("generation-created")
-        known: dict[str, tuple[str, str]] = {}
-        catalogue_current = False
-    else:
-        generation = storage.current_generation(index_dir)
-        catalogue_current = catalogue.is_current(generation, ix)
-        found = catalogue.indexed(generation) if catalogue_current else None
-        known = found if found is not None else _indexed(ix)
-    stats = filestats.load(None if summary.full else generation)  # before the first stat is taken
+            with storage.build_lock(self.index_dir), self.lemmas.expectation():
+                cleaned = storage.remove_unfinished(self.index_dir)
+                self.open_generation()
+                self.compile_glossary()
+                self.scan()
+                self.write()
+                self.finish_generation()
+                self.summary.cleaned = cleaned
+                return self.summary
+        except storage.IndexBusy as exc:
+            raise BuildFailed(str(exc)) from None
+        except (OSError, WorkerFailed) as exc:
+            raise BuildFailed(
+                f"cannot write the index in {self.index_dir}: {_reason(exc)}. "
+                "Readers keep the last complete index; fix that and run 'kb index' again."
+            ) from exc
 
-    # The glossary first: documents are tagged with the concepts they hold while they are
-    # indexed, and a changed glossary means every document is tagged again.
-    try:
-        glossary_changed, summary.glossary_problems = glossary.build_into(
-            generation, content_dir, include_default=glossary_default
-        )
-    except BaseException:
-        if summary.full:  # never published: readers still have the previous generation
-            storage.discard_generation(generation)
-        raise
-    glossary.activate(glossary.read_compiled(generation))
-    retag = glossary_changed and not summary.full
+    def _discard_unpublished(self) -> None:
+        """After a failure: a full build's generation goes (readers still have the previous one)."""
+        if self.summary.full and storage.current_generation(self.index_dir) != self.generation.resolve():
+            storage.discard_generation(self.generation)
 
-    seen: set[str] = set()
-    languages: dict[str, str] = {}
-    todo: list[Path] = []
-    done = 0
-    root = os.path.join(str(content_dir), "")  # with its separator: one concatenation per file, not a join
-    max_doc_bytes = limits.MAX_DOC_BYTES.value  # read once: it parses the environment each time
-    for rel in rels:
+    def _advance(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
+
+    # -- steps -------------------------------------------------------------------
+
+    def open_generation(self) -> None:
+        """The index to update (a new generation for a full build, or when there is none) and what it holds."""
+        ix = None
+        if not self.full_asked:
+            try:
+                ix = storage.open_index(self.index_dir)
+            except storage.IndexUnavailable:
+                ix = None
+        self.summary.full = ix is None
+        if ix is None:
+            self.generation, self.ix = storage.new_generation(self.index_dir)
+            crashpoints.reached("generation-created")
+        else:
+            self.generation, self.ix = storage.current_generation(self.index_dir), ix
+            self.catalogue_current = catalogue.is_current(self.generation, ix)
+            found = catalogue.indexed(self.generation) if self.catalogue_current else None
+            self.known = found if found is not None else _indexed(ix)
+        self.stats = filestats.load(None if self.summary.full else self.generation)  # before the first stat
+
+    def compile_glossary(self) -> None:
+        """The glossary first: documents are tagged with the concepts they hold while they are
+        indexed, and a changed glossary means every document is tagged again."""
+        try:
+            self.glossary_changed, self.summary.glossary_problems = glossary.build_into(
+                self.generation, self.content_dir, include_default=self.glossary_default
+            )
+        except BaseException:
+            self._discard_unpublished()
+            raise
+        self.tagger = glossary.tagger_for(glossary.read_compiled(self.generation))
+
+    def scan(self) -> None:
+        """Sort every file into unchanged, failed (unreadable, a refused link) and to be written (``todo``)."""
+        linked: set[str] = set()  # documents that are symbolic links: each is checked before it is read
+        rels = discover_relative(self.content_dir, linked)
+        self.total = len(rels)
+        retag = self.glossary_changed and not self.summary.full
+        root = os.path.join(str(self.content_dir), "")  # with its separator: one concatenation per file
+        max_doc_bytes = limits.MAX_DOC_BYTES.value  # read once: it parses the environment each time
+        for rel in rels:
+            refused = paths.refusal(self.content_dir, Path(root + rel)) if rel in linked else None
+            if refused is not None:  # a link out of content/ (or into .git ...): failed, and not seen, so an
+                self.summary.failed += 1  # earlier version leaves the index (nothing of it may be served)
+                self.summary.problems.append(Problem(rel, 1, refused))
+            elif self._scan_one(rel, root + rel, retag, max_doc_bytes):
+                continue  # to be written: counted when it is
+            self._advance()
+
+    def _scan_one(self, rel: str, path_text: str, retag: bool, max_doc_bytes: int) -> bool:
+        """Whether the file ``rel`` is to be written (it is then in ``todo``)."""
         ident = rel[: -len(".md")]
-        path_text = root + rel
-        refused = paths.refusal(content_dir, Path(path_text)) if rel in linked else None
-        if refused is not None:  # a link out of content/ (or into .git ...): failed, and not seen, so an
-            summary.failed += 1  # earlier version leaves the index (nothing of it may be served)
-            summary.problems.append(Problem(rel, 1, refused))
-            done += 1
-            if progress:
-                progress(done, len(rels))
-            continue
-        seen.add(ident)
-        previous = known.get(ident)
+        self.seen.add(ident)
+        previous = self.known.get(ident)
         try:
             st = os.stat(path_text)
-            mtimes[rel] = st.st_mtime
+            self.mtimes[rel] = st.st_mtime
             if st.st_size > max_doc_bytes:
-                todo.append(Path(path_text))  # refused by parse with its message; not worth reading to hash
-                continue
+                self.todo.append(Path(path_text))  # refused by parse with its message; not worth reading to hash
+                return True
             stat = filestats.stat_key(st)
-            digest = stats.known_hash(rel, stat)
+            digest = self.stats.known_hash(rel, stat)
             if digest is None and not retag:
                 with open(path_text, "rb") as file:  # the stat above was taken before these bytes were read
                     digest = content_hash(file.read())
-                stats.note(rel, stat, digest)
+                self.stats.note(rel, stat, digest)
         except OSError as exc:
-            summary.failed += 1
-            summary.problems.append(Problem(rel, 1, f"cannot read file: {exc.strerror}"))
+            self.summary.failed += 1
+            self.summary.problems.append(Problem(rel, 1, f"cannot read file: {exc.strerror}"))
             if previous:
-                languages[ident] = previous[1]
-        else:
-            if retag or not (previous and previous[0] == digest):
-                todo.append(Path(path_text))
-                continue
-            summary.unchanged += 1
-            languages[ident] = previous[1]
-        done += 1
-        if progress:
-            progress(done, len(rels))
+                self.languages[ident] = previous[1]
+            return False
+        if retag or not (previous and previous[0] == digest):
+            self.todo.append(Path(path_text))
+            return True
+        self.summary.unchanged += 1
+        self.languages[ident] = previous[1]
+        return False
 
-    # A full build of many files, or an update of more than one writer's pool holds (a changed
-    # glossary re-tags every document): every core prepares and writes a segment of its own,
-    # and the old versions of updated documents are deleted here. Otherwise one writer here,
-    # with a pool preparing documents for it when there are many.
-    processes = workers or preparation.default_workers()
-    many = len(todo) > segment_writer.POOL_DOCUMENTS
-    in_segments = len(todo) >= preparation.POOL_THRESHOLD and (summary.full or many)
-    if len(todo) >= preparation.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
-        lemmas.expect_many()
-    writer = segment_writer.writer(ix, limitmb=WRITER_MB, documents=len(todo))
-    finished_segments: list = []
-    rows: dict[str, tuple] = {}  # catalogue rows of the documents written now
-    removed: list[str] = []
-    try:
-        if in_segments:
-            items = segments.write_segments(
-                ix,
-                todo,
-                content_dir,
-                processes=processes,
-                limitmb=WRITER_MB,
-                on_segments=finished_segments.extend,
-                types=types,
-            )
-        else:
-            items = preparation.prepare_all(todo, content_dir, processes=processes, types=types)
+    def write(self) -> None:
+        """Prepare and write the files to be written, delete what is gone, and commit.
+
+        A full build of many files, or an update of more than one writer's pool holds (a changed
+        glossary re-tags every document): every core prepares and writes a segment of its own,
+        and the old versions of updated documents are deleted here. Otherwise one writer here,
+        with a pool preparing documents for it when there are many.
+        """
+        todo = self.todo
+        self.many = len(todo) > segment_writer.POOL_DOCUMENTS
+        in_segments = len(todo) >= preparation.POOL_THRESHOLD and (self.summary.full or self.many)
+        if len(todo) >= preparation.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
+            self.lemmas.expect_many()
+        preparer = Preparer(self.content_dir, self.types, self.tagger)
+        writer = segment_writer.writer(self.ix, limitmb=WRITER_MB, documents=len(todo))
+        finished_segments: list = []
+        try:
+            if in_segments:
+                items = segments.write_segments(
+                    self.ix,
+                    todo,
+                    preparer,
+                    processes=self.processes,
+                    limitmb=WRITER_MB,
+                    on_segments=finished_segments.extend,
+                )
+            else:
+                items = preparation.prepare_all(todo, preparer, processes=self.processes)
+            self._write_items(writer, items)
+            self._delete_gone(writer)
+            self.commit(writer, finished_segments if in_segments else None)
+        except BaseException:
+            try:
+                writer.cancel()
+            except Exception:  # a writer that failed half-way may not cancel; the first error is the one to report
+                pass
+            self._discard_unpublished()
+            raise
+        crashpoints.reached("committed")
+
+    def _write_items(self, writer, items: Iterable[Prepared]) -> None:
+        summary = self.summary
         for item in items:
-            ident = doc_id(item.path, content_dir)
-            previous = known.get(ident)
+            ident = doc_id(item.path, self.content_dir)
+            previous = self.known.get(ident)
             if item.problem is not None:
                 summary.failed += 1
                 summary.problems.append(item.problem)
                 if previous:  # keep the last good version serving
-                    languages[ident] = previous[1]
+                    self.languages[ident] = previous[1]
             else:
                 summary.warnings.extend(item.warnings)
-                rows[ident] = item.row
+                self.rows[ident] = item.row
                 if item.indexed:  # in a worker's new segment: an earlier version goes
                     if previous:
                         writer.delete_by_term("id", ident)
-                        summary.updated += 1
-                    else:
-                        summary.added += 1
                 elif previous:
                     writer.update_document(**item.fields)
-                    summary.updated += 1
                 else:
                     writer.add_document(**item.fields)
+                if previous:
+                    summary.updated += 1
+                else:
                     summary.added += 1
-                languages[ident] = item.lang
-            done += 1
+                self.languages[ident] = item.lang
             crashpoints.reached("document")
-            if progress:
-                progress(done, len(rels))
-        for ident in known.keys() - seen:
+            self._advance()
+
+    def _delete_gone(self, writer) -> None:
+        for ident in self.known.keys() - self.seen:
             writer.delete_by_term("id", ident)
-            removed.append(ident)
-            summary.removed += 1
-        summary.per_language = Counter(languages.values())
-        changed = summary.added or summary.updated or summary.removed or glossary_changed
+            self.removed.append(ident)
+            self.summary.removed += 1
+        self.summary.per_language = Counter(self.languages.values())
+
+    def commit(self, writer, finished_segments: list | None) -> None:
+        """Publish what was written in the index (a full build's generation is published later)."""
+        summary = self.summary
+        self.changed = bool(summary.added or summary.updated or summary.removed or self.glossary_changed)
         crashpoints.reached("before-commit")
-        if in_segments:
+        if finished_segments is not None:
             segments.commit_segments(writer, finished_segments)
         elif summary.full:
             writer.commit(optimize=True)
-        elif changed:
+        elif self.changed:
             writer.commit(mergetype=merge_policy.merge_tiers)
         else:
             writer.cancel()
-            storage.remove_stray_files(ix)
-    except BaseException:
+            storage.remove_stray_files(self.ix)
+
+    def finish_generation(self) -> None:
+        """The catalogue, the meta file, the history and the file stats; a full build's generation published."""
+        summary, generation, ix = self.summary, self.generation, self.ix
         try:
-            writer.cancel()
-        except Exception:  # a writer that failed half-way may not cancel; the first error is the one to report
-            pass
-        if summary.full:  # never published: readers still have the previous generation
-            storage.discard_generation(generation)
-        raise
-    crashpoints.reached("committed")
-    try:
-        if summary.full:
-            catalogue.write_full(generation, ix, rows.values(), processes=processes)
-        elif not catalogue_current:
-            catalogue.rebuild(generation, ix)  # missing or behind the index: written again
-        elif changed:
-            catalogue.update(generation, ix, rows, removed, rank_all=many, processes=processes)
-        storage.write_meta(generation, documents=summary.total)
-        history.record(content_dir, generation, mtimes, previous=storage.current_generation(index_dir))
-        filestats.store(generation, stats)
-        crashpoints.reached("before-publish")
-        if summary.full:
-            storage.publish(index_dir, generation)
-    except BaseException:  # an incremental catalogue still names the old commit: the next run rewrites it
-        if summary.full and storage.current_generation(index_dir) != generation.resolve():
-            storage.discard_generation(generation)
-        raise
-    return summary
+            if summary.full:
+                catalogue.write_full(generation, ix, self.rows.values(), processes=self.processes)
+            elif not self.catalogue_current:
+                catalogue.rebuild(generation, ix)  # missing or behind the index: written again
+            elif self.changed:
+                catalogue.update(generation, ix, self.rows, self.removed, rank_all=self.many, processes=self.processes)
+            storage.write_meta(generation, documents=summary.total)
+            previous = storage.current_generation(self.index_dir)
+            history.record(self.content_dir, generation, self.mtimes, previous=previous)
+            filestats.store(generation, self.stats)
+            crashpoints.reached("before-publish")
+            if summary.full:
+                storage.publish(self.index_dir, generation)
+        except BaseException:  # an incremental catalogue still names the old commit: the next run rewrites it
+            self._discard_unpublished()
+            raise

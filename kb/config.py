@@ -392,7 +392,7 @@ def apply_process_settings(config: Config) -> None:
     """The settings that belong to the process, not to one app: the cache folder, the limits and the log level."""
     from indexer.text import lemmas  # here: kb.config itself stays light to import
 
-    lemmas.use_cache_dir(config.cache_dir)
+    lemmas.SETTINGS.use_cache_dir(config.cache_dir)
     use_limits(config.limits)
     logging.getLogger("kb").setLevel(config.log_level)
 

@@ -15,10 +15,11 @@ from indexer.text import lemmas
 from kb.search import SearchService
 from kb.web import create_app
 
-# Lemma dictionaries in memory, as before indexer.text.lemmas: no on-disk tables written by the suite
+# Lemma dictionaries in memory (this process's lemmas.SETTINGS), as before indexer.text.lemmas: no on-disk
+# tables written by the suite
 # (tests/test_lemmas.py checks those in a temporary folder); the variable is for `kb` subprocesses.
 os.environ.setdefault("KB_CACHE_DIR", "off")
-lemmas.use_cache_dir(None)
+lemmas.SETTINGS.use_cache_dir(None)
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

@@ -151,7 +151,7 @@ def test_fold_by_table_equals_folding_the_normalised_string():
     import random
     import unicodedata
 
-    from indexer.text.analysis import _EXTRA_FOLDS, fold
+    from indexer.text.words import _EXTRA_FOLDS, fold
 
     def reference(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text)
@@ -202,17 +202,46 @@ def test_position_encoding_is_whooshs_byte_for_byte(positions):
     assert position_encoder(Positions()) is encode_positions
 
 
-def test_recent_field_positions_are_reused_and_equal_a_fresh_analysis():
-    """index_positions keeps its last few answers (the tagger and the writer ask for the same text)."""
+def test_an_analysed_text_is_analysed_once_and_equals_a_fresh_analysis(monkeypatch):
+    """A document's field text keeps its positions: the tagger and the writer read one analysis."""
+    import pickle
+
     from indexer.text import analysis
 
-    texts = [f"{FAST_PATH_TEXTS[0]} {n}" for n in range(analysis._RECENT_TEXTS + 3)]
-    first = [analysis.index_positions(text, "hu") for text in texts]
-    assert analysis.index_positions(texts[-1], "hu") is first[-1]  # kept
-    assert analysis.index_positions(texts[-1], "cs") == analysis._index_positions(texts[-1], "cs")  # per language
-    assert len(analysis._recent_positions) <= analysis._RECENT_TEXTS  # bounded
-    assert analysis.index_positions(texts[0], "hu") is not first[0]  # dropped long ago: analysed again ...
-    assert analysis.index_positions(texts[0], "hu") == first[0] == analysis._index_positions(texts[0], "hu")
+    text = FAST_PATH_TEXTS[0]
+    calls = []
+    real = analysis._index_positions
+    monkeypatch.setattr(analysis, "_index_positions", lambda *args: calls.append(args) or real(*args))
+    analysed = analysis.AnalysedText(text, "hu")
+    assert analysed == text and analysis.index_positions(analysed, "hu") is analysed.positions
+    assert analysis.index_positions(analysed, "hu") is analysed.positions and len(calls) == 1  # kept
+    assert analysed.positions == real(text, "hu")
+    assert analysis.index_positions(analysed, "cs") == real(text, "cs") and len(calls) == 2  # per language
+    assert analysis.index_positions(text, "hu") == analysed.positions and len(calls) == 3  # a plain text: no cache
+    again = pickle.loads(pickle.dumps(analysed))  # to a pool's parent: with its positions
+    assert (again, again.lang, again.positions) == (text, "hu", analysed.positions) and len(calls) == 3
+
+
+def test_a_documents_fields_are_analysed_once_for_the_tagger_and_the_writer(content_factory, monkeypatch):
+    from indexer import glossary
+    from indexer.build.fields import index_fields
+    from indexer.documents.prepare import prepare
+    from indexer.format.schema import build_schema
+    from indexer.text import analysis
+
+    path = content_factory("hu/a.md", "title: Támogatott lakhatás\ntype: protocol\nlang: hu", FAST_PATH_TEXTS[0])
+    doc = prepare(path, content_factory.root)
+    tagger = glossary.Tagger(glossary.compile_glossary(glossary.load(None)[0]))
+    calls = []
+    real = analysis._index_positions
+    monkeypatch.setattr(analysis, "_index_positions", lambda *args: calls.append(args) or real(*args))
+    fields = index_fields(doc, tagger)
+    assert "supported-living" in fields["concepts"].split()
+    schema = build_schema()
+    languages = {name: fields[name] for name in fields if name.startswith(("head_", "body_"))}
+    for name, value in languages.items():
+        list(schema[name].index(value))  # what the writer does with the value
+    assert sorted(calls) == sorted((str(value), value.lang) for value in languages.values())
 
 
 def test_the_lemmas_field_indexes_as_whoosh_would():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from importlib import resources
 
 import pytest
 from click.testing import CliRunner
@@ -92,7 +93,7 @@ def test_the_shipped_glossary_is_clean_and_acknowledges_eurovoc():
     for needed in ("supported-living", "deinstitutionalisation", "service-ring", "equal-opportunities-programme"):
         concept = next(c for c in concepts if c.id == needed)
         assert {"hu", "cs", "en"} <= set(concept.labels)
-    header = (glossary.resources.files("indexer") / "data" / "glossary" / "eurovoc-social.yaml").read_text("utf-8")
+    header = (resources.files("indexer") / "data" / "glossary" / "eurovoc-social.yaml").read_text("utf-8")
     assert "© European Union, EuroVoc" in header[:1000]
 
 
@@ -162,8 +163,8 @@ def test_an_unchanged_glossary_is_not_parsed_again_and_its_problems_are_still_re
     index_dir = tmp_path / "index"
     first = pipeline.build(make.root, index_dir, glossary_default=False)
     loads = []
-    real = glossary.load
-    monkeypatch.setattr(glossary, "load", lambda *a, **k: loads.append(1) or real(*a, **k))
+    real = glossary.files.load
+    monkeypatch.setattr(glossary.files, "load", lambda *a, **k: loads.append(1) or real(*a, **k))
     again = pipeline.build(make.root, index_dir, glossary_default=False)
     assert loads == [] and again.glossary_problems == first.glossary_problems != []
     assert again.unchanged == 1

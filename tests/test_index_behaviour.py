@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer import pipeline
-from indexer.build import fields
+from indexer.build import fields, preparation
 from indexer.generation import storage
 from kb.cli import main
 from kb.search import SearchService
@@ -47,9 +47,9 @@ def test_only_changed_documents_are_analysed(content_copy, tmp_path, monkeypatch
     edited = content_copy / "en" / "tl-service-ring-forum.md"
     edited.write_text(edited.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
     analysed = []
-    real = pipeline.prepare
+    real = preparation.prepare
     monkeypatch.setattr(
-        pipeline, "prepare", lambda path, root, types: analysed.append(path.name) or real(path, root, types)
+        preparation, "prepare", lambda path, root, types: analysed.append(path.name) or real(path, root, types)
     )
     summary = pipeline.build(content_copy, index)
     assert analysed == ["tl-service-ring-forum.md"]
@@ -66,14 +66,14 @@ def test_a_failed_full_build_leaves_the_previous_index_serving(content_copy, tmp
     calls = 0
     real = fields.index_fields
 
-    def crash_midway(doc):
+    def crash_midway(doc, tagger):
         nonlocal calls
         calls += 1
         if calls == 4:
             raise OSError(28, "No space left on device")
-        return real(doc)
+        return real(doc, tagger)
 
-    monkeypatch.setattr(fields, "index_fields", crash_midway)
+    monkeypatch.setattr(preparation, "index_fields", crash_midway)
     with pytest.raises(pipeline.BuildFailed, match="No space left on device"):
         pipeline.build(content_copy, index, full=True)
     assert storage.current_generation(index) == before

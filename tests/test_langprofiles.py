@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langdetect import detector_factory
 
-from indexer.text import langprofiles, lemmas
+from indexer.text import langprofiles
 
 TEXTS = [
     "A támogatott lakhatás a fogyatékos emberek önálló életét segíti.",
@@ -36,10 +36,8 @@ def test_cached_profiles_detect_exactly_like_langdetect(tmp_path, monkeypatch):
 
 def test_install_uses_the_cache_and_off_leaves_langdetect_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(detector_factory, "_factory", None)
-    monkeypatch.setattr(lemmas, "CACHE_DIR", None)
-    langprofiles.install()
+    langprofiles.install(None)
     assert detector_factory._factory is None
-    monkeypatch.setattr(lemmas, "CACHE_DIR", tmp_path)
-    langprofiles.install()
+    langprofiles.install(tmp_path)
     assert isinstance(detector_factory._factory.word_lang_prob_map, langprofiles.LazyProbabilities)
     assert any(p.name.endswith(".table") for p in tmp_path.iterdir())

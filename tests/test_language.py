@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.documents.load import parse
+from indexer.documents.prepare import assign_language
 from indexer.documents.render import render
-from indexer.text.language import CONFIDENT, assign_language, detect
+from indexer.text.language import CONFIDENT, detect
 
 from .conftest import CONTENT
 

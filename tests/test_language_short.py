@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from indexer.documents.model import Document
+from indexer.documents.prepare import assign_language
 from indexer.documents.render import render
 from indexer.documents.sections import mark_html, texts_by_language
-from indexer.text.language import EXPECTED, assign_language, detect, evidence
+from indexer.text.language import EXPECTED, detect, evidence
 
 
 @pytest.mark.parametrize(

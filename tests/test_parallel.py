@@ -29,8 +29,8 @@ def _corpus(content_factory):
 def test_pool_matches_serial(content_factory):
     root = _corpus(content_factory)
     paths = sorted(root.rglob("*.md"))
-    serial = list(preparation.prepare_all(paths, root, processes=1))
-    pooled = list(preparation.prepare_all(paths, root, processes=2, threshold=0))
+    serial = list(preparation.prepare_all(paths, preparation.Preparer(root), processes=1))
+    pooled = list(preparation.prepare_all(paths, preparation.Preparer(root), processes=2, threshold=0))
     assert [p.path for p in pooled] == paths
     assert [(p.fields, p.lang, p.problem) for p in pooled] == [(p.fields, p.lang, p.problem) for p in serial]
     broken = [p for p in pooled if p.problem]
@@ -96,7 +96,7 @@ def test_a_failing_worker_cancels_the_full_build_and_the_old_keeps_serving(conte
     before = storage.current_generation(index_dir)
     monkeypatch.setattr(preparation, "POOL_THRESHOLD", 2)
 
-    def explode(path, content_dir, types):
+    def explode(path, preparer):
         raise MemoryError(f"out of memory on {path.name}")
 
     monkeypatch.setattr(segments, "prepare_one", explode)  # the forked workers inherit it

@@ -121,7 +121,7 @@ def _documents(content_factory) -> list[dict]:
     (inlined lists, one block, several blocks), some several times in a document, some boosted."""
     import random
 
-    from indexer.build.preparation import prepare_one
+    from indexer.build.preparation import Preparer, prepare_one
 
     rng = random.Random(13)
     words = {
@@ -141,7 +141,7 @@ def _documents(content_factory) -> list[dict]:
             f"{lang}/d{number}.md", f"title: Dokument {number}\ntype: protocol\nlang: {lang}", f"{body} egyedi{number}"
         )
     root = content_factory.root
-    documents = [prepare_one(path, root).fields for path in sorted(root.rglob("*.md"))]
+    documents = [prepare_one(path, Preparer(root)).fields for path in sorted(root.rglob("*.md"))]
     for fields in documents[::7]:
         fields["_boost"] = 1.1  # weights a float32 rounds (a block and a term info keep float32)
     return documents

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from indexer.text import analysis
+from indexer.text import analysis, forms
 from kb.web.http import MAX_QUERY_STRING, unsafe_path
 
 PAGES = ["/", "/search?q=t%C3%A1mogatott+lakhat%C3%A1s", "/search?q=", "/no-such-page", "/doc/no/such/doc"]
@@ -199,14 +199,14 @@ def test_haproxy_has_the_hsts_line():
 def compact_dictionaries():
     analysis.use_compact_dictionaries()
     yield
-    analysis._lemmatizer = None
+    forms._lemmatizer = None
     analysis.weighted_forms.cache_clear()
 
 
 def test_compact_dictionaries_give_the_same_forms(compact_dictionaries):
     words = [("szolgáltatásokhoz", "hu"), ("szegeden", "hu"), ("služeb", "cs"), ("sociálních", "cs"), ("houses", "en")]
     compact = [analysis.word_forms(w, lang) for w, lang in words]
-    analysis._lemmatizer = None
+    forms._lemmatizer = None
     analysis.weighted_forms.cache_clear()
     assert compact == [analysis.word_forms(w, lang) for w, lang in words]
     assert "sluzba" in compact[2]

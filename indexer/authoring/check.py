@@ -21,8 +21,8 @@ from indexer import glossary
 from indexer.documents.links import ATTACHMENT_TYPES, Target, locate, resolve, safe_name
 from indexer.documents.load import DocumentError, discover, parse
 from indexer.documents.model import DOC_TYPES, Document, Problem, doc_id
+from indexer.documents.prepare import assign_language
 from indexer.documents.render import render
-from indexer.text.language import assign_language
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1}
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from indexer import glossary
-from indexer.text.analysis import field_language, index_positions, lemma_terms
-from indexer.format.codec import ArrayCodec
 from indexer.documents.model import Document
-from indexer.format.schema import text_field
 from indexer.documents.sections import texts_by_language
+from indexer.format.codec import ArrayCodec
+from indexer.format.schema import text_field
+from indexer.glossary import Tagger
+from indexer.text.analysis import AnalysedText, field_language, lemma_terms
 
 
-def index_fields(doc: Document) -> dict:
-    """The keyword arguments for ``writer.update_document`` of one document."""
+def index_fields(doc: Document, tagger: Tagger | None = None) -> dict:
+    """The keyword arguments for ``writer.update_document`` of one document.
+
+    ``tagger``: the glossary's (:mod:`indexer.glossary`), for the ``concepts`` field; None: no such field.
+    Each language text is analysed once (:class:`AnalysedText`): the tagger reads the positions the
+    writer indexes.
+    """
     lang = field_language(doc.lang)
     meta_text = "\n".join(filter(None, [", ".join(doc.tags), doc.summary, doc.organisation, doc.region]))
     fields = {
@@ -37,20 +42,19 @@ def index_fields(doc: Document) -> dict:
         "warnings": json.dumps([str(w) for w in doc.warnings], ensure_ascii=False),
         "words": f"{doc.title}\n{meta_text}\n{doc.text}",
         "suggest": f"{doc.title}\n{', '.join(doc.tags)}",
-        text_field("head", lang): f"{doc.title}\n{doc.title}\n{meta_text}",
     }
-    bodies = texts_by_language(doc)
-    for body_lang, text in bodies.items():  # a section in another language goes to its field
-        fields[text_field("body", body_lang)] = text
+    texts = [(lang, text_field("head", lang), f"{doc.title}\n{doc.title}\n{meta_text}")]
+    # A section in another language goes to its own field.
+    texts += [(body_lang, text_field("body", body_lang), text) for body_lang, text in texts_by_language(doc).items()]
     lemmas: set[str] = set()
-    for text_lang, text in [(lang, fields[text_field("head", lang)]), *bodies.items()]:
+    held: set[str] = set()
+    for text_lang, name, text in texts:
+        analysed = fields[name] = AnalysedText(text, text_lang)
         lemmas |= lemma_terms(text, text_lang)
+        if tagger is not None:
+            held |= tagger.concepts(analysed.positions, text_lang)
     fields["lemmas"] = " ".join(sorted(lemmas))
-    tagger = glossary.active_tagger()
     if tagger is not None:
-        held: set[str] = set()
-        for text_lang, text in [(lang, fields[text_field("head", lang)]), *bodies.items()]:
-            held |= tagger.concepts(index_positions(text, text_lang), text_lang)
         fields["concepts"] = " ".join(sorted(held))
     if doc.date:
         fields["date"] = doc.date.isoformat()
@@ -65,12 +69,37 @@ def index_fields(doc: Document) -> dict:
     return fields
 
 
+#: The light part of a document, in the catalogue's column order (indexer.generation.catalogue).
+CATALOGUE_COLUMNS = (
+    "id",
+    "lang",
+    "title",
+    "type",
+    "date",
+    "year",
+    "summary",
+    "tags",
+    "translation_key",
+    "organisation",
+    "region",
+    "path",
+    "mtime",
+    "warnings",
+)
+def catalogue_row(fields: dict) -> tuple:
+    """A document's catalogue row (indexer.generation.catalogue) from its index fields."""
+    values = {name: fields.get(name) for name in CATALOGUE_COLUMNS}
+    values["lang"] = values["lang"] or "xx"
+    title = values["title"] or values["id"]
+    return (*values.values(), title.lower(), values["translation_key"] or values["id"], fields.get("content_hash"))
+
+
 def build_codec() -> ArrayCodec:
     """The index's codec (:mod:`indexer.format.codec`), without per-block field-length statistics.
 
     Those statistics only serve block-skipping (which our collector turns off, since
-    facet counts need every match), and reading a length per posting was a fifth of
-    a full build's commit.
+    facet counts need every match), and reading a length per posting was a large part of
+    a full build's commit (bench/README.md).
     """
     codec = ArrayCodec()
     codec.length_stats = False

@@ -1,4 +1,4 @@
-"""Prepare many documents at once: load, render and detect language in a process pool.
+"""Prepare many documents at once: load, render, detect language and turn into fields in a process pool.
 
 Why: Markdown rendering and language detection are pure Python and cost several
 milliseconds per document; the index writer is the other half of the work. On a
@@ -9,19 +9,29 @@ would cost more than it saves.
 
 from __future__ import annotations
 
-import ctypes
-import os
-import signal
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.build.fields import catalogue_row, index_fields
+from indexer.documents.load import DocumentError
 from indexer.documents.model import DOC_TYPES, Problem
+from indexer.documents.prepare import prepare
+from indexer.glossary import Tagger
+from indexer.processes import map_in_workers
 
 #: Below this many files a pool is not worth starting.
 POOL_THRESHOLD = 200
 _CHUNK = 16
+
+
+@dataclass(frozen=True)
+class Preparer:
+    """What preparing a document takes besides its path (handed to every worker process)."""
+
+    content_dir: Path
+    types: Sequence[str] = DOC_TYPES
+    tagger: Tagger | None = None  # the glossary's: the concepts a document holds (None: no concepts field)
 
 
 @dataclass
@@ -37,65 +47,47 @@ class Prepared:
     row: tuple | None = None  # the document's catalogue row (indexer.generation.catalogue)
 
 
-def prepare_one(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Prepared:
+def prepare_one(path: Path, preparer: Preparer) -> Prepared:
     """Load, render, detect and turn into index fields; never raises for a bad file."""
-    from indexer.generation.catalogue import row
-    from indexer.documents.load import DocumentError
-    from indexer.pipeline import prepare
-    from indexer.build.fields import index_fields
-
     try:
-        doc = prepare(path, content_dir, types)
+        doc = prepare(path, preparer.content_dir, preparer.types)
     except DocumentError as exc:
         return Prepared(path, problem=exc.problem)
     except OSError as exc:
-        rel = path.relative_to(content_dir).as_posix()
+        rel = path.relative_to(preparer.content_dir).as_posix()
         return Prepared(path, problem=Problem(rel, 1, f"cannot read file: {exc.strerror}"))
-    fields = index_fields(doc)
-    return Prepared(path, fields=fields, lang=doc.lang or "xx", warnings=list(doc.warnings), row=row(fields))
+    fields = index_fields(doc, preparer.tagger)
+    return Prepared(path, fields=fields, lang=doc.lang or "xx", warnings=list(doc.warnings), row=catalogue_row(fields))
 
 
-def _prepare_chunk(args: tuple[list[Path], Path, Sequence[str]]) -> list[Prepared]:
-    paths, content_dir, types = args
-    return [prepare_one(path, content_dir, types) for path in paths]
+_preparer: Preparer | None = None  # a pool worker's, from its initializer (this module sets and reads it)
 
 
-def die_with_parent(parent: int) -> None:
-    """In a worker: be killed when the build that started it dies (even by SIGKILL), not linger.
-
-    Linux's PR_SET_PDEATHSIG; elsewhere nothing. ``parent`` is the build's pid, for the
-    case that it died before this call.
-    """
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:
-        os._exit(1)
+def _start_worker(preparer: Preparer) -> None:
+    global _preparer
+    _preparer = preparer
 
 
-def default_workers() -> int:
-    """How many processes to use when the caller does not say (``index.workers``): one per core."""
-    return os.cpu_count() or 1
+def _prepare_chunk(paths: list[Path]) -> list[Prepared]:
+    return [prepare_one(path, _preparer) for path in paths]
 
 
 def prepare_all(
     paths: Iterable[Path],
-    content_dir: Path,
+    preparer: Preparer,
     *,
-    processes: int | None = None,
+    processes: int,
     threshold: int | None = None,
-    types: Sequence[str] = DOC_TYPES,
 ) -> Iterator[Prepared]:
-    """Every path's :class:`Prepared`, in the given order."""
+    """Every path's :class:`Prepared`, in the given order (:class:`indexer.processes.WorkerFailed` if a worker dies)."""
     paths = list(paths)
     threshold = POOL_THRESHOLD if threshold is None else threshold
-    processes = processes or default_workers()
     if processes <= 1 or len(paths) < threshold:
         for path in paths:
-            yield prepare_one(path, content_dir, types)
+            yield prepare_one(path, preparer)
         return
-    chunks = [(paths[i : i + _CHUNK], content_dir, tuple(types)) for i in range(0, len(paths), _CHUNK)]
-    with ProcessPoolExecutor(max_workers=processes, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        for batch in pool.map(_prepare_chunk, chunks):
-            yield from batch
+    chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+    for batch in map_in_workers(
+        _prepare_chunk, chunks, processes=processes, initializer=_start_worker, initargs=(preparer,)
+    ):
+        yield from batch

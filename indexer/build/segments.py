@@ -2,7 +2,7 @@
 writes its own index segment; the parent publishes all segments in one commit.
 
 Why: with one writer, analysis and Whoosh's pure-Python posting writer ran in one
-process while the preparing pool waited (53 docs/s at 10k on two cores). Here the
+process while the preparing pool waited (bench/README.md has the figures). Here the
 whole per-document path runs in parallel, the way Whoosh's own ``MultiSegmentWriter``
 does it, except that workers read files themselves instead of receiving pickled fields.
 
@@ -14,10 +14,6 @@ A failure anywhere cancels the build (a full build's generation is then discarde
 from __future__ import annotations
 
 import itertools
-import multiprocessing
-import os
-import queue
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -25,50 +21,40 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
-from indexer.guards import crashpoints
-from indexer.documents.model import DOC_TYPES
-from indexer.build.preparation import Prepared, die_with_parent, prepare_one
-from indexer.format.segment_writer import PoolWriter, commit_with_segments, finished_segment
 from indexer.build.fields import build_codec
-from indexer.errors import KbError
+from indexer.build.preparation import Prepared, Preparer, prepare_one
+from indexer.format.segment_writer import PoolWriter
+from indexer.guards import crashpoints
+from indexer.processes import WorkerFailed, Workers
+
+__all__ = ["WorkerFailed", "commit_segments", "deal", "write_segments"]
 
 _CHUNK = 16  # files per job: small enough for a lively progress bar, large enough to be cheap
 _SHARED = 0.2  # of each worker's run of files: left in a common queue, for whoever finishes first
-_POLL_SECONDS = 1.0
 _ROLLOVER = 0.9  # of the writer's memory: start a new segment before the pool spills to disk
 
 
-class WorkerFailed(KbError, RuntimeError):
-    """A segment worker stopped with an error (its traceback is the message)."""
-
-
-def _worker(
-    index_dir: str, indexname: str, content_dir: Path, limitmb: int, types, own, shared, results, parent: int
-) -> None:
-    die_with_parent(parent)
-    try:
-        ix = FileStorage(index_dir, supports_mmap=False).open_index(indexname)
-        writer = _writer(ix, limitmb)
-        rollover = limitmb * 1024 * 1024 * _ROLLOVER
-        for chunk in _chunks(own, shared):
-            done = []
-            for path in chunk:
-                item = prepare_one(path, content_dir, types)
-                if item.fields is not None:
-                    writer.add_document(**item.fields)
-                    item.fields, item.indexed = None, True  # no need to send the fields back
-                done.append(item)
-            results.put(("chunk", done))
-            crashpoints.reached("worker-chunk")
-            if writer.pool.currentsize > rollover:
-                # A full posting pool spills sorted runs to disk and merges them back, which
-                # made a 10k build 40 % slower; a new segment instead costs a little at search.
-                results.put(("segment", _finish(writer)))
-                writer = _writer(ix, limitmb)
-        results.put(("segment", _finish(writer)))
-        results.put(("done", None))
-    except BaseException:  # report everything: the parent must never wait forever
-        results.put(("error", traceback.format_exc()))
+def _worker(index_dir: str, indexname: str, limitmb: int, preparer, own, shared, send) -> None:
+    """One segment worker (run by :class:`indexer.processes.Workers`): prepare and write its files."""
+    ix = FileStorage(index_dir, supports_mmap=False).open_index(indexname)
+    writer = _writer(ix, limitmb)
+    rollover = limitmb * 1024 * 1024 * _ROLLOVER
+    for chunk in _chunks(own, shared):
+        done = []
+        for path in chunk:
+            item = prepare_one(path, preparer)
+            if item.fields is not None:
+                writer.add_document(**item.fields)
+                item.fields, item.indexed = None, True  # no need to send the fields back
+            done.append(item)
+        send(("chunk", done))
+        crashpoints.reached("worker-chunk")
+        if writer.pool.currentsize > rollover:
+            # A full posting pool spills sorted runs to disk and merges them back, which
+            # made a build slower (bench/README.md); a new segment instead costs a little at search.
+            send(("segment", _finish(writer)))
+            writer = _writer(ix, limitmb)
+    send(("segment", _finish(writer)))
 
 
 def _chunks(own, shared) -> Iterator[list[Path]]:
@@ -110,12 +96,11 @@ def _finish(writer: SegmentWriter):
 def write_segments(
     ix: FileIndex,
     paths: list[Path],
-    content_dir: Path,
+    preparer: Preparer,
     *,
     processes: int,
     limitmb: int,
     on_segments: Callable[[list], None],
-    types: Sequence[str] = DOC_TYPES,
 ) -> Iterator[Prepared]:
     """Index ``paths`` into new segments of ``ix`` with ``processes`` workers.
 
@@ -123,59 +108,27 @@ def write_segments(
     file that is in a segment now) as workers finish it, in no particular order; then calls ``on_segments`` with
     the finished segments, for the caller to commit.
     """
-    context = multiprocessing.get_context("fork")  # workers inherit loaded dictionaries
     own_chunks, shared_chunks = deal(paths, processes)
-    own = [context.Queue() for _ in range(processes)]
-    shared, results = context.Queue(), context.Queue()
-    folder = ix.storage.folder
-    workers = [
-        context.Process(
-            target=_worker,
-            args=(folder, ix.indexname, content_dir, limitmb, tuple(types), mine, shared, results, os.getpid()),
-            daemon=True,
-        )
-        for mine in own
-    ]
-    for worker in workers:
-        worker.start()
-    try:
+    with Workers("index worker") as workers:
+        own = [workers.queue() for _ in range(processes)]
+        shared = workers.queue()
+        folder = ix.storage.folder
+        workers.start(_worker, [(folder, ix.indexname, limitmb, preparer, mine, shared) for mine in own])
         for mine, chunks in zip(own, own_chunks, strict=True):
             for chunk in chunks:
                 mine.put(chunk)
             mine.put(None)
         for chunk in shared_chunks:
             shared.put(chunk)
-        for _ in workers:
+        for _ in own:
             shared.put(None)
-        segments, finished, quiet = [], 0, 0
-        while finished < len(workers):
-            killed = [worker.exitcode for worker in workers if worker.exitcode not in (None, 0)]
-            if killed:  # its jobs are lost, and it may have died holding a queue's lock
-                raise WorkerFailed(f"an index worker stopped (exit code {killed[0]}) before finishing its segment")
-            try:
-                kind, payload = results.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                quiet = quiet + 1 if not any(worker.is_alive() for worker in workers) else 0
-                if quiet > 1:  # every worker gone and nothing left in the queue
-                    raise WorkerFailed("an index worker exited without finishing its segment") from None
-                continue
-            if kind == "error":
-                raise WorkerFailed(payload)
+        segments = []
+        for kind, payload in workers.messages():
             if kind == "chunk":
                 yield from payload
-            elif kind == "segment":
-                if payload is not None:
-                    segments.append(payload)
-            else:
-                finished += 1
-        for worker in workers:
-            worker.join()
+            elif payload is not None:  # a finished segment
+                segments.append(payload)
         on_segments(segments)
-    finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
 
 
 def commit_segments(writer: SegmentWriter, segments: list) -> None:

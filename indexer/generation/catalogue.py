@@ -19,28 +19,13 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from indexer.build.preparation import default_workers
+from indexer.build.fields import CATALOGUE_COLUMNS as COLUMNS
+from indexer.build.fields import catalogue_row as row
 from indexer.generation import related
+from indexer.processes import default_workers
 
 CATALOGUE_FILE = "kb-catalogue.sqlite"
 VERSION = "3"
-#: The light part of a document, in the catalogue's column order.
-COLUMNS = (
-    "id",
-    "lang",
-    "title",
-    "type",
-    "date",
-    "year",
-    "summary",
-    "tags",
-    "translation_key",
-    "organisation",
-    "region",
-    "path",
-    "mtime",
-    "warnings",
-)
 _FAMILY = len(COLUMNS) + 1  # a row's family: after the columns, its sort title
 _INSERT_ROW = f"INSERT OR REPLACE INTO docs VALUES ({', '.join('?' * (len(COLUMNS) + 3))})"
 _SCHEMA = f"""
@@ -59,14 +44,6 @@ CREATE TABLE meta (k PRIMARY KEY, v) WITHOUT ROWID;
 
 def path(generation: Path) -> Path:
     return generation / CATALOGUE_FILE
-
-
-def row(fields: dict) -> tuple:
-    """A document's catalogue row from its index fields (``indexer.build.fields.index_fields``)."""
-    values = {name: fields.get(name) for name in COLUMNS}
-    values["lang"] = values["lang"] or "xx"
-    title = values["title"] or values["id"]
-    return (*values.values(), title.lower(), values["translation_key"] or values["id"], fields.get("content_hash"))
 
 
 def _connect(file: Path) -> sqlite3.Connection:

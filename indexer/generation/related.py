@@ -25,22 +25,22 @@ import heapq
 import itertools
 import logging
 import math
-import os
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
 
-from indexer.build.preparation import die_with_parent
 from indexer.format.bm25 import BM25
 from indexer.format.bm25 import idf as term_idf
 from indexer.format.postings import field_lengths, posting_arrays, read_list
 from indexer.format.readers import has_term_file, postings_file, whole_postings_file
 from indexer.format.schema import text_field
 from indexer.format.term_file import TermTable, field_records
+from indexer.processes import WorkerFailed, map_in_workers
 from indexer.text.analysis import field_language
 
 if TYPE_CHECKING:
@@ -477,32 +477,26 @@ def _rank_in_processes(folder: str, indexname: str, jobs: list, processes: int, 
     """One process per field (a full build's cores are free by now). Each opens the index
     afresh: forked processes sharing file offsets would read each other's bytes.
 
-    An executor, not a Pool: a child killed (out of memory) breaks it at once, where a Pool
-    waits for that child's task for ever; the fields are then ranked here, from ``reader``.
+    A process that dies (out of memory) fails the pool at once (:mod:`indexer.processes`);
+    the fields are then ranked here, from ``reader``.
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    context = multiprocessing.get_context("fork")
     try:
-        with ProcessPoolExecutor(
-            min(processes, len(jobs)),
-            mp_context=context,
-            initializer=_open_shared,
-            initargs=(folder, indexname, os.getpid()),
-        ) as pool:
-            return list(pool.map(_rank_field, jobs))
-    except BrokenProcessPool as exc:
+        return list(
+            map_in_workers(
+                _rank_field,
+                jobs,
+                processes=min(processes, len(jobs)),
+                initializer=_open_shared,
+                initargs=(folder, indexname),
+            )
+        )
+    except WorkerFailed as exc:
         logging.getLogger(__name__).warning("related lists: a ranking process died (%s); ranking here instead", exc)
         _use_reader(reader)
         return [_rank_field(job) for job in jobs]
 
 
-def _open_shared(folder: str, indexname: str, parent: int) -> None:
-    from whoosh.filedb.filestore import FileStorage
-
-    die_with_parent(parent)
+def _open_shared(folder: str, indexname: str) -> None:
     _use_reader(FileStorage(folder, supports_mmap=False).open_index(indexname).reader())
 
 

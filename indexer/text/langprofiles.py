@@ -1,14 +1,14 @@
 """langdetect's language profiles without building them anew in every process.
 
 langdetect parses 55 JSON profiles into one n-gram -> probabilities table each
-time a process first detects a language (about half a second): most of what an
+time a process first detects a language: most of what an
 editor waits for in ``kb index`` after saving one file. The same table is kept on
 disk (built once by langdetect itself) and read lazily: the n-grams as a small
 index, the probabilities from a memory-mapped array, row by row as a text needs
 them. The rows are the very numbers langdetect computed, in its language order,
 so detection gives identical results.
 
-Uses the cache folder of :mod:`indexer.text.lemmas` (:func:`indexer.text.lemmas.use_cache_dir`; None disables).
+Kept in the cache folder of :class:`indexer.text.lemmas.Settings` (None disables).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from langdetect import detector_factory
-
-from indexer.text.lemmas import cache_dir
 
 log = logging.getLogger("kb.langprofiles")
 _lock = threading.Lock()
@@ -101,11 +99,10 @@ def load_cache(folder: Path) -> detector_factory.DetectorFactory | None:
     return factory
 
 
-def install() -> None:
-    """Give langdetect its profiles from the cache (building it the first time); no-op when switched off."""
+def install(folder: Path | None) -> None:
+    """Give langdetect its profiles from the cache in ``folder`` (building it the first time); no-op for None."""
     if detector_factory._factory is not None:
         return
-    folder = cache_dir()
     if folder is None:
         return
     with _lock:

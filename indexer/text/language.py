@@ -1,8 +1,7 @@
-"""Stage 3: which language is a document in?
+"""Which language is a text in?
 
-langdetect is seeded so the same text always gets the same answer. A ``lang``
-in front matter wins; the detection is still kept, and a confident detection
-that contradicts the declared language is reported to the editor.
+langdetect is seeded so the same text always gets the same answer. Deciding a
+document's language from this and its front matter is :mod:`indexer.documents.prepare`.
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ from dataclasses import dataclass
 
 from langdetect import DetectorFactory, detector_factory
 
-from indexer.documents.model import Document, Problem
-from indexer.text import langprofiles
+from indexer.text import langprofiles, lemmas
 
 DetectorFactory.seed = 0
 
@@ -121,7 +119,7 @@ def _profiles() -> DetectorFactory:
     if _factory is None:
         with _factory_lock:
             if _factory is None:
-                langprofiles.install()  # profiles from the on-disk cache: no half-second parse per process
+                langprofiles.install(lemmas.SETTINGS.cache_dir)  # from the on-disk cache: no parse per process
                 if detector_factory._factory is None:
                     detector_factory.init_factory()
                 _factory = detector_factory._factory
@@ -188,7 +186,7 @@ def ngrams(text: str, known: Container[str]) -> list[str]:
 
     langdetect does each of those steps with a Python call per character (a block look-up, an
     n-gram object's method); here the characters are normalised with ``str.translate`` and the
-    n-grams taken in one loop: a tenth of the time of a detection.
+    n-grams taken in one loop, a small part of a detection's time.
     """
     from langdetect.detector import Detector
     from langdetect.utils.ngram import NGram
@@ -259,40 +257,3 @@ def detect(text: str) -> Detection:
     weights = {lang: math.exp(score - top) for lang, score in scores.items()}
     best = max(weights, key=lambda lang: (weights[lang], -EXPECTED.index(lang)))
     return Detection(best, round(weights[best] / sum(weights.values()), 4))
-
-
-def assign_language(doc: Document, *, verify: bool = True) -> Document:
-    """Set ``lang`` from front matter or detection; warn when they disagree.
-
-    With ``verify=False`` a declared language is taken as it is, without running the
-    detector: indexing does that (detection was a third of the time per document),
-    and ``kb check`` keeps reporting a declared language the text contradicts.
-    """
-    if doc.lang and not verify:
-        doc.lang_detected = False
-        return _sections(doc)
-    detection = detect(f"{doc.title}\n{doc.summary}\n{doc.text}")
-    if doc.lang:
-        doc.lang_detected = False
-        doc.lang_probability = detection.probability if detection.lang == doc.lang else 0.0
-        if detection.lang and detection.lang != doc.lang and detection.probability >= CONFIDENT:
-            doc.warnings.append(
-                Problem(
-                    doc.path,
-                    doc.field_lines.get("lang", 1),
-                    f"declared lang '{doc.lang}' but the text reads as '{detection.lang}' "
-                    f"(probability {detection.probability:.2f})",
-                    "warning",
-                )
-            )
-    else:
-        doc.lang = detection.lang or "xx"
-        doc.lang_detected = True
-        doc.lang_probability = detection.probability
-    return _sections(doc)
-
-
-def _sections(doc: Document) -> Document:
-    from indexer.documents.sections import mark_languages  # it imports this module
-
-    return mark_languages(doc)

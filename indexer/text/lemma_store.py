@@ -2,7 +2,8 @@
 (loaded from a copy in the cache folder, see :func:`decoded`).
 
 Imported on the first look-up (importing simplemma compiles its rules for every
-language); the settings (``SWITCH_AFTER``, the cache folder) stay in :mod:`indexer.text.lemmas`.
+language); the settings (:class:`indexer.text.lemma_settings.Settings`: the cache folder, how many words
+before a whole dictionary is loaded) are handed to the factory.
 """
 
 from __future__ import annotations
@@ -11,13 +12,10 @@ import contextlib
 import itertools
 import logging
 import marshal
-import multiprocessing
 import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import simplemma
@@ -30,7 +28,8 @@ from simplemma.strategies.dictionaries.dictionary_factory import (
     _load_dictionary_from_disk,
 )
 
-from indexer.text import lemmas
+from indexer.processes import WorkerFailed, in_worker, map_in_workers
+from indexer.text.lemma_settings import Settings
 
 log = logging.getLogger("kb.lemmas")
 
@@ -102,20 +101,18 @@ def write_missing(langs: Iterable[str], folder: Path) -> None:
         key=lambda lang: _SLOWEST_FIRST.index(lang) if lang in _SLOWEST_FIRST else len(_SLOWEST_FIRST),
     )
     processes = min(len(missing), os.cpu_count() or 1)
-    if processes < 2 or multiprocessing.current_process().daemon:  # a daemon (a build worker) has no children
+    if processes < 2 or in_worker():  # a build worker has no children
         return
-    context = multiprocessing.get_context("fork")  # the children inherit simplemma, already imported
-    try:
-        # An executor, not a Pool: a child killed (out of memory) breaks it instead of hanging the build.
-        with ProcessPoolExecutor(processes, mp_context=context) as pool:
-            for lang, error in pool.map(_write_one, missing, itertools.repeat(folder)):
-                if error:
-                    log.info("lemma table for %s not written beforehand (%s)", lang, error)
-    except (OSError, BrokenProcessPool) as exc:
+    try:  # the children inherit simplemma, already imported
+        for lang, error in map_in_workers(_write_one, zip(missing, itertools.repeat(folder)), processes=processes):
+            if error:
+                log.info("lemma table for %s not written beforehand (%s)", lang, error)
+    except (OSError, WorkerFailed) as exc:
         log.info("lemma tables not written beforehand (%s)", exc or type(exc).__name__)
 
 
-def _write_one(lang: str, folder: Path) -> tuple[str, str | None]:
+def _write_one(job: tuple[str, Path]) -> tuple[str, str | None]:
+    lang, folder = job
     try:
         write_store(lang, folder)
     except (OSError, sqlite3.Error, ValueError) as exc:
@@ -146,7 +143,8 @@ class _ByteDictionary(MappingStrToByteString):
 class AdaptiveDictionaryFactory(DictionaryFactory):
     """Dictionaries from disk for a handful of words, in memory once many are needed."""
 
-    def __init__(self):
+    def __init__(self, settings: Settings):
+        self.settings = settings
         self._stores: dict[str, SqliteDictionary | None] = {}
         self._in_memory: dict[str, Mapping[str, str]] = {}
         self._lock = threading.Lock()
@@ -159,15 +157,15 @@ class AdaptiveDictionaryFactory(DictionaryFactory):
         found = self._in_memory.get(lang)
         if found is not None:
             return found
-        if not lemmas.MANY:
+        if not self.settings.many:
             store = self._store(lang)
-            if store is not None and store.lookups < lemmas.SWITCH_AFTER:
+            if store is not None and store.lookups < self.settings.switch_after:
                 return store
         return self._keep(lang)
 
     def _keep(self, lang: str) -> Mapping[str, str]:
         """``lang``'s dictionary in memory, from now on (ValueError for a language simplemma lacks)."""
-        found = self._in_memory[lang] = _ByteDictionary(decoded(lang))
+        found = self._in_memory[lang] = _ByteDictionary(decoded(lang, self.settings.cache_dir))
         return found
 
     def _store(self, lang: str) -> SqliteDictionary | None:
@@ -178,9 +176,8 @@ class AdaptiveDictionaryFactory(DictionaryFactory):
                 self._stores[lang] = self._open(lang)
             return self._stores[lang]
 
-    @staticmethod
-    def _open(lang: str) -> SqliteDictionary | None:
-        folder = lemmas.cache_dir()
+    def _open(self, lang: str) -> SqliteDictionary | None:
+        folder = self.settings.cache_dir
         if folder is None:
             return None
         path = store_path(lang, folder)
@@ -197,17 +194,17 @@ def copy_path(lang: str, folder: Path) -> Path:
     return folder / f"{lang}-simplemma-{simplemma.__version__}.marshal"
 
 
-def decoded(lang: str) -> dict[bytes, bytes]:
+def decoded(lang: str, folder: Path | None) -> dict[bytes, bytes]:
     """simplemma's whole dictionary for ``lang`` (bytes to bytes), as simplemma decodes it.
 
     From a ``marshal`` copy in the cache folder when there is one (made the first time): every
     full build's worker and every site process loads the dictionaries, and simplemma decompresses
-    and front-decodes 1.8 million Hungarian entries each time. ValueError for a language
-    simplemma lacks; an unreadable copy is decoded afresh and replaced.
+    and front-decodes every entry (Hungarian's are millions) each time. ValueError for a language
+    simplemma lacks; an unreadable copy is decoded afresh and replaced. ``folder``: the cache folder
+    (None: no copy).
     """
     if lang not in SUPPORTED_LANGUAGES:
         raise ValueError(f"Unsupported language: {lang}")
-    folder = lemmas.cache_dir()
     path = None if folder is None else copy_path(lang, folder)
     if path is not None:
         try:
@@ -238,15 +235,12 @@ def _write_copy(path: Path, dictionary: dict[bytes, bytes]) -> None:
             tmp.unlink(missing_ok=True)
 
 
-FACTORY = AdaptiveDictionaryFactory()
-
-
 #: Results simplemma's lemmatizer keeps itself: few, since indexer.text.analysis keeps each word's lemmas
 #: (a look-up that misses both is a new word, and a stranger's random words must not grow it).
 LEMMATIZER_CACHE = 4_096
 
 
-def lemmatizer() -> simplemma.Lemmatizer:
-    """simplemma's lemmatizer over :data:`FACTORY`'s dictionaries."""
-    strategy = DefaultStrategy(dictionary_factory=FACTORY)
+def lemmatizer(factory: DictionaryFactory) -> simplemma.Lemmatizer:
+    """simplemma's lemmatizer over ``factory``'s dictionaries (``indexer.text.lemmas.FACTORY``)."""
+    strategy = DefaultStrategy(dictionary_factory=factory)
     return simplemma.Lemmatizer(cache_max_size=LEMMATIZER_CACHE, lemmatization_strategy=strategy)

@@ -1,7 +1,7 @@
 """simplemma lemmas without paying for the whole dictionary when only a few words are needed.
 
-Loading a language's simplemma dictionary decodes ~1.7 million entries (1-2 s for
-Hungarian). A full build or a running site needs that; an editor's ``kb index``
+Loading a language's simplemma dictionary decodes every entry (Hungarian has millions:
+seconds). A full build or a running site needs that; an editor's ``kb index``
 after saving one document looks up a few hundred words. So the dictionary is also
 kept as an SQLite table on disk (built once per machine and simplemma version, the
 first time an incremental run needs it) and served from there, row by row, until
@@ -13,7 +13,7 @@ simplemma itself is imported on the first look-up, not with this module: its imp
 compiles the rules of every language it knows, and a ``kb index`` that finds nothing
 changed (or a process that only opens the index) needs no lemma.
 
-:func:`use_cache_dir` names the folder for the tables (the ``paths.cache`` setting,
+:class:`Settings` names the folder for the tables (the ``paths.cache`` setting,
 ``KB_CACHE_DIR``; default: ``kb-methodology`` in the user's cache folder, shared
 with :mod:`indexer.text.langprofiles`); None keeps everything in memory, as simplemma
 does by itself.
@@ -21,63 +21,39 @@ does by itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Iterable
 
-#: Look-ups from disk after which a process loads the whole dictionary instead.
-SWITCH_AFTER = 20_000
+from indexer.text.lemma_settings import Settings
 
-
-#: Whether dictionaries go straight into memory (set by :func:`expect_many`).
-MANY = False
-
-
-def expect_many() -> None:
-    """This process will look up many words (a build of many documents): load each dictionary
-    whole at its first look-up instead of first serving SWITCH_AFTER words from its table."""
-    global MANY
-    MANY = True
-
-
-@contextmanager
-def expectation() -> Iterator[None]:
-    """Restore what :func:`expect_many` changes when the block ends (one build of a longer process)."""
-    global MANY
-    before = MANY
-    try:
-        yield
-    finally:
-        MANY = before
-
-
-#: The folder for the tables, None for in memory only; set by :func:`use_cache_dir`.
-CACHE_DIR: Path | None = None  # until use_cache_dir: kb.config states the default (paths.cache)
-
-
-def use_cache_dir(folder: Path | None) -> None:
-    """Keep the tables (and langdetect's profiles) in ``folder``; None: in memory only."""
-    global CACHE_DIR
-    CACHE_DIR = folder
-
-
-def cache_dir() -> Path | None:
-    """Where the tables live, or None when switched off."""
-    return CACHE_DIR
+#: This process's settings, the ones :data:`FACTORY` and :func:`lemmatize` use; ``kb.config.apply_process_settings``
+#: names their folder, a build (indexer.pipeline) says when it expects many words.
+SETTINGS = Settings()
 
 
 #: What indexer.text.lemma_store provides, imported (with simplemma) on first use.
-_LAZY = frozenset({"FACTORY", "AdaptiveDictionaryFactory", "SqliteDictionary", "store_path", "write_store"})
+_LAZY = frozenset({"AdaptiveDictionaryFactory", "SqliteDictionary", "store_path", "write_store"})
 
 
 def __getattr__(name: str):
+    if name == "FACTORY":
+        return factory()
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from indexer.text import lemma_store
+    from indexer.text import lemma_store  # here, not at the top: it imports simplemma (see above)
 
     value = getattr(lemma_store, name)
     globals()[name] = value  # found directly from now on
     return value
+
+
+def factory():
+    """This process's dictionary factory (``FACTORY``, over :data:`SETTINGS`), made at its first use."""
+    found = globals().get("FACTORY")
+    if found is None:
+        from indexer.text import lemma_store
+
+        found = globals()["FACTORY"] = lemma_store.AdaptiveDictionaryFactory(SETTINGS)
+    return found
 
 
 _lemmatizer = None
@@ -89,26 +65,24 @@ def lemmatize(word: str, lang: str) -> str:
     if _lemmatizer is None:
         from indexer.text import lemma_store
 
-        _lemmatizer = lemma_store.lemmatizer()
+        _lemmatizer = lemma_store.lemmatizer(factory())
     return _lemmatizer.lemmatize(word, lang)
 
 
-def prepare_tables(langs: Iterable[str]) -> None:
+def prepare_tables(langs: Iterable[str], settings: Settings = SETTINGS) -> None:
     """Build the missing tables of ``langs`` now, side by side, before anything looks a word up.
 
     A new machine's first build needs a table per glossary language (Polish alone takes seconds
-    to decode); one at a time, at each language's first look-up, they took twice as long on two
-    cores. Nothing to do when tables are off, already there, or the words are going to memory.
+    to decode); one at a time, at each language's first look-up, they took far longer than
+    side by side. Nothing to do when tables are off, already there, or the words are going to memory.
     """
-    if MANY or CACHE_DIR is None:
+    if settings.many or settings.cache_dir is None:
         return
     from indexer.text import lemma_store
 
-    lemma_store.write_missing(langs, CACHE_DIR)
+    lemma_store.write_missing(langs, settings.cache_dir)
 
 
 def load(lang: str) -> None:
     """Load ``lang``'s whole dictionary now (a site warming up before its first visitor)."""
-    from indexer.text import lemma_store
-
-    lemma_store.FACTORY.load(lang)
+    factory().load(lang)
