@@ -21,9 +21,8 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.scoring import BM25F
 from whoosh.util.numlists import delta_encode
 
-from indexer.build.fields import build_codec
 from indexer.format.blocks import decode_block, encode_block
-from indexer.format.codec import UNKNOWN_MAX_LENGTH, ArrayCodec
+from indexer.format.codec import UNKNOWN_MAX_LENGTH, ArrayCodec, build_codec
 from indexer.format.schema import encode_positions
 from indexer.format.segment_writer import PoolWriter
 

@@ -24,7 +24,7 @@ TODAY = dt.date(2026, 1, 1)
 def searcher(tmp_path_factory, request):
     """Three segments (one with deleted documents), posting lists longer than a block, dates and
     languages; written by Whoosh's W3 codec and by the index's (arrays, short lists inlined)."""
-    from indexer.build.fields import build_codec
+    from indexer.format.codec import build_codec
 
     codec = {"w3": None, "index codec": build_codec}[request.param]
     folder = tmp_path_factory.mktemp("dense")

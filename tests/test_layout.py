@@ -27,6 +27,7 @@ LAYERS = [
     "indexer.authoring",
     "indexer.pipeline",
     "indexer",
+    "kb.config_kinds",
     "kb.config",
     "kb.search",
     "kb.publish",
@@ -76,7 +77,11 @@ def _imports(path: Path) -> list[tuple[str, int]]:
 
 
 def _layer(module: str) -> int:
-    return max(i for i, prefix in enumerate(LAYERS) if module == prefix or module.startswith(prefix + ".") or i == 0)
+    """The index in LAYERS of the longest prefix the module has."""
+    matches = [
+        (len(prefix), i) for i, prefix in enumerate(LAYERS) if module == prefix or module.startswith(prefix + ".")
+    ]
+    return max(matches)[1] if matches else len(LAYERS)
 
 
 def test_no_import_loops():

@@ -151,7 +151,7 @@ def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
     from whoosh.index import create_in
 
     from indexer.build import segments
-    from indexer.build.fields import build_codec
+    from indexer.format.codec import build_codec
     from indexer.format.schema import build_schema
 
     folder.mkdir()
@@ -199,7 +199,7 @@ def _merged_files(folder, writer_class, documents, new_documents, source_codec=N
     from whoosh.writing import NO_MERGE
 
     from indexer.build import segments
-    from indexer.build.fields import build_codec
+    from indexer.format.codec import build_codec
     from indexer.format.schema import build_schema
 
     folder.mkdir()

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from whoosh.scoring import BM25F
 
 from indexer import pipeline
-from indexer.generation import catalogue, related, storage
+from indexer.generation import catalogue, related, related_fields, storage
+from indexer.generation.related_fields import NUMTERMS
 from kb.search import SearchService
 from kb.search import related as live
 from kb.web import create_app
@@ -87,7 +88,7 @@ def _rank_both_ways_as_whoosh(index) -> int:
     with ix.searcher(weighting=BM25F()) as searcher:
         reader = searcher.reader()
         for name in ("body_hu", "body_cs"):
-            arrays, lookups = related.FieldArrays(reader, name), related.FieldLookups(reader, name)
+            arrays, lookups = related_fields.FieldArrays(reader, name), related_fields.FieldLookups(reader, name)
             for docnum in reader.all_doc_ids():
                 stored = reader.stored_fields(docnum)
                 if f"body_{stored['lang']}" != name:
@@ -147,7 +148,7 @@ def test_incremental_build_refreshes_what_it_touched(corpus):
     ids = _ids(index)
     before = {doc_id: _stored(index, doc_id, ["hu"]) for doc_id in ids}
     stored_terms = _key_terms(index)
-    assert len(stored_terms) == len(ids) and all(len(found) == related.NUMTERMS for found in stored_terms.values())
+    assert len(stored_terms) == len(ids) and all(len(found) == NUMTERMS for found in stored_terms.values())
     removed = next(i for i in ids if any(i in found for found in before.values()))
     (content.root / f"{removed}.md").unlink()
     changed = "hu/doc-01"
@@ -299,12 +300,14 @@ def test_key_terms_looked_up_by_bound_are_the_best_of_all(terms, doc_count):
         looked_up.append(term)
         return cf[term]
 
-    found = related.key_terms(weights, frequency, doc_count, max_cf, least=in_one.__getitem__)
-    scores = {t: related.bo1(w, cf[t], doc_count) for t, w in weights}
+    found = related_fields.key_terms(weights, frequency, doc_count, max_cf, least=in_one.__getitem__)
+    scores = {t: related_fields.bo1(w, cf[t], doc_count) for t, w in weights}
     norm = max(scores.values())
-    expected = sorted(((s / norm, t) for t, s in scores.items()), key=lambda st_: (-st_[0], st_[1]))[: related.NUMTERMS]
+    expected = sorted(((s / norm, t) for t, s in scores.items()), key=lambda st_: (-st_[0], st_[1]))[:NUMTERMS]
     assert found == [(t, s) for s, t in expected]
-    assert found == related.key_terms(weights, cf.__getitem__, doc_count, max_cf)  # no bound but the text's own weight
+    assert found == related_fields.key_terms(
+        weights, cf.__getitem__, doc_count, max_cf
+    )  # no bound but the text's own weight
 
 
 def test_common_terms_of_a_text_are_not_looked_up_in_every_segment():
@@ -317,7 +320,7 @@ def test_common_terms_of_a_text_are_not_looked_up_in_every_segment():
         looked_up.append(term)
         return cf[term]
 
-    found = related.key_terms(weights, frequency, 50_000, 10**7, least=lambda t: cf[t] / 4)
+    found = related_fields.key_terms(weights, frequency, 50_000, 10**7, least=lambda t: cf[t] / 4)
     assert sorted(t for t, _ in found) == sorted(t for t, _ in weights[:20])
     assert len(looked_up) == 20
 

@@ -92,15 +92,3 @@ def catalogue_row(fields: dict) -> tuple:
     values["lang"] = values["lang"] or "xx"
     title = values["title"] or values["id"]
     return (*values.values(), title.lower(), values["translation_key"] or values["id"], fields.get("content_hash"))
-
-
-def build_codec() -> ArrayCodec:
-    """The index's codec (:mod:`indexer.format.codec`), without per-block field-length statistics.
-
-    Those statistics only serve block-skipping (which our collector turns off, since
-    facet counts need every match), and reading a length per posting was a large part of
-    a full build's commit (bench/README.md).
-    """
-    codec = ArrayCodec()
-    codec.length_stats = False
-    return codec

@@ -21,7 +21,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
-from indexer.build.fields import build_codec
+from indexer.format.codec import build_codec
 from indexer.build.preparation import Prepared, Preparer, prepare_one
 from indexer.format.segment_writer import PoolWriter
 from indexer.guards import crashpoints

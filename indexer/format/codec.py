@@ -159,3 +159,15 @@ class ArrayTermsReader(W3TermsReader):
     def items_from(self, fieldname, prefix):
         for key, info in super().items_from(fieldname, prefix):
             yield key, self._bounded(info)
+
+
+def build_codec() -> ArrayCodec:
+    """The index's codec (:class:`ArrayCodec`), without per-block field-length statistics.
+
+    Those statistics only serve block-skipping (which our collector turns off, since
+    facet counts need every match), and reading a length per posting was a large part of
+    a full build's commit (bench/README.md).
+    """
+    codec = ArrayCodec()
+    codec.length_stats = False
+    return codec

@@ -21,7 +21,7 @@ from whoosh.codec.whoosh3 import W3TermsReader
 from whoosh.formats import Positions
 from whoosh.writing import SegmentWriter
 
-from indexer.build.fields import build_codec
+from indexer.format.codec import build_codec
 from indexer.format.posting_pool import CompactPool
 from indexer.format.postings import term_postings
 

@@ -10,7 +10,7 @@ be an error or a surprise. The text is split into words and "quoted phrases"
    forms of the index that fold to it (``ules`` -> ``ülés``, ``sluzba`` -> ``služba``),
    whose lemmas the bare letters lack;
 3. typos: a word the index holds in none of its forms that are not a guess
-   (:func:`_known`) matches its nearest index words or dictionary forms, of the
+   (:func:`kb.search.known.known`) matches its nearest index words or dictionary forms, of the
    languages searched and typed (:mod:`kb.search.typos`; Damerau edits, accents free),
    and the last word, still being typed, its completions; "Did you mean" spells the
    nearest word as a person types it (accents);
@@ -37,18 +37,15 @@ from whoosh import query as Q
 from whoosh.query import spans
 
 from indexer.format.schema import FIELD_BOOSTS, text_field
-from indexer.format.term_file import doc_frequency
 from indexer.text.analysis import (
     ACCENT_SEPARATOR,
-    LANGUAGES,
     WORD_PATTERN,
     accent_key,
-    dictionary_lemmas,
     fold,
-    is_dictionary_word,
     query_form_weights,
 )
 from kb.search import typos
+from kb.search.known import in_languages, known, query_languages
 from kb.search.matching import BulkOr
 
 MAX_QUERY_CHARS = 500
@@ -178,7 +175,7 @@ def build_plan(
             suggestion.append(word)
             continue
         clause = Clause(word, q)
-        if word not in spellings and not _known(searcher, word, langs):
+        if word not in spellings and not known(searcher, word, langs):
             last = parsed.open_last and position == len(parsed.words) - 1
             near, clause.typos, spelled = _near_words(searcher, word, langs, typed_langs, vocabularies, last)
             if near is not None:  # else the word's own forms (its stems) are all there is to go on
@@ -257,76 +254,15 @@ def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> d
     return merged
 
 
-def _known(searcher, word: str, langs: list[str]) -> bool:
-    """Whether the index holds the word in a form that is not a guess about what was typed: as
-    typed (folded) in any field, among them the dictionary forms of the words documents write
-    (``služba`` of *služeb*) and their analysed forms (``felvonás`` of *felvonása*); or through the
-    word's own dictionary forms (``služeb`` when documents write *služby*); or, for a word the
-    dictionary lists, through its stem in that language. Else it is likely a typo.
-
-    The guessed forms of a word the dictionary lacks do not count: Snowball cuts a mistyped word
-    to a real stem (``szerent`` -> ``szer``) and simplemma's rules guess a lemma for any word,
-    either of which would match unrelated documents instead of the near spelling (``szerint``).
-    """
-    folded = fold(word)
-    fields = [*typos.FIELDS, *(text_field(kind, lang) for lang in langs for kind in FIELD_BOOSTS)]
-    if any(doc_frequency(searcher, name, folded) for name in fields):
-        return True
-    lemmas = {fold(lemma) for lang in langs for lemma in dictionary_lemmas(word, lang)} - {folded}
-    if any(doc_frequency(searcher, name, lemma) for lemma in lemmas for name in fields[1:]):
-        return True
-    # A word the dictionary lists is no typo's guess: its stem in its own language's fields is
-    # known too (``přivřený`` where documents write *přivřené*, a form the dictionary lacks).
-    return any(
-        doc_frequency(searcher, text_field(kind, lang), form)
-        for lang in langs
-        if is_dictionary_word(word, lang)
-        for form in query_form_weights(word, lang)
-        for kind in FIELD_BOOSTS
-    )
-
-
-#: The letters each language writes besides a-z: a word with others is not that language's, and a
-#: typo of it is not corrected into that language's words (``stratégia`` is no English word).
-ALPHABETS = {
-    "hu": "áéíóöőúüű",
-    "cs": "áčďéěíňóřšťúůýž",
-    "sk": "áäčďéíĺľňóôŕšťúýž",
-    "de": "äöüß",
-    "pl": "ąćęłńóśźż",
-    "en": "",
-}
-
-
-def query_languages(words: list[str], langs: list[str]) -> list[str]:
-    """The searched languages the query is likely written in: those whose alphabet writes every
-    word, and of those the ones in whose dictionary most of its words are; all of ``langs`` when
-    nothing tells (then a typo may be corrected into any of them)."""
-    letters = {c for word in words for c in word if c.isalpha() and not c.isascii()}
-    written = [lang for lang in langs if lang not in ALPHABETS or letters <= set(ALPHABETS[lang])]
-    if not written:
-        return langs
-    counts = {lang: sum(is_dictionary_word(w, lang) for w in words) for lang in written if lang in LANGUAGES}
-    best = max(counts.values(), default=0)
-    if best and len(words) > 1:
-        return [lang for lang in written if counts.get(lang, best) == best]
-    return written
-
-
-def _in_languages(searcher, word: str, langs: list[str]) -> bool:
-    """Whether documents of one of ``langs`` hold the folded ``word`` (as written, or as a lemma)."""
-    return any(doc_frequency(searcher, text_field(kind, lang), word) for lang in langs for kind in FIELD_BOOSTS)
-
-
 def _near_words(searcher, word: str, langs: list[str], typed_langs: list[str], vocabularies, last: bool):
     """(query, near words, the nearest spelled as documents write it) for a word the index lacks.
 
     Only the nearest candidates are kept (none two edits away when one is one edit away), and
-    only words of the languages searched and typed (``typed_langs()``, :func:`query_languages`).
+    only words of the languages searched and typed (``typed_langs()``, :func:`kb.search.known.query_languages`).
     """
     near = typos.candidates(vocabularies(), word, limit=TYPO_CANDIDATES * 4)
     if near:
-        near = [c for c in near if _in_languages(searcher, c.word, typed_langs())][:TYPO_CANDIDATES]
+        near = [c for c in near if in_languages(searcher, c.word, typed_langs())][:TYPO_CANDIDATES]
     near = [c for c in near if c.distance == near[0].distance]
     spellings = {c.word: (c.spelled,) for c in near if c.spelled != c.word}
     weighted = {c.word: TYPO_BOOST.get(c.distance, 0.2) for c in near}

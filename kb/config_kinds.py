@@ -1,0 +1,158 @@
+"""The kinds of setting values: how kb.config reads each from kb.toml (TOML types) or from the
+environment (text), and the :class:`Invalid` a parser raises, which kb.config turns into a
+:class:`kb.config.ConfigError` naming the source, the key and a hint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from indexer.errors import KbError
+
+#: Interface languages with a catalogue in kb/web/translations (English is the source language).
+INTERFACE_LANGUAGES: tuple[str, ...] = ("hu", "cs", "en")
+#: The shortest secret key or webhook secret accepted (a guessable one signs anyone's cookies or pushes).
+MIN_SECRET_CHARS = 32
+
+
+class Invalid(KbError, ValueError):
+    """Raised by a kind's parser: ``expected`` says what would have worked; ``got``, when given,
+    describes the value instead of showing it (a secret is never echoed)."""
+
+    def __init__(self, expected: str, got: str | None = None):
+        super().__init__(expected)
+        self.expected = expected
+        self.got = got
+
+
+# -- kinds: how a value is read from the file (TOML types) or the environment (text) ----
+
+
+def _text(value: object, from_env: bool) -> str:
+    if not isinstance(value, str):
+        raise Invalid("a string")
+    return value
+
+
+def _secret(value: object, from_env: bool) -> str:
+    """A shared secret: empty (not set) or at least :data:`MIN_SECRET_CHARS` characters."""
+    if not isinstance(value, str):
+        raise Invalid("a string", got="a " + type(value).__name__)
+    if value and len(value) < MIN_SECRET_CHARS:
+        count = len(value)
+        raise Invalid(f"at least {MIN_SECRET_CHARS} characters", got=f"{count} character{'s' if count != 1 else ''}")
+    return value
+
+
+def _integer_at_least(minimum: int, maximum: int | None = None) -> Callable[[object, bool], int]:
+    expected = f"an integer ≥ {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
+
+    def parse(value: object, from_env: bool) -> int:
+        if from_env and isinstance(value, str):  # digits, with _ between groups as in TOML: 2_000_000
+            digits = value.strip().lstrip("+").replace("_", "")
+            if digits.isascii() and digits.isdigit():
+                value = int(digits)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise Invalid(expected)
+        if maximum is not None and value > maximum:
+            raise Invalid(expected)
+        return value
+
+    return parse
+
+
+def _boolean(value: object, from_env: bool) -> bool:
+    if from_env and isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no"):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if not isinstance(value, bool):
+        raise Invalid("true or false" + (" (or 1/0, yes/no)" if from_env else ""))
+    return value
+
+
+def _path(value: object, from_env: bool) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("a folder path")
+    return Path(value).expanduser()
+
+
+def _cache_path(value: object, from_env: bool) -> Path | None:
+    if isinstance(value, str) and value.strip().lower() == "off":
+        return None
+    try:
+        return _path(value, from_env)
+    except Invalid:
+        raise Invalid('a folder path or "off"') from None
+
+
+def _choice(options: tuple[str, ...], upper: bool = False) -> Callable[[object, bool], str]:
+    def parse(value: object, from_env: bool) -> str:
+        text = value.strip() if isinstance(value, str) else value
+        text = text.upper() if upper and isinstance(text, str) else text
+        if text not in options:
+            raise Invalid("one of " + ", ".join(options))
+        return text
+
+    return parse
+
+
+def _subset(options: tuple[str, ...]) -> Callable[[object, bool], tuple[str, ...]]:
+    def parse(value: object, from_env: bool) -> tuple[str, ...]:
+        if from_env and isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        expected = f"a non-empty list of {', '.join(options)}"
+        if not isinstance(value, list) or not value or any(item not in options for item in value):
+            raise Invalid(expected + (" (comma-separated)" if from_env else ""))
+        if len(set(value)) != len(value):
+            raise Invalid(expected + ", each once")
+        return tuple(value)
+
+    return parse
+
+
+def _url_base(value: object, from_env: bool) -> str:
+    if not isinstance(value, str) or (value and not value.startswith(("https://", "http://"))):
+        raise Invalid('an http(s) URL ending where the file\'s path goes, or ""')
+    return value
+
+
+def _site_url(value: object, from_env: bool) -> str:
+    """``https://kb.example.org`` (or with a path prefix): the address absolute URLs start with; no trailing slash."""
+    expected = 'an http(s) address with a host and no query or fragment ("https://kb.example.org"), or ""'
+    if not isinstance(value, str):
+        raise Invalid(expected)
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise Invalid(expected) from None
+    if (
+        value != value.strip()
+        or any(c.isspace() or ord(c) < 32 for c in value)
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc  # user:password@host
+        or "?" in value
+        or "#" in value
+    ):
+        raise Invalid(expected)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+
+
+def _types(value: object, from_env: bool) -> dict[str, dict[str, str]]:
+    """``[types.protocol] en = "Protocol"``: type ids in order, each with labels per interface language."""
+    expected = 'a table of type ids, each a table of labels per interface language (en = "...")'
+    if not isinstance(value, dict) or not value:
+        raise Invalid(expected)
+    vocabulary: dict[str, dict[str, str]] = {}
+    for type_id, labels in value.items():
+        if not type_id.replace("-", "").replace("_", "").isalnum() or not type_id.islower():
+            raise Invalid(f"{expected}; type ids are lower-case words, not '{type_id}'")
+        if not isinstance(labels, dict) or any(
+            lang not in INTERFACE_LANGUAGES or not isinstance(text, str) or not text for lang, text in labels.items()
+        ):
+            raise Invalid(f"{expected}; '{type_id}' has {labels!r}")
+        vocabulary[type_id] = dict(labels)
+    return vocabulary
