@@ -23,7 +23,7 @@ from whoosh.writing import SegmentWriter
 
 from indexer.format.codec import build_codec
 from indexer.build.preparation import Prepared, Preparer, prepare_one
-from indexer.format.segment_writer import PoolWriter
+from indexer.format.segment_writer import PoolWriter, commit_with_segments, finished_segment
 from indexer.guards import crashpoints
 from indexer.processes import WorkerFailed, Workers
 
