@@ -76,7 +76,8 @@ def index_digest(index_dir: Path) -> dict:
             stored = reader.stored_fields(n)
             doc = {f"stored:{k}": _sha(v) for k, v in sorted(stored.items())}
             doc.update({f"column:{k}": _sha(v[n]) for k, v in sorted(columns.items())})
-            doc["lengths"] = _sha([(name, reader.doc_field_length(n, name, 0)) for name in scorable])
+            # A segment without the field answers None, not the default: both mean "not in it".
+            doc["lengths"] = _sha([(name, reader.doc_field_length(n, name, 0) or 0) for name in scorable])
             out["documents"][ident] = doc
     ix.close()
     with sqlite3.connect(generation / "kb-catalogue.sqlite") as db:
@@ -161,6 +162,17 @@ def fix_mtimes(root: Path) -> None:
         os.utime(path, (FIXED_MTIME, FIXED_MTIME))
 
 
+def fixed_shares() -> None:
+    """Each segment worker keeps its own run of files, none left for whoever is free first: which
+    documents share a segment then does not depend on timing, and neither do document numbers
+    (related lists break ties in score by document number, as Whoosh's ``more_like`` does)."""
+    try:
+        from indexer.build import segments
+    except ImportError:  # the flat layout the reference was written with
+        from indexer import segments
+    segments._SHARED = 0.0
+
+
 def build_digest(content: Path, index_dir: Path, **build_args) -> dict:
     from indexer import pipeline
 
@@ -191,6 +203,7 @@ def main(out: Path) -> None:
         fix_mtimes(content)
         write(build_digest(content, tmp_path / "index-bundled"), out / "bundled.json.gz")
         corpus = generated_corpus(tmp_path / "generated")
+        fixed_shares()
         write(build_digest(corpus, tmp_path / "index-generated", workers=2), out / "generated.json.gz")
 
 

@@ -2,9 +2,10 @@
 index built by that earlier layout still opens, serves and updates.
 
 The reference data in tests/data/build-reference/ was written by the flat ``indexer/`` layout
-(``python -m tests.build_reference``); the index in tests/data/index-before-wings.tar.xz was
-built by it too, from two of the bundled documents. Its table of contents names the classes by
-their old module paths (``indexer.analysis``, ``indexer.schema``).
+(``tests/build_reference.py`` run over commit 10d8db4, the last before the move); the index in
+tests/data/index-before-wings.tar.xz was built by it too, from two of the bundled documents. Its
+table of contents names the classes by their old module paths (``indexer.analysis``,
+``indexer.schema``, ``indexer.codec``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ def test_bundled_content_builds_as_before(tmp_path):
     _compare(read(REFERENCE / "bundled.json.gz"), build_digest(content, tmp_path / "index"))
 
 
-def test_generated_corpus_builds_as_before_in_worker_segments(tmp_path):
+def test_generated_corpus_builds_as_before_in_worker_segments(tmp_path, monkeypatch):
+    from indexer.build import segments
+
+    monkeypatch.setattr(segments, "_SHARED", 0.0)  # as tests.build_reference.fixed_shares: no timing in it
     corpus = generated_corpus(tmp_path / "generated")
     _compare(read(REFERENCE / "generated.json.gz"), build_digest(corpus, tmp_path / "index", workers=2))
 
