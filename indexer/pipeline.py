@@ -234,7 +234,7 @@ class Build:
         self.total = len(rels)
         retag = self.glossary_changed and not self.summary.full
         root = os.path.join(str(self.content_dir), "")  # with its separator: one concatenation per file
-        max_doc_bytes = limits.MAX_DOC_BYTES.value  # read once: it parses the environment each time
+        max_doc_bytes = limits.MAX_DOC_BYTES.value  # read once for the whole scan
         for rel in rels:
             refused = paths.refusal(self.content_dir, Path(root + rel)) if rel in linked else None
             if refused is not None:  # a link out of content/ (or into .git ...): failed, and not seen, so an
