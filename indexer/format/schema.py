@@ -33,11 +33,27 @@ SCHEMA_VERSION = 10
 FIELD_BOOSTS = {"head": 2.5, "body": 1.0}
 
 
-class LanguageText(TEXT):
+class _PositionsText(TEXT):
+    """A text field whose subclass gives each value's term positions (:meth:`term_positions`),
+    indexed from them instead of through a Token chain: same terms, positions and weights."""
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        raise NotImplementedError
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        boost, encode = self.format.field_boost, position_encoder(self.format)
+        for term, positions in self.term_positions(value).items():
+            yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
+
+
+class LanguageText(_PositionsText):
     """A language's text field, indexed through :func:`index_positions` instead of a Token chain.
 
     Same terms, positions and weights as the analyzer gives (queries still use the
-    analyzer); about a third of a full build's time went to the generic path.
+    analyzer); the generic path was a large part of a full build (bench/README.md).
     """
 
     def __init__(self, lang: str, **kwargs):
@@ -48,16 +64,8 @@ class LanguageText(TEXT):
         """Term -> ascending positions of one value (what :meth:`index` yields, before encoding)."""
         return index_positions(value, self.lang)
 
-    def index(self, value, **kwargs):
-        if not isinstance(value, str):
-            yield from super().index(value, **kwargs)
-            return
-        boost, encode = self.format.field_boost, position_encoder(self.format)
-        for term, positions in self.term_positions(value).items():
-            yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
-
-class WordsText(TEXT):
+class WordsText(_PositionsText):
     """The ``words`` field, indexed through :func:`words_positions` (same terms and positions as the analyzer)."""
 
     def __init__(self):
@@ -66,14 +74,6 @@ class WordsText(TEXT):
     def term_positions(self, value: str) -> dict[str, list[int]]:
         """Term -> ascending positions of one value (what :meth:`index` yields, before encoding)."""
         return words_positions(value)
-
-    def index(self, value, **kwargs):
-        if not isinstance(value, str):
-            yield from super().index(value, **kwargs)
-            return
-        boost, encode = self.format.field_boost, position_encoder(self.format)
-        for term, positions in self.term_positions(value).items():
-            yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
 
 class LemmaKeywords(KEYWORD):

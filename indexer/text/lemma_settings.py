@@ -4,7 +4,6 @@ profile cache. A module of its own, light to import, below both."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,8 +11,6 @@ from pathlib import Path
 
 #: Look-ups from disk after which a process loads the whole dictionary instead.
 SWITCH_AFTER = 20_000
-#: Where the tables live unless the configuration says otherwise.
-DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb-methodology"
 
 
 @dataclass
@@ -21,8 +18,9 @@ class Settings:
     """How a process gets its lemma dictionaries; handed to what reads it (the dictionary factory,
     the build, langdetect's profile cache), never read from a module of its own."""
 
-    #: The folder for the tables (and langdetect's profiles); None: everything in memory.
-    cache_dir: Path | None = DEFAULT_CACHE_DIR
+    #: The folder for the tables (and langdetect's profiles); None: everything in memory, until
+    #: kb.config names the folder (``paths.cache``: its default is stated there, once).
+    cache_dir: Path | None = None
     #: Whether dictionaries go straight into memory (a build of many documents, see :meth:`expect_many`).
     many: bool = False
     switch_after: int = SWITCH_AFTER
