@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.generation import catalogue, storage
+from kb.search.audience import ANONYMOUS, PREVIEW, Audience
 from kb.search.results import doc_url, prefer, split_tags
 
 _LIGHT = ", ".join(catalogue.COLUMNS)
@@ -98,57 +99,76 @@ class Catalogue:
             answers[question] = answer()
         return answers[question]
 
-    def member(self, doc_id: str) -> dict | None:
-        found = self._query(f"SELECT {_LIGHT} FROM docs WHERE id = ?", (doc_id,))
+    def _seen(self, audience: Audience) -> tuple[str, tuple]:
+        """An SQL condition on ``docs`` that keeps what ``audience`` may see, and its arguments."""
+        stored = self._cached(("audiences",), lambda: [v for (v,) in self._query("SELECT DISTINCT audience FROM docs")])
+        seen = tuple(value for value in stored if audience.sees(value))
+        if len(seen) == len(stored):
+            return "1", ()
+        return f"audience IN ({', '.join('?' * len(seen))})", seen
+
+    def member(self, doc_id: str, audience: Audience = ANONYMOUS) -> dict | None:
+        where, args = self._seen(audience)
+        found = self._query(f"SELECT {_LIGHT} FROM docs WHERE id = ? AND {where}", (doc_id, *args))
         return _member(found[0]) if found else None
 
-    def members(self, ids: list[str]) -> dict[str, dict]:
-        """The listed documents of ``ids`` that exist, by id (one query for the lot)."""
+    def members(self, ids: list[str], audience: Audience = ANONYMOUS) -> dict[str, dict]:
+        """The listed documents of ``ids`` that exist and ``audience`` may see, by id (one query for the lot)."""
+        where, args = self._seen(audience)
         found: dict[str, dict] = {}
         for start in range(0, len(ids), 500):  # below SQLite's limit of host parameters
             chunk = ids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            for values in self._query(f"SELECT {_LIGHT} FROM docs WHERE id IN ({marks})", tuple(chunk)):
+            for values in self._query(f"SELECT {_LIGHT} FROM docs WHERE id IN ({marks}) AND {where}", (*chunk, *args)):
                 found[values[0]] = _member(values)
         return found
 
-    def family(self, key: str | None) -> list[dict]:
-        """Every document sharing a translation key, in language order."""
+    def family(self, key: str | None, audience: Audience = ANONYMOUS) -> list[dict]:
+        """Every document sharing a translation key that ``audience`` may see, in language order."""
         if not key:
             return []
-        rows = self._query(f"SELECT {_LIGHT} FROM docs WHERE translation_key = ? ORDER BY lang, id", (key,))
-        return [_member(r) for r in rows]
-
-    def languages(self) -> list[str]:
-        return self._cached(("languages",), self._languages)
-
-    def _languages(self) -> list[str]:
-        return [lang for (lang,) in self._query("SELECT DISTINCT lang FROM docs ORDER BY lang")]
-
-    def recent(self, limit: int = 5) -> list[dict]:
-        """The newest documents by their date (undated ones last)."""
-        return self._cached(("recent", limit), lambda: self._recent(limit))
-
-    def _recent(self, limit: int) -> list[dict]:
+        where, args = self._seen(audience)
         rows = self._query(
-            f"SELECT {_LIGHT} FROM docs ORDER BY date IS NULL, date DESC, id LIMIT ?",
-            (limit,),
+            f"SELECT {_LIGHT} FROM docs WHERE translation_key = ? AND {where} ORDER BY lang, id", (key, *args)
         )
         return [_member(r) for r in rows]
 
-    def related(self, doc_id: str, langs: list[str] | None = None, limit: int = 5) -> list[dict]:
-        """The related families stored for ``doc_id``, each shown in the first of ``langs`` it has."""
+    def languages(self, audience: Audience = ANONYMOUS) -> list[str]:
+        """The languages of the documents ``audience`` may see."""
+        return self._cached(("languages", audience.key), lambda: self._languages(audience))
+
+    def _languages(self, audience: Audience) -> list[str]:
+        where, args = self._seen(audience)
+        return [lang for (lang,) in self._query(f"SELECT DISTINCT lang FROM docs WHERE {where} ORDER BY lang", args)]
+
+    def recent(self, limit: int = 5, audience: Audience = ANONYMOUS) -> list[dict]:
+        """The newest documents ``audience`` may see by their date (undated ones last)."""
+        return self._cached(("recent", limit, audience.key), lambda: self._recent(limit, audience))
+
+    def _recent(self, limit: int, audience: Audience) -> list[dict]:
+        where, args = self._seen(audience)
+        rows = self._query(
+            f"SELECT {_LIGHT} FROM docs WHERE {where} ORDER BY date IS NULL, date DESC, id LIMIT ?",
+            (*args, limit),
+        )
+        return [_member(r) for r in rows]
+
+    def related(
+        self, doc_id: str, langs: list[str] | None = None, limit: int = 5, audience: Audience = ANONYMOUS
+    ) -> list[dict]:
+        """The related families stored for ``doc_id``, each shown in the first of ``langs`` it has; only
+        the documents ``audience`` may see (so the stored list is read on past those it may not)."""
         chosen = []
-        for group, best in self._query(
-            "SELECT grp, best FROM related WHERE id = ? ORDER BY position LIMIT ?", (doc_id, limit)
-        ):
-            candidates = self.family(group)
+        for group, best in self._query("SELECT grp, best FROM related WHERE id = ? ORDER BY position", (doc_id,)):
+            candidates = self.family(group, audience)
             if not candidates:
-                fallback = self.member(best)
-                if fallback is None:  # removed since (the next build refreshes the list)
+                fallback = self.member(best, audience)
+                if fallback is None:  # removed since (the next build refreshes the list), or not for this reader
                     continue
                 candidates = [fallback]
             chosen.append(prefer(candidates, langs or [], fallback=best))
+            if len(chosen) >= limit:
+                break
         return chosen
 
     def editors(self, page: int = 1, per_page: int = 100) -> EditorsView:
@@ -157,7 +177,7 @@ class Catalogue:
     def _editors(self, page: int, per_page: int) -> EditorsView:
         """Translation gaps (a page of them, by title), documents with warnings, the files changed last."""
         view = EditorsView(total=self._query("SELECT count(*) FROM docs")[0][0])
-        langs = self.languages()
+        langs = self.languages(PREVIEW)
         # A family lacks a language when it has fewer distinct languages than the knowledge base.
         incomplete = """
             SELECT family, min(id) AS first FROM docs GROUP BY family HAVING count(DISTINCT lang) < ?

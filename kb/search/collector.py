@@ -101,13 +101,13 @@ def collect(
     searcher: Searcher,
     clauses: list[ClauseQueries],
     top: int,
-    allow: Iterable[int] | None = None,
+    allow: Iterable[int] | np.ndarray | None = None,
     cache: PostingsCache | None = None,
     required: Callable[[int, int], int] = lambda clauses, best: max(1, best),
 ) -> Collected:
     """The ``top`` best documents for a plan's clauses (no clauses: every allowed document).
 
-    ``allow``: the global document numbers a filter lets through (None: all).
+    ``allow``: the global document numbers a filter lets through, or a mask of them (None: all).
     ``cache``: decoded postings kept between searches of the same searcher.
     ``required(clauses, best)``: how many clauses a document must match, given the best coverage.
     """
@@ -115,8 +115,8 @@ def collect(
     if not isinstance(weighting, RecencyBM25F):
         raise TypeError("the collector needs the RecencyBM25F weighting")
     boosts = np.frombuffer(weighting.boosts(searcher), dtype=np.float64)
-    allowed = None
-    if allow is not None:
+    allowed = allow if allow is None or isinstance(allow, np.ndarray) else None
+    if allow is not None and allowed is None:
         allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
         allowed[np.fromiter(allow, dtype=np.int64)] = True
     context = searcher.context(weighting=weighting)

@@ -81,7 +81,7 @@ class FacetCounter:
     def __init__(self) -> None:
         self._reader = None
         self._tables: dict[str, tuple] = {}
-        self._everything: dict[tuple[str, ...], dict] = {}  # counts over every document (browse, home)
+        self._everything: dict[tuple, dict] = {}  # (fields, audience) -> counts over all it sees (browse, home)
 
     def tables(self, searcher: Searcher) -> dict[str, tuple]:
         reader = searcher.reader()
@@ -94,23 +94,27 @@ class FacetCounter:
         return self._tables
 
     def count(self, searcher: Searcher, matched: np.ndarray | None, fields: tuple[str, ...] = FIELDS):
-        """``{field: {value: count}}``, most frequent first (years newest first when ``matched`` is None).
+        """``{field: {value: count}}`` of the ``matched`` document numbers, most frequent first."""
+        return self._count(searcher, self.tables(searcher), matched, fields)
 
-        ``matched``: the document numbers counted; None counts every live document.
-        """
+    def browse(self, searcher: Searcher, fields: tuple[str, ...], visible: np.ndarray | None, key: str):
+        """The counts of every live document a reader sees (``visible``, a mask; None: every one),
+        years newest first; kept per audience (``key``) until the index changes."""
         tables = self.tables(searcher)
-        if matched is None:
-            if fields not in self._everything:  # the same for every page until the index changes
-                self._everything[fields] = self._count(searcher, tables, None, fields)
-            return self._everything[fields]
-        return self._count(searcher, tables, matched, fields)
+        if (fields, key) not in self._everything:
+            if len(self._everything) >= 256:  # a key per set of groups: bounded
+                self._everything.clear()
+            live = np.array(list(searcher.reader().all_doc_ids()), dtype=np.int64)
+            if visible is not None:
+                live = live[visible[live]]
+            self._everything[(fields, key)] = self._count(searcher, tables, live, fields, by_year=True)
+        return self._everything[(fields, key)]
 
-    def _count(self, searcher: Searcher, tables: dict, matched: np.ndarray | None, fields: tuple[str, ...]):
+    def _count(
+        self, searcher: Searcher, tables: dict, matched: np.ndarray | None, fields: tuple[str, ...], by_year=False
+    ):
         if matched is None:
             matched = np.array(list(searcher.reader().all_doc_ids()), dtype=np.int64)
-            by_year = True
-        else:
-            by_year = False
         is_matched = np.zeros(searcher.doc_count_all(), dtype=bool)
         is_matched[matched] = True
         counts: dict[str, dict[str, int]] = {}

@@ -4,12 +4,11 @@ asks before it takes a word for a typo (:mod:`kb.search.plan`)."""
 from __future__ import annotations
 
 from indexer.format.schema import FIELD_BOOSTS, text_field
-from indexer.format.term_file import doc_frequency
 from indexer.text.analysis import LANGUAGES, dictionary_lemmas, fold, is_dictionary_word, query_form_weights
 from kb.search import typos
 
 
-def known(searcher, word: str, langs: list[str]) -> bool:
+def known(terms, word: str, langs: list[str]) -> bool:
     """Whether the index holds the word in a form that is not a guess about what was typed: as
     typed (folded) in any field, among them the dictionary forms of the words documents write
     (``služba`` of *služeb*) and their analysed forms (``felvonás`` of *felvonása*); or through the
@@ -19,18 +18,20 @@ def known(searcher, word: str, langs: list[str]) -> bool:
     The guessed forms of a word the dictionary lacks do not count: Snowball cuts a mistyped word
     to a real stem (``szerent`` -> ``szer``) and simplemma's rules guess a lemma for any word,
     either of which would match unrelated documents instead of the near spelling (``szerint``).
+
+    ``terms`` (a :class:`kb.search.visibility.Visibility`) answers for the documents the reader may see.
     """
     folded = fold(word)
     fields = [*typos.FIELDS, *(text_field(kind, lang) for lang in langs for kind in FIELD_BOOSTS)]
-    if any(doc_frequency(searcher, name, folded) for name in fields):
+    if any(terms.has(name, folded) for name in fields):
         return True
     lemmas = {fold(lemma) for lang in langs for lemma in dictionary_lemmas(word, lang)} - {folded}
-    if any(doc_frequency(searcher, name, lemma) for lemma in lemmas for name in fields[1:]):
+    if any(terms.has(name, lemma) for lemma in lemmas for name in fields[1:]):
         return True
     # A word the dictionary lists is no typo's guess: its stem in its own language's fields is
     # known too (``přivřený`` where documents write *přivřené*, a form the dictionary lacks).
     return any(
-        doc_frequency(searcher, text_field(kind, lang), form)
+        terms.has(text_field(kind, lang), form)
         for lang in langs
         if is_dictionary_word(word, lang)
         for form in query_form_weights(word, lang)
@@ -65,6 +66,7 @@ def query_languages(words: list[str], langs: list[str]) -> list[str]:
     return written
 
 
-def in_languages(searcher, word: str, langs: list[str]) -> bool:
-    """Whether documents of one of ``langs`` hold the folded ``word`` (as written, or as a lemma)."""
-    return any(doc_frequency(searcher, text_field(kind, lang), word) for lang in langs for kind in FIELD_BOOSTS)
+def in_languages(terms, word: str, langs: list[str]) -> bool:
+    """Whether documents of one of ``langs`` that the reader may see hold the folded ``word`` (as written,
+    or as a lemma); ``terms`` is a :class:`kb.search.visibility.Visibility`."""
+    return any(terms.has(text_field(kind, lang), word) for lang in langs for kind in FIELD_BOOSTS)

@@ -26,6 +26,7 @@ then by BM25F (``whoosh_internals.dense``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
@@ -45,8 +46,10 @@ from indexer.text.analysis import (
     query_form_weights,
 )
 from kb.search import typos
+from kb.search.audience import PREVIEW
 from kb.search.known import in_languages, known, query_languages
 from kb.search.matching import BulkOr
+from kb.search.visibility import Visibility
 
 MAX_QUERY_CHARS = 500
 EXACT_BOOST = 0.5
@@ -160,13 +163,19 @@ def build_plan(
     langs: list[str],
     vocabularies: Callable[..., list[typos.Vocabulary] | None],
     glossary: GlossaryStep | None = None,
+    visible: Visibility | None = None,
 ) -> Plan:
-    """Every step of the plan (see the module's docstring), in order, for a parsed query."""
+    """Every step of the plan (see the module's docstring), in order, for a parsed query.
+
+    ``visible``: the reader's view of the index; the words only documents they may not see hold
+    are no words to them (not known, no typo candidate, no completion, no accented spelling).
+    """
     plan = Plan(parsed, langs)
     if parsed.empty:
         return plan
+    visible = visible or Visibility(searcher, PREVIEW, None)
     reader = searcher.reader()
-    spellings = accented_spellings(reader, parsed.all_words(), vocabularies(build=False))
+    spellings = accented_spellings(reader, parsed.all_words(), vocabularies(build=False), visible)
     suggestion, changed = [], False
     typed_langs = functools.cache(lambda: query_languages(parsed.all_words(), langs))  # for typos alone
     for position, word in enumerate(parsed.words):
@@ -175,9 +184,9 @@ def build_plan(
             suggestion.append(word)
             continue
         clause = Clause(word, q)
-        if word not in spellings and not known(searcher, word, langs):
+        if word not in spellings and not known(visible, word, langs):
             last = parsed.open_last and position == len(parsed.words) - 1
-            near, clause.typos, spelled = _near_words(searcher, word, langs, typed_langs, vocabularies, last)
+            near, clause.typos, spelled = _near_words(visible, word, langs, typed_langs, vocabularies, last)
             if near is not None:  # else the word's own forms (its stems) are all there is to go on
                 clause.query = near
             if spelled and spelled != word:
@@ -254,7 +263,7 @@ def all_forms(word: str, langs: list[str], spellings: tuple[str, ...] = ()) -> d
     return merged
 
 
-def _near_words(searcher, word: str, langs: list[str], typed_langs: list[str], vocabularies, last: bool):
+def _near_words(visible: Visibility, word: str, langs: list[str], typed_langs, vocabularies, last: bool):
     """(query, near words, the nearest spelled as documents write it) for a word the index lacks.
 
     Only the nearest candidates are kept (none two edits away when one is one edit away), and
@@ -262,7 +271,8 @@ def _near_words(searcher, word: str, langs: list[str], typed_langs: list[str], v
     """
     near = typos.candidates(vocabularies(), word, limit=TYPO_CANDIDATES * 4)
     if near:
-        near = [c for c in near if in_languages(searcher, c.word, typed_langs())][:TYPO_CANDIDATES]
+        near = [seen_spelling(visible, c) for c in near if in_languages(visible, c.word, typed_langs())]
+        near = near[:TYPO_CANDIDATES]
     near = [c for c in near if c.distance == near[0].distance]
     spellings = {c.word: (c.spelled,) for c in near if c.spelled != c.word}
     weighted = {c.word: TYPO_BOOST.get(c.distance, 0.2) for c in near}
@@ -271,7 +281,11 @@ def _near_words(searcher, word: str, langs: list[str], typed_langs: list[str], v
     if last and len(word) >= MIN_PREFIX:
         # Completions match as written (one term each, in the ``words`` field), the frequent ones
         # with all their forms: a stub stands for every word it starts, as ``stub*`` does in FTS5.
-        completed = [c for c in typos.completions(vocabularies(), fold(word), COMPLETIONS) if c.word not in weighted]
+        completed = [
+            seen_spelling(visible, c)
+            for c in typos.completions(vocabularies(), fold(word), COMPLETIONS * (1 if visible.everything else 4))
+            if c.word not in weighted and visible_word(visible, c.word)
+        ][:COMPLETIONS]
         found = [c.word for c in completed if c.word != fold(word)]
         frequent = found[:FORMED_COMPLETIONS]
         forms = {c.word: (c.spelled,) for c in completed if c.spelled != c.word}
@@ -283,6 +297,22 @@ def _near_words(searcher, word: str, langs: list[str], typed_langs: list[str], v
     query = BulkOr(terms) if terms else None
     spelled = near[0].spelled if near else None
     return query, list(weighted), spelled
+
+
+def visible_word(visible: Visibility, word: str) -> bool:
+    """Whether the reader may see a document holding the folded ``word`` (as written or as a dictionary form)."""
+    return visible.everything or any(visible.has(name, word) for name in typos.FIELDS)
+
+
+def seen_spelling(visible: Visibility, candidate: typos.Candidate) -> typos.Candidate:
+    """The candidate as the reader may see it spelled: the vocabulary's spelling is the index's most
+    frequent, which may be written only in documents they may not see (then the folded word)."""
+    if visible.everything or candidate.spelled == candidate.word:
+        return candidate
+    key = accent_key(candidate.spelled)
+    if any(visible.has(name, key) for name in typos.FIELDS):
+        return candidate
+    return dataclasses.replace(candidate, spelled=candidate.word)
 
 
 class _SpanOr(spans.SpanOr):
@@ -326,7 +356,7 @@ def _phrase_forms(word: str, lang: str, spellings: tuple[str, ...]) -> dict[str,
 
 
 def accented_spellings(
-    reader, words: list[str], vocabularies: list[typos.Vocabulary] | None = None
+    reader, words: list[str], vocabularies: list[typos.Vocabulary] | None = None, visible: Visibility | None = None
 ) -> dict[str, tuple[str, ...]]:
     """For each unaccented word, the most frequent accented words or dictionary forms of the index that fold to it.
 
@@ -344,6 +374,8 @@ def accented_spellings(
         frequencies: dict[str, int] = {}
         for name in typos.FIELDS:  # as documents write it, and dictionary forms (``sluzba`` -> ``služba``)
             for key in itertools.islice(reader.expand_prefix(name, prefix), 20):
+                if visible is not None and not visible.everything and not visible.has(name, _text(key)):
+                    continue
                 spelled = _text(key)[len(prefix) :]
                 frequencies[spelled] = max(frequencies.get(spelled, 0), reader.doc_frequency(name, key))
         if frequencies:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
@@ -26,15 +28,20 @@ from indexer.text.analysis import FIELD_LANGUAGES, field_language, warm_up
 from kb.search import collector, documents, suggest, typos
 from kb.search import glossary as glossary_search
 from kb.search import plan as plans
+from kb.search.audience import ANONYMOUS, Audience
 from kb.search.catalogue import Catalogue, EditorsView
 from kb.search.facets import FIELDS, FacetCounter, filter_query
+from kb.search.hits import fill_stored, light_hit, via_of
 from kb.search.memory import release_freed_memory
 from kb.search.ranking import RecencyBM25F
-from kb.search.results import Hit, SearchResult, Via, decode_stored, doc_url, family_member, split_tags, text_of
+from kb.search.results import Hit, SearchResult, decode_stored, family_member, text_of
 from kb.search.snippets import fill_snippet
+from kb.search.visibility import Visibility, audience_mask, live_documents
 
 MAX_LIMIT = documents.MAX_LIMIT  # hits one search returns: the results page groups up to this many
 MAX_PAGE = documents.MAX_PAGE
+#: Audiences (sets of groups) whose view of the current index a service keeps.
+_VIEWS_KEPT = 64
 
 
 def serialized(method):
@@ -72,6 +79,7 @@ class SearchService:
         self._columns = documents.HitColumns()
         self._postings = self._new_postings_cache()
         self._typo_index: dict[frozenset[str], typos.Vocabulary] = {}  # segment ids -> their vocabulary
+        self._views: tuple[object, dict[str, Visibility]] = (None, {})  # (reader, {audience key: its view})
         self.catalogue = Catalogue(self.index_dir)
         self._glossary = glossary_search.for_generation(None)
 
@@ -132,6 +140,21 @@ class SearchService:
         budget, entries = self.postings_limits
         return collector.PostingsCache(budget, entries)
 
+    def _visible(self, searcher: Searcher, audience: Audience) -> Visibility:
+        """What ``audience`` sees of ``searcher`` (kept per reader: a new commit may change it)."""
+        reader, views = self._views
+        if reader is not searcher.reader():
+            views = {}
+            self._views = (searcher.reader(), views)
+        view = views.get(audience.key)
+        if view is None:
+            if len(views) >= _VIEWS_KEPT:
+                views.clear()
+            values = self._columns.get(searcher)["audience"]
+            mask = audience_mask(values, live_documents(searcher), audience)
+            view = views[audience.key] = Visibility(searcher, audience, mask)
+        return view
+
     def _drop(self) -> None:
         self._searcher = None
         self._ix = None
@@ -152,11 +175,18 @@ class SearchService:
             self._drop()
 
     @serialized
-    def stats(self) -> dict:
+    def stats(self, audience: Audience = ANONYMOUS) -> dict:
+        """How many documents ``audience`` may see, in all and per language; the index's generation and segments."""
         searcher = self._current()
-        langs = {text_of(lang): searcher.doc_frequency("lang", lang) for lang in searcher.lexicon("lang")}
+        mask = self._visible(searcher, audience).mask
+        if mask is None:
+            count = searcher.doc_count()
+            langs = {text_of(lang): searcher.doc_frequency("lang", lang) for lang in searcher.lexicon("lang")}
+        else:
+            count = int(mask.sum())
+            langs = dict(Counter(np.asarray(self._columns.get(searcher)["lang"], dtype=object)[mask].tolist()))
         return {
-            "documents": searcher.doc_count(),
+            "documents": count,
             "languages": langs,
             "generation": self._generation.name if self._generation else None,
             "segments": len(searcher.ixreader.leaf_readers()),
@@ -178,6 +208,7 @@ class SearchService:
         organisation: str | None = None,
         region: str | None = None,
         snippets: bool = True,
+        audience: Audience = ANONYMOUS,
     ) -> SearchResult:
         started = time.perf_counter()
         page = min(max(1, page), MAX_PAGE)
@@ -192,13 +223,14 @@ class SearchService:
             result.message = "Type a word to search." if not parsed.text else "Nothing searchable in that query."
             return result
 
-        plan = plans.build_plan(searcher, parsed, langs, self._vocabularies, glossary=self._glossary_step())
+        visible = self._visible(searcher, audience)
+        plan = plans.build_plan(searcher, parsed, langs, self._vocabularies, self._glossary_step(), visible)
         if plan.message:
             result.message = plan.message
             return result
         result.fuzzy = plan.fuzzy
         result.suggestion = plan.suggestion
-        allow = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
+        allow = visible.allowing(searcher.docs_for_query(filter_q) if filter_q is not None else None)
         clauses = [
             collector.ClauseQueries(c.query, [a.query for a in c.alternatives], bool(c.typos)) for c in plan.clauses
         ]
@@ -212,8 +244,8 @@ class SearchService:
         offset = (page - 1) * limit
         columns = self._columns.get(searcher)
         for score, docnum in found.results.top_n[offset : offset + limit]:
-            via = _via(plan, found.via.get(docnum, []), self._glossary, columns["lang"][docnum] or "xx")
-            hit = _light_hit(columns, score, docnum, terms, via)
+            via = via_of(plan, found.via.get(docnum, []), self._glossary, columns["lang"][docnum] or "xx")
+            hit = light_hit(columns, score, docnum, terms, via)
             hit.reader = searcher.reader()
             result.hits.append(hit)
         if snippets:
@@ -241,7 +273,7 @@ class SearchService:
                 docnum = searcher.document_number(id=hit.id)
                 if docnum is None:  # removed meanwhile: the hit keeps what its columns said
                     continue
-            _fill_stored(hit, searcher.stored_fields(docnum))
+            fill_stored(hit, searcher.stored_fields(docnum))
             fill_snippet(hit)
 
     def _glossary_step(self):
@@ -275,58 +307,66 @@ class SearchService:
         return list(self._typo_index.values())
 
     @serialized
-    def suggest(self, text: str, limit: int = 8) -> list[dict]:
+    def suggest(self, text: str, limit: int = 8, audience: Audience = ANONYMOUS) -> list[dict]:
         """Completions of the last word typed (frequent index words, accented) and matching titles."""
-        return suggest.complete(self._current(), self._vocabularies(), text, limit)
+        searcher = self._current()
+        return suggest.complete(searcher, self._vocabularies(), text, limit, self._visible(searcher, audience))
 
-    # -- documents and browsing -------------------------------------------
-
-    @serialized
-    def document(self, doc_id: str) -> dict | None:
-        return documents.document(self._current(), doc_id)
+    # -- documents and browsing: each for one audience ------------------------
 
     @serialized
-    def documents_by_id(self, ids: list[str]) -> dict[str, dict]:
-        return documents.documents_by_id(self._current(), ids)
+    def document(self, doc_id: str, audience: Audience = ANONYMOUS) -> dict | None:
+        """The stored document, or None when it does not exist or ``audience`` may not see it."""
+        return documents.document(self._current(), doc_id, audience)
 
     @serialized
-    def translations(self, key: str | None, exclude: str | None = None) -> list[dict]:
-        return documents.translations(self._current(), key, exclude)
+    def documents_by_id(self, ids: list[str], audience: Audience = ANONYMOUS) -> dict[str, dict]:
+        return documents.documents_by_id(self._current(), ids, audience)
 
     @serialized
-    def documents(self, page: int = 1, limit: int = 50) -> tuple[int, list[dict]]:
-        return documents.page_of_documents(self._current(), page, limit)
+    def translations(self, key: str | None, exclude: str | None = None, audience: Audience = ANONYMOUS) -> list[dict]:
+        return documents.translations(self._current(), key, exclude, audience)
+
+    @serialized
+    def documents(self, page: int = 1, limit: int = 50, audience: Audience = ANONYMOUS) -> tuple[int, list[dict]]:
+        searcher = self._current()
+        return documents.page_of_documents(searcher, page, limit, self._visible(searcher, audience).hidden())
 
     # Lists that need no query come from the catalogue, without the searcher lock.
 
-    def recent(self, limit: int = 5) -> list[dict]:
-        return self.catalogue.recent(limit)
+    def recent(self, limit: int = 5, audience: Audience = ANONYMOUS) -> list[dict]:
+        return self.catalogue.recent(limit, audience)
 
-    def languages(self) -> list[str]:
-        return self.catalogue.languages()
-
-    @serialized
-    def ids_in_language(self, lang: str) -> set[str]:
-        return documents.ids_in_language(self._current(), lang)
+    def languages(self, audience: Audience = ANONYMOUS) -> list[str]:
+        return self.catalogue.languages(audience)
 
     @serialized
-    def documents_and_families(self) -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:
+    def documents_and_families(
+        self, audience: Audience = ANONYMOUS
+    ) -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:
         """Every (id, lang) and the translation families: what the sitemap lists."""
-        return documents.documents_and_families(self._current())
+        searcher = self._current()
+        return documents.documents_and_families(searcher, self._visible(searcher, audience).sees)
 
-    def family(self, key: str | None) -> list[dict]:
-        return self.catalogue.family(key)
+    def family(self, key: str | None, audience: Audience = ANONYMOUS) -> list[dict]:
+        return self.catalogue.family(key, audience)
 
     @serialized
-    def browse_counts(self, fields: tuple[str, ...] = FIELDS) -> dict[str, dict[str, int]]:
+    def browse_counts(
+        self, fields: tuple[str, ...] = FIELDS, audience: Audience = ANONYMOUS
+    ) -> dict[str, dict[str, int]]:
         """How many documents have each value of each facet, most frequent first (years newest first)."""
-        return self._facets.count(self._current(), None, fields)
+        searcher = self._current()
+        return self._facets.browse(searcher, fields, self._visible(searcher, audience).mask, audience.key)
 
-    def related(self, doc_id: str, langs: list[str] | None = None, limit: int = 5) -> list[dict]:
+    def related(
+        self, doc_id: str, langs: list[str] | None = None, limit: int = 5, audience: Audience = ANONYMOUS
+    ) -> list[dict]:
         """Documents like ``doc_id`` (stored by the build), each in the first of ``langs`` it exists in."""
-        return self.catalogue.related(doc_id, langs, limit)
+        return self.catalogue.related(doc_id, langs, limit, audience)
 
     def editors(self, page: int = 1, per_page: int = 100) -> EditorsView:
+        """The editors' overview: every document (the pages that show it are for editors only)."""
         return self.catalogue.editors(page, per_page)
 
     # -- glossary ----------------------------------------------------------
@@ -338,54 +378,12 @@ class SearchService:
         return self._glossary
 
     @serialized
-    def concept_documents(self, concept: str, limit: int = 50) -> list[dict]:
+    def concept_documents(self, concept: str, limit: int = 50, audience: Audience = ANONYMOUS) -> list[dict]:
         """Documents holding any label of ``concept``, best first (light records, as lists want them)."""
         searcher = self._current()
         q = glossary_search.concept_query(concept)
-        return [family_member(hit.fields()) for hit in searcher.search(q, limit=limit)]
-
-
-def _via(plan: plans.Plan, pairs: list[tuple[int, int]], glossary=None, lang: str = "") -> list[Via]:
-    """What a hit found through the glossary was found through (clause, alternative) -> Via;
-    the label is the concept's in the document's language, which the document holds."""
-    found = []
-    for clause, alternative in pairs:
-        alt = plan.clauses[clause].alternatives[alternative]
-        label = (glossary_search.label_in(glossary, alt.concept, lang) if glossary else None) or alt.label
-        via = Via(concept=alt.concept, label=label, query_label=alt.query_label)
-        if via not in found:  # a concept of two words is an alternative of both their clauses
-            found.append(via)
-    return found
-
-
-def _light_hit(columns: dict, score: float, docnum: int, terms: set, via: list[Via]) -> Hit:
-    """A hit from the index's columns alone (no stored document read): enough to rank and group."""
-    lang = columns["lang"][docnum] or "xx"
-    field_lang = field_language(lang)
-    wanted = (f"body_{field_lang}", f"head_{field_lang}")
-    doc_id = columns["id"][docnum]
-    return Hit(
-        id=doc_id,
-        title=doc_id,
-        lang=lang,
-        type=columns["type"][docnum],
-        date=columns["date"][docnum] or None,
-        url=doc_url(doc_id),
-        snippet="",
-        score=float(score or 0.0),
-        via=via,
-        translation_key=columns["translation_key"][docnum] or None,
-        docnum=docnum,
-        words=frozenset(text_of(text) for fieldname, text in terms if fieldname in wanted),
-    )
-
-
-def _fill_stored(hit: Hit, stored: dict) -> None:
-    hit.title = stored.get("title", hit.id)
-    hit.summary = stored.get("summary", "")
-    hit.tags = split_tags(stored.get("tags", ""))
-    hit.stored = stored
-    hit.complete = True
+        hidden = self._visible(searcher, audience).hidden()
+        return [family_member(hit.fields()) for hit in searcher.search(q, limit=limit, mask=hidden)]
 
 
 __all__ = ["SearchService", "SearchResult", "Hit", "decode_stored"]

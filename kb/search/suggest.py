@@ -7,12 +7,22 @@ from whoosh.searching import Searcher
 
 from indexer.text.analysis import WORD_PATTERN, fold
 from kb.search import typos
-from kb.search.plan import clean
+from kb.search.audience import PREVIEW
+from kb.search.plan import clean, seen_spelling, visible_word
 from kb.search.results import doc_url
+from kb.search.visibility import Visibility
 
 
-def complete(searcher: Searcher, vocabularies: list[typos.Vocabulary], text: str, limit: int = 8) -> list[dict]:
-    """Frequent index words that start like the last word (as documents spell them), then titles."""
+def complete(
+    searcher: Searcher,
+    vocabularies: list[typos.Vocabulary],
+    text: str,
+    limit: int = 8,
+    visible: Visibility | None = None,
+) -> list[dict]:
+    """Frequent index words that start like the last word (as documents spell them), then titles;
+    only words and titles of documents the reader may see (``visible``; None: every document)."""
+    visible = visible or Visibility(searcher, PREVIEW, None)
     typed = WORD_PATTERN.findall(clean(text).lower())
     if not typed or len(typed[-1]) < 2:
         return []
@@ -20,10 +30,12 @@ def complete(searcher: Searcher, vocabularies: list[typos.Vocabulary], text: str
     last = fold(typed[-1])
     lead = text[: text.lower().rfind(typed[-1])] if typed[-1] in text.lower() else " ".join(typed[:-1]) + " "
     suggestions = []
-    for word in typos.completions(vocabularies, last, max(1, limit // 2)):
+    wanted = max(1, limit // 2)
+    words = typos.completions(vocabularies, last, wanted if visible.everything else wanted * 8)
+    for word in [seen_spelling(visible, w) for w in words if visible_word(visible, w.word)][:wanted]:
         suggestions.append({"text": f"{lead}{word.spelled}".strip(), "kind": "term"})
     room = limit - len(suggestions)
     title_query = Q.And([Q.Term("suggest", w) for w in head] + [Q.Prefix("suggest", last)])
-    for hit in searcher.search(title_query, limit=room) if room > 0 else ():
+    for hit in searcher.search(title_query, limit=room, mask=visible.hidden()) if room > 0 else ():
         suggestions.append({"text": hit["title"], "kind": "document", "url": doc_url(hit["id"])})
     return suggestions

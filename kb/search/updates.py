@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 from indexer.generation import history, storage
+from kb.search.audience import ANONYMOUS, Audience
 from kb.search.service import SearchService
 
 #: Candidates looked up per catalogue query while filling a list (most of them are in the index).
@@ -26,7 +27,10 @@ class UpdatesService:
         self._key: tuple | None = None
         self._files: dict[str, dict] = {}
         self._order: list[tuple[str, dict]] = []  # (document id, history), newest first
-        self._lists: tuple[tuple, dict] = ((), {})  # (history key, catalogue stamp) -> {(limit, lang, texts): list}
+        self._lists: tuple[tuple, dict] = (
+            (),
+            {},
+        )  # (history key, catalogue stamp) -> {(limit, lang, texts, audience): list}
 
     def _load(self) -> tuple[dict[str, dict], tuple]:
         """The parsed history, read again only when its files changed, and the key naming it."""
@@ -57,34 +61,37 @@ class UpdatesService:
             catalogue = None
         return (self._load()[1], catalogue)
 
-    def recent(self, limit: int = 10, lang: str | None = None, texts: bool = False) -> list[dict]:
-        """The most recently changed documents, newest first: their catalogue rows with ``history`` added.
+    def recent(
+        self, limit: int = 10, lang: str | None = None, texts: bool = False, audience: Audience = ANONYMOUS
+    ) -> list[dict]:
+        """The most recently changed documents ``audience`` may see, newest first: their catalogue
+        rows with ``history`` added.
 
         A new file that failed has history but is not in the index (nor in the catalogue).
         ``texts``: a document without a summary also gets its stored ``text`` (what a feed
         entry shows instead), read from the index for those documents only.
         """
         stamp = self.stamp()
-        question = (limit, lang, texts)
+        question = (limit, lang, texts, audience.key)
         with self._lock:
             held, answers = self._lists
-            if held != stamp:
+            if held != stamp or len(answers) >= 256:  # a key per set of groups: bounded
                 answers = {}
                 self._lists = (stamp, answers)
             if question in answers:
                 return answers[question]
-        found = self._recent(limit, lang, texts)
+        found = self._recent(limit, lang, texts, audience)
         with self._lock:
             answers[question] = found
         return found
 
-    def _recent(self, limit: int, lang: str | None, texts: bool) -> list[dict]:
+    def _recent(self, limit: int, lang: str | None, texts: bool, audience: Audience) -> list[dict]:
         order = self._order
         found: list[dict] = []
         for start in range(0, len(order), _BATCH):
             batch = order[start : start + _BATCH]
             try:
-                rows = self.search.catalogue.members([ident for ident, _ in batch])
+                rows = self.search.catalogue.members([ident for ident, _ in batch], audience)
             except storage.IndexUnavailable:
                 return []
             for ident, entry in batch:
@@ -97,7 +104,7 @@ class UpdatesService:
                 break
         if texts:
             missing = [doc["id"] for doc in found if not doc.get("summary")]
-            stored = self.search.documents_by_id(missing) if missing else {}
+            stored = self.search.documents_by_id(missing, audience) if missing else {}
             for doc in found:
                 if doc["id"] in stored:
                     doc["text"] = stored[doc["id"]].get("text", "")
