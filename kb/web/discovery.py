@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, current_app, render_template, request
 
-from kb.web.site import service
+from kb.search.audience import ANONYMOUS
+from kb.web.site import engine
 from kb.web.urls import absolute_url
 
 bp = Blueprint("discovery", __name__)
@@ -18,7 +19,8 @@ XML = "application/xml; charset=utf-8"
 
 @bp.route("/sitemap.xml")
 def sitemap():
-    documents, families = service().documents_and_families()
+    # For crawlers: the public pages only, whoever asks (a sitemap is not a reader's list).
+    documents, families = engine().documents_and_families(audience=ANONYMOUS)
     # A family of one has no alternates to name (a translation_key no other document shares).
     family_of = {
         doc: sorted(members, key=lambda m: m[1]) for members in families if len(members) > 1 for doc in members

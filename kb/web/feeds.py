@@ -13,7 +13,9 @@ import threading
 from flask import Blueprint, Response, abort, current_app, render_template
 from markupsafe import escape
 
+from kb.search.audience import Audience
 from kb.search.updates import UpdatesService
+from kb.web.auth import current_audience
 from kb.web.i18n import ui_language
 from kb.web.site import service
 from kb.web.urls import absolute_url, site_root
@@ -36,12 +38,12 @@ def doc_history(doc: dict) -> dict | None:
 
 @bp.app_template_global()
 def recently_updated(limit: int = 5) -> list[dict]:
-    return updates().recent(limit=limit)
+    return updates().recent(limit=limit, audience=current_audience())
 
 
 @bp.route("/recent")
 def recent():
-    return render_template("recent.html", docs=updates().recent(limit=RECENT_PAGE))
+    return render_template("recent.html", docs=updates().recent(limit=RECENT_PAGE, audience=current_audience()))
 
 
 @bp.route("/feed.xml")
@@ -59,7 +61,7 @@ def feed_lang(lang: str):
 class FeedBodies:
     """Rendered feeds of one app, kept until the history or the catalogue changes.
 
-    Kept per feed and interface language only, never per site address: the address (the
+    Kept per feed, interface language and audience (a reader's groups) only, never per site address: the address (the
     client's ``Host`` header when ``site.url`` is not set) is a placeholder in the kept body,
     put in when it is sent. Different ``Host`` headers cost nothing.
     """
@@ -67,7 +69,7 @@ class FeedBodies:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.stamp: tuple = ()
-        self.bodies: dict[tuple, str] = {}  # (lang, interface language) -> XML with ``root`` for the address
+        self.bodies: dict[tuple, str] = {}  # (lang, interface language, audience) -> XML, ``root`` for the address
         self.root = f"https://kb-site-root-{secrets.token_hex(8)}.invalid"  # what no document can hold
 
 
@@ -75,19 +77,20 @@ def _feed(lang: str | None) -> Response:
     """The feed, rendered once per state of the history and catalogue (and interface language)."""
     cache = current_app.extensions.setdefault("kb_feed_bodies", FeedBodies())
     stamp = updates().stamp()
-    question = (lang, ui_language())
+    audience = current_audience()
+    question = (lang, ui_language(), audience.key)
     with cache.lock:
-        if cache.stamp != stamp:
+        if cache.stamp != stamp or len(cache.bodies) >= 256:  # a key per set of groups: bounded
             cache.stamp, cache.bodies = stamp, {}
         bodies = cache.bodies
         body = bodies.get(question)
     if body is None:
-        body = bodies[question] = _render_feed(lang, cache.root)
+        body = bodies[question] = _render_feed(lang, cache.root, audience)
     return Response(body.replace(cache.root, str(escape(site_root()))), mimetype="application/atom+xml")
 
 
-def _render_feed(lang: str | None, root: str) -> str:
-    docs = updates().recent(limit=FEED_ENTRIES, lang=lang, texts=True)
+def _render_feed(lang: str | None, root: str, audience: Audience) -> str:
+    docs = updates().recent(limit=FEED_ENTRIES, lang=lang, texts=True, audience=audience)
     newest = max((d["history"]["updated"] for d in docs), default=None)
     self_url = absolute_url("feeds.feed_lang", root=root, lang=lang) if lang else absolute_url("feeds.feed", root=root)
     return render_template(

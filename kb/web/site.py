@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, render_template, request
 
 from kb.search import IndexUnavailable, SearchService
+from kb.search.audience import PREVIEW
+from kb.search.view import ReaderView
 from kb.web import families
+from kb.web.auth import current_audience
 from kb.web.facets import BY_SLUG, FILTER_ARGS
 from kb.web.i18n import reader_languages, ui_language
 from kb.web.slides import split_slides
@@ -21,7 +24,13 @@ GROUP_WINDOW = 300
 PAGE_SIZE = 10
 
 
-def service() -> SearchService:
+def service() -> ReaderView:
+    """The search service as this request's reader sees it (:mod:`kb.search.view`)."""
+    return ReaderView(current_app.extensions["kb_search"], current_audience())
+
+
+def engine() -> SearchService:
+    """The bare service, for what answers no reader: the health check, the editors' pages."""
     return current_app.extensions["kb_search"]
 
 
@@ -139,9 +148,9 @@ def healthz():
     """200 or 503 with a status for anyone (a load balancer needs no more); statistics only when allowed."""
     details = may_see_health_details()
     try:
-        service().check()
-        service().catalogue.stamp()  # the pages' lists come from it: without it they are 503s too
-        stats = service().stats() if details else {}
+        engine().check()
+        engine().catalogue.stamp()  # the pages' lists come from it: without it they are 503s too
+        stats = engine().stats(audience=PREVIEW) if details else {}
     except IndexUnavailable as error:
         return {"status": "unavailable", **({"reason": error.public} if details else {})}, 503
     return {"status": "ok", **stats}
