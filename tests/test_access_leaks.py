@@ -1,0 +1,200 @@
+"""Nothing leaks: a reader walks every route and link of a knowledge base with public, internal
+and draft documents, and finds no trace of what their groups do not allow (PRODUCT.md, "Access").
+
+The documents a reader may not see carry marker words that occur nowhere else
+(tests/access_corpus.py). The crawler follows every link from the home page and asks what a
+curious outsider would: the markers, their misspellings and every prefix of them in the
+search box and autocomplete, every facet and browse list, page 2, the feeds, the sitemap, the
+glossary, the API, and the restricted documents' own addresses and attachments. Whatever it
+typed is taken out of each answer first (pages repeat the query); then no marker may be left.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from urllib.parse import quote, quote_plus, urljoin, urlsplit
+
+import pytest
+
+from kb.web import create_app
+from tests.access_corpus import MARKER_WORDS, MARKERS, PUBLIC, RESTRICTED, build, folded, misspellings
+
+#: Every page the crawler may open (the corpus is small: this is far more than it has).
+MAX_PAGES = 1500
+
+
+@pytest.fixture(scope="module", params=["none", "header"])
+def site(request, tmp_path_factory):
+    config = build(tmp_path_factory.mktemp(f"access-{request.param}"), request.param)
+    return create_app(config)
+
+
+def _reader(app, groups: list[str] | None = None, peer: str = "127.0.0.1"):
+    """A test client; with ``groups``, signed in through the proxy's headers (header mode)."""
+    client = app.test_client()
+    headers = {}
+    if groups is not None:
+        headers = {"X-Forwarded-User": "anna", "X-Forwarded-Groups": ",".join(groups)}
+    return client, {"REMOTE_ADDR": peer}, headers
+
+
+def _seeds(app) -> list[str]:
+    """What an outsider tries besides following links."""
+    urls = ["/", "/search?q=", "/recent", "/feed.xml", "/sitemap.xml", "/robots.txt", "/glossary", "/browse"]
+    urls += ["/glossary/support-plan", "/editors", "/healthz", "/api/documents?limit=100", "/api/documents?page=2"]
+    for lang in ("hu", "cs", "en", "pl"):
+        urls.append(f"/feed/{lang}.xml")
+    for doc_id in RESTRICTED:
+        urls += [f"/doc/{doc_id}", f"/api/documents/{doc_id}"]
+    urls += ["/doc/internal/zorbl-melleklet.pdf", "/doc/internal/zorbla-protokoll/files/zorbl-melleklet.pdf"]
+    urls += ["/doc/internal/zorbla-protokoll/files/zorbl-kep.png", "/doc/internal/zorbla-protokoll/history"]
+    for word in MARKER_WORDS:
+        for typed in [word, word.capitalize(), *misspellings(word), word + "nal", f'"{word} eljárás"', word[:6] + "*"]:
+            urls += [f"/search?q={quote_plus(typed)}", f"/api/search?q={quote_plus(typed)}"]
+            urls.append(f"/api/search?q={quote_plus(typed)}&page=2&limit=1")
+        for end in range(1, len(word) + 1):
+            urls.append(f"/api/suggest?q={quote_plus(word[:end])}")
+            urls.append(f"/api/suggest?q={quote_plus('támogatott ' + word[:end])}")
+    for facet in ("tag=zorbltag", "tag=quimbtag", "tag=vexntag", "year=1987", "organisation=Zorblorg+Egyesület"):
+        urls += [f"/search?q=&{facet}", f"/api/search?q=&{facet}", f"/api/search?q=terv&{facet}"]
+    for word in ("támogatási terv", "tamogatasi terv", "terv", "lakhatás", "plán podpory", "eljárás", "a"):
+        urls += [f"/search?q={quote_plus(word)}", f"/api/search?q={quote_plus(word)}&limit=100"]
+        urls.append(f"/search?q={quote_plus(word)}&page=2&limit=1")
+    return urls
+
+
+_LINK = re.compile(r"""(?:href|src|action)\s*=\s*["']([^"'#]+)""")
+_XML_LINK = re.compile(r"<(?:loc|id)>([^<]+)</|href=\"([^\"]+)\"")
+
+
+def _links(base: str, body: str) -> list[str]:
+    found = []
+    for match in _LINK.finditer(body):
+        found.append(match.group(1))
+    for match in _XML_LINK.finditer(body):
+        found.append(match.group(1) or match.group(2))
+    local = []
+    for link in found:
+        url = urljoin("http://localhost" + base, link.replace("&amp;", "&"))
+        parts = urlsplit(url)
+        if parts.netloc in ("localhost", "") and parts.scheme in ("http", "https", ""):
+            local.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return local
+
+
+def _without_echo(url: str, body: str) -> str:
+    """The answer with what the crawler typed taken out (the query box, "no results for ...")."""
+    parts = urlsplit(url)
+    typed = [parts.path]
+    for pair in parts.query.split("&"):
+        _, _, value = pair.partition("=")
+        if value:
+            from urllib.parse import unquote_plus
+
+            text = unquote_plus(value)
+            typed += [value, text, quote(text), quote_plus(text), text.strip('"*'), folded(text)]
+    folded_body = folded(body)
+    for text in sorted(set(typed), key=len, reverse=True):
+        if text:
+            folded_body = folded_body.replace(folded(text), " ")
+    return folded_body
+
+
+def crawl(app, groups: list[str] | None = None, peer: str = "127.0.0.1") -> dict[str, tuple[int, str]]:
+    """Every page reachable from the seeds and their links: url -> (status, body)."""
+    client, environ, headers = _reader(app, groups, peer)
+    queue = deque(_seeds(app))
+    seen: dict[str, tuple[int, str]] = {}
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.popleft()
+        if url in seen or url.startswith(("/language/", "/hooks/", "/_changes", "/auth/")):
+            continue
+        response = client.get(url, environ_base=environ, headers=headers)
+        body = response.get_data(as_text=True) if _is_text(response) else ""
+        seen[url] = (response.status_code, body)
+        assert response.status_code != 500, f"{url}: 500"
+        if response.status_code == 200 and body:
+            queue.extend(link for link in _links(url, body) if link not in seen)
+    return seen
+
+
+def _is_text(response) -> bool:
+    kind = response.mimetype or ""
+    return kind.startswith("text/") or kind.endswith(("json", "xml"))
+
+
+def _leaks(pages: dict[str, tuple[int, str]], hidden: list[str]) -> list[str]:
+    """``url: marker`` for every page that shows one of the ``hidden`` marker stems (or a hidden year)."""
+    found = []
+    for url, (_status, body) in pages.items():
+        text = _without_echo(url, body)
+        for stem in hidden:
+            if stem in text:
+                at = text.index(stem)
+                found.append(f"{url}: {stem!r} in ...{text[max(0, at - 60) : at + 40]!r}...")
+    return found
+
+
+def test_an_outsider_finds_no_trace_of_internal_or_draft_documents(site):
+    pages = crawl(site)
+    assert len(pages) > 200  # the crawl reached the site, not only its seeds
+    assert _leaks(pages, [*MARKERS, "1987"]) == []
+    for doc_id in RESTRICTED:  # exactly as a document that does not exist
+        assert pages[f"/doc/{doc_id}"][0] == 404
+        assert pages[f"/api/documents/{doc_id}"][0] == 404
+    assert pages["/doc/internal/zorbla-protokoll/files/zorbl-melleklet.pdf"][0] == 404
+    assert pages["/doc/internal/zorbla-protokoll/files/zorbl-kep.png"][0] == 404
+    for doc_id in PUBLIC:
+        assert pages.get(f"/doc/{doc_id}", (None,))[0] == 200, f"the crawl missed the public document {doc_id}"
+
+
+def test_the_answers_to_an_outsider_are_those_of_a_knowledge_base_without_the_hidden_documents(site):
+    client, environ, _ = _reader(site)
+    total = client.get("/api/documents?limit=100", environ_base=environ).get_json()["total"]
+    assert total == len(PUBLIC)
+    found = client.get("/api/search?q=t%C3%A1mogat%C3%A1si+terv&limit=100", environ_base=environ).get_json()
+    assert {r["id"] for r in found["results"]} <= set(PUBLIC) and found["total"] == len(found["results"])
+    missing = client.get("/api/documents/nincs-ilyen-dokumentum", environ_base=environ)
+    hidden = client.get("/api/documents/internal/zorbla-protokoll", environ_base=environ)
+    assert (hidden.status_code, hidden.get_json()["error"]) == (missing.status_code, missing.get_json()["error"])
+
+
+def test_a_staff_member_finds_the_staff_documents_and_no_others(site):
+    if site.config["KB"].auth_mode != "header":
+        pytest.skip("signing in is for the header and oidc modes")
+    pages = crawl(site, groups=["staff"])
+    assert _leaks(pages, ["quimb", "vexn"]) == []
+    assert pages["/doc/internal/zorbla-protokoll"][0] == 200
+    found = pages["/api/search?q=zorblaxikon"][1]
+    assert "internal/zorbla-protokoll" in found and "internal/fam-zorbla-cs" in found
+
+
+def test_headers_from_an_untrusted_peer_are_ignored(site):
+    if site.config["KB"].auth_mode != "header":
+        pytest.skip("header mode only")
+    pages = crawl(site, groups=["staff", "partners", "editors"], peer="203.0.113.9")
+    assert _leaks(pages, [*MARKERS, "1987"]) == []
+
+
+def test_editors_pages_are_for_editors(site):
+    client, environ, _ = _reader(site)
+    if site.config["KB"].auth_mode == "none":
+        assert client.get("/editors", environ_base=environ).status_code == 404  # production, not kb serve
+        return
+    assert client.get("/editors", environ_base=environ).status_code == 401
+    _, _, staff = _reader(site, ["staff"])
+    assert client.get("/editors", environ_base=environ, headers=staff).status_code == 404
+    _, _, editor = _reader(site, ["editors"])
+    assert client.get("/editors", environ_base=environ, headers=editor).status_code == 200
+
+
+def test_the_preview_shows_drafts_marked_as_drafts(tmp_path):
+    config = build(tmp_path, "none")
+    from dataclasses import replace
+
+    app = create_app(replace(config, preview=True))
+    page = app.test_client().get("/doc/vexnarium-vazlat")
+    assert page.status_code == 200
+    assert "Vexnardium" in page.get_data(as_text=True)
+    assert 'class="draft' in page.get_data(as_text=True)
