@@ -4,6 +4,11 @@
 (``"partners staff"``), with ``@draft`` first for a draft (``"@draft"``, ``"@draft staff"``).
 The search side (:mod:`kb.search.audience`) decides from this value alone whether a reader
 sees a document, so a new kind of restriction is added here and there, and nowhere else.
+
+Where a document's groups come from (the build side): its front matter's ``access:``
+(:func:`parse_groups`), else the first of kb.toml's ``[[access.rules]]`` whose glob matches
+its path (:class:`AccessRules`), else public. ``kb index`` reports the result as
+:class:`AudienceCounts`.
 """
 
 from __future__ import annotations
