@@ -27,6 +27,7 @@ from indexer import glossary
 from indexer.build import preparation, segments
 from indexer.build.preparation import Prepared, Preparer
 from indexer.documents import paths
+from indexer.documents.access import NO_RULES, AccessRules, AudienceCounts
 from indexer.documents.load import content_hash, discover_relative
 from indexer.documents.model import DOC_TYPES, Problem, doc_id
 from indexer.errors import KbError
@@ -57,6 +58,8 @@ class IndexSummary:
     warnings: list[Problem] = field(default_factory=list)
     glossary_problems: list[Problem] = field(default_factory=list)  # content/glossary/ files (documents unaffected)
     cleaned: list[str] = field(default_factory=list)  # generations an interrupted build left, removed
+    # The index's documents by audience: .drafts, .restricted (only some groups may read them), .per_group.
+    audiences: AudienceCounts = field(default_factory=AudienceCounts)
 
     @property
     def total(self) -> int:
@@ -69,6 +72,8 @@ class IndexSummary:
             f"{kind}: {self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.unchanged} unchanged, {self.failed} failed; {self.total} documents ({langs})"
         )
+        if self.audiences.line():
+            line += f"; {self.audiences.line()}"
         if self.cleaned:
             line += f"; removed {', '.join(self.cleaned)} left by an interrupted build"
         return line
@@ -97,15 +102,18 @@ def build(
     types: Sequence[str] = DOC_TYPES,
     workers: int | None = None,
     glossary_default: bool | None = None,
+    access: AccessRules | None = None,
 ) -> IndexSummary:
     """Bring the index in ``index_dir`` up to date with ``content_dir``; :class:`BuildFailed` if it cannot.
 
     ``types`` is the ``type`` vocabulary; ``workers`` the processes of a full build (default: one per core);
-    ``glossary_default`` loads the shipped glossary (the ``glossary.default`` setting; None: yes).
+    ``glossary_default`` loads the shipped glossary (the ``glossary.default`` setting; None: yes);
+    ``access`` the ``access.*`` settings: the rules that give documents their groups (None: none).
     """
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content directory not found: {content_dir}")
-    run = Build(content_dir, index_dir, full=full, types=types, workers=workers, glossary_default=glossary_default)
+    options = {"types": types, "workers": workers, "glossary_default": glossary_default, "access": access}
+    run = Build(content_dir, index_dir, full=full, **options)
     return run.run(progress)
 
 
@@ -135,10 +143,14 @@ class Build:
         workers: int | None = None,
         glossary_default: bool | None = None,
         lemma_settings: lemmas.Settings = lemmas.SETTINGS,
+        access: AccessRules | None = None,
     ):
         self.content_dir, self.index_dir, self.full_asked = content_dir, index_dir, full
         self.types, self.glossary_default, self.lemmas = tuple(types), glossary_default, lemma_settings
         self.processes = workers or default_workers()
+        self.access = access or NO_RULES
+        self.access_before = NO_RULES  # the rules the index was built with (open_generation reads them)
+        self.rules_moved = False  # they differ (scan decides)
         self.summary = IndexSummary()
         self.progress: Progress | None = None
         self.tagger: glossary.Tagger | None = None
@@ -213,6 +225,7 @@ class Build:
             self.catalogue_current = catalogue.is_current(self.generation, ix)
             found = catalogue.indexed(self.generation) if self.catalogue_current else None
             self.known = found if found is not None else _indexed(ix)
+            self.access_before = AccessRules.from_stamp(storage.read_meta(self.generation).get("access_rules", []))
         self.stats = filestats.load(None if self.summary.full else self.generation)  # before the first stat
 
     def compile_glossary(self) -> None:
@@ -233,6 +246,7 @@ class Build:
         rels = discover_relative(self.content_dir, linked)
         self.total = len(rels)
         retag = self.glossary_changed and not self.summary.full
+        self.rules_moved = not self.summary.full and self.access.rules != self.access_before.rules
         root = os.path.join(str(self.content_dir), "")  # with its separator: one concatenation per file
         max_doc_bytes = limits.MAX_DOC_BYTES.value  # read once for the whole scan
         for rel in rels:
@@ -249,6 +263,7 @@ class Build:
         ident = rel[: -len(".md")]
         self.seen.add(ident)
         previous = self.known.get(ident)
+        retag = retag or self._default_moved(ident)  # same bytes, another audience: written again
         try:
             st = os.stat(path_text)
             self.mtimes[rel] = st.st_mtime
@@ -265,7 +280,7 @@ class Build:
             self.summary.failed += 1
             self.summary.problems.append(Problem(rel, 1, f"cannot read file: {exc.strerror}"))
             if previous:
-                self.languages[ident] = previous[1]
+                self._keep_previous(ident, previous)
             return False
         if retag or not (previous and previous[0] == digest):
             self.todo.append(Path(path_text))
@@ -287,7 +302,7 @@ class Build:
         in_segments = len(todo) >= preparation.POOL_THRESHOLD and (self.summary.full or self.many)
         if len(todo) >= preparation.POOL_THRESHOLD:  # workers inherit it: no detour through the lemma tables
             self.lemmas.expect_many()
-        preparer = Preparer(self.content_dir, self.types, self.tagger)
+        preparer = Preparer(self.content_dir, self.types, self.tagger, self.access)
         writer = segment_writer.writer(self.ix, limitmb=WRITER_MB, documents=len(todo))
         finished_segments: list = []
         try:
@@ -323,7 +338,7 @@ class Build:
                 summary.failed += 1
                 summary.problems.append(item.problem)
                 if previous:  # keep the last good version serving
-                    self.languages[ident] = previous[1]
+                    self._keep_previous(ident, previous)
             else:
                 summary.warnings.extend(item.warnings)
                 self.rows[ident] = item.row
@@ -341,6 +356,18 @@ class Build:
                 self.languages[ident] = item.lang
             crashpoints.reached("document")
             self._advance()
+
+    def _default_moved(self, ident: str) -> bool:
+        """Whether kb.toml's rules now give ``ident`` another default audience than the index's."""
+        return self.rules_moved and self.access.default_for(ident) != self.access_before.default_for(ident)
+
+    def _keep_previous(self, ident: str, previous: tuple[str, str]) -> None:
+        """A failed file keeps its last good version serving, unless the rules changed its
+        audience: that version carries the old one, so it leaves the index until the file is fixed."""
+        if self._default_moved(ident):
+            self.seen.discard(ident)
+        else:
+            self.languages[ident] = previous[1]
 
     def _delete_gone(self, writer) -> None:
         for ident in self.known.keys() - self.seen:
@@ -374,7 +401,8 @@ class Build:
                 catalogue.rebuild(generation, ix)  # missing or behind the index: written again
             elif self.changed:
                 catalogue.update(generation, ix, self.rows, self.removed, rank_all=self.many, processes=self.processes)
-            storage.write_meta(generation, documents=summary.total)
+            storage.write_meta(generation, documents=summary.total, access_rules=self.access.stamp())
+            summary.audiences = AudienceCounts(catalogue.audiences(generation))
             previous = storage.current_generation(self.index_dir)
             history.record(self.content_dir, generation, self.mtimes, previous=previous)
             filestats.store(generation, self.stats)

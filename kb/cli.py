@@ -283,7 +283,9 @@ def check(content_dir: Path | None, strict: bool, output_format: str) -> None:
     config = load_config(content_dir=content_dir)
     if not config.content_dir.is_dir():
         raise click.UsageError(f"content directory not found: {config.content_dir}")
-    report = check_content(config.content_dir, types=config.doc_types, glossary_default=config.glossary_default)
+    report = check_content(
+        config.content_dir, types=config.doc_types, glossary_default=config.glossary_default, access=config.access
+    )
     if strict:
         report = report.strict()
     if output_format == "json":

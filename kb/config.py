@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from indexer.documents.access import AccessRule, AccessRules
 from indexer.documents.model import DOC_TYPES
 from indexer.errors import KbError
 from indexer.guards.limits import Limits, use_limits
@@ -29,6 +30,8 @@ from kb.config_kinds import (
     INTERFACE_LANGUAGES,
     MIN_SECRET_CHARS,
     Invalid,
+    _access_groups,
+    _access_rules,
     _boolean,
     _cache_path,
     _choice,
@@ -170,6 +173,14 @@ SETTINGS: tuple[Setting, ...] = (
             "The `type` vocabulary: one `[types.<id>]` table each, with a label per interface language "
             "(`en = \"Protocol\"`)", hint="[types.protocol] en = \"Protocol\", hu = \"Protokoll\"",
             shown=", ".join(DEFAULT_TYPES)),
+    Setting("access.groups", "access_groups", _access_groups,
+            "The groups a document may be restricted to (`access: [staff]` in front matter, `access.rules`); "
+            "`kb check` reports any other name", hint='e.g. ["staff", "partners"]', shown="`[]`"),
+    Setting("access.rules", "access_rules", _access_rules,
+            "`[[access.rules]]` tables, each `path = \"internal/**\"` (a glob over the document's path in the "
+            "content folder; `*` stays in a folder, `**` crosses folders) and `groups = [\"staff\"]` or "
+            "`\"public\"`: the default of the documents it matches, whose own `access:` wins. The first rule "
+            "that matches counts", hint='[[access.rules]] path = "internal/**" groups = ["staff"]', shown="none"),
 )  # fmt: skip
 BY_KEY = {s.key: s for s in SETTINGS}
 #: Settings whose value is checked even when a program passes it (create_app's dict, an option).
@@ -219,7 +230,14 @@ class Config:
     max_import_bytes: int = _LIMITS.import_bytes
     max_import_seconds: int = _LIMITS.import_seconds
     types: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {t: {} for t in DEFAULT_TYPES})
+    access_groups: tuple[str, ...] = ()
+    access_rules: tuple[AccessRule, ...] = ()
     config_file: Path | None = None  # the kb.toml read, if any
+
+    @property
+    def access(self) -> AccessRules:
+        """The ``access.*`` settings as the indexer takes them."""
+        return AccessRules(tuple(self.access_groups), tuple(self.access_rules))
 
     @property
     def limits(self) -> Limits:
@@ -268,7 +286,12 @@ def apply_process_settings(config: Config) -> None:
 
 def build_options(config: Config) -> dict:
     """What :func:`indexer.pipeline.build` takes from the configuration (the indexer never reads it)."""
-    return {"types": config.doc_types, "workers": config.index_workers, "glossary_default": config.glossary_default}
+    return {
+        "types": config.doc_types,
+        "workers": config.index_workers,
+        "glossary_default": config.glossary_default,
+        "access": config.access,
+    }
 
 
 def _parse(setting: Setting, value: object, source: str, *, from_env: bool, key: str | None = None) -> object:
@@ -322,7 +345,21 @@ def read_config_file(path: Path) -> dict:
         if setting.is_path and isinstance(parsed, Path) and not parsed.is_absolute():
             parsed = path.parent / parsed
         values[setting.field] = parsed
+    _check_rule_groups(path, values)
     return values
+
+
+def _check_rule_groups(path: Path, values: dict) -> None:
+    """A rule names only groups of ``access.groups``: a typo would hide a folder from its readers."""
+    known = values.get("access_groups", ())
+    for number, rule in enumerate(values.get("access_rules", ()), start=1):
+        for name in rule.groups:
+            if name not in known:
+                listed = ", ".join(known) or "none yet"
+                raise ConfigError(
+                    f"{path}: access.rules: rule {number} (path = {json.dumps(rule.path)}) names unknown group "
+                    f"'{name}' (hint: the groups are: {listed}; add it to access.groups)"
+                )
 
 
 def _flatten(data: dict) -> list[tuple[str, object]]:

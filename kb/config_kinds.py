@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from indexer.documents.access import AccessError, AccessRule, clean_glob, group_name, parse_groups
 from indexer.errors import KbError
 
 #: Interface languages with a catalogue in kb/web/translations (English is the source language).
@@ -156,3 +157,38 @@ def _types(value: object, from_env: bool) -> dict[str, dict[str, str]]:
             raise Invalid(f"{expected}; '{type_id}' has {labels!r}")
         vocabulary[type_id] = dict(labels)
     return vocabulary
+
+
+def _access_groups(value: object, from_env: bool) -> tuple[str, ...]:
+    """``["staff", "partners"]``: the groups documents may name (``kb check`` holds them to it)."""
+    expected = 'a list of group names (letters, digits, "-" and "_"), e.g. ["staff", "partners"]'
+    if not isinstance(value, list):
+        raise Invalid(expected)
+    try:
+        names = [group_name(item) for item in value]
+    except AccessError as error:
+        raise Invalid(f"{expected}; {error}") from None
+    if len(set(names)) != len(names):
+        raise Invalid(f"{expected}, each once")
+    return tuple(names)
+
+
+def _access_rules(value: object, from_env: bool) -> tuple[AccessRule, ...]:
+    """``[[access.rules]] path = "internal/**" groups = ["staff"]``: folders' defaults, first match wins."""
+    expected = 'tables [[access.rules]], each with path = "folder/**" and groups = ["group", ...] or "public"'
+    if not isinstance(value, list):
+        raise Invalid(expected)
+    rules = []
+    for number, table in enumerate(value, start=1):
+        if not isinstance(table, dict) or set(table) != {"path", "groups"}:
+            keys = ", ".join(table) if isinstance(table, dict) else "not a table"
+            raise Invalid(f"{expected}; rule {number} has {keys or 'no keys'}")
+        path = table["path"]
+        if not isinstance(path, str) or not clean_glob(path):
+            raise Invalid(f'{expected}; rule {number}\'s path is not a glob such as "internal/**"')
+        try:
+            groups = parse_groups(table["groups"])
+        except AccessError as error:
+            raise Invalid(f"{expected}; rule {number}'s groups: {error}") from None
+        rules.append(AccessRule(clean_glob(path), groups))
+    return tuple(rules)

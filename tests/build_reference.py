@@ -23,6 +23,7 @@ import random
 import re
 import sqlite3
 import sys
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from whoosh.index import open_dir
@@ -44,8 +45,11 @@ def _bucket(term: bytes) -> str:
     return text[:1] or "-"
 
 
-def index_digest(index_dir: Path) -> dict:
-    """The digest of the published generation in ``index_dir``."""
+def index_digest(index_dir: Path, ignore: Collection[str] = (), meta_as: Mapping[str, object] | None = None) -> dict:
+    """The digest of the published generation in ``index_dir``. Fields and catalogue columns named in
+    ``ignore`` are left out, as if the build had not written them; the catalogue's meta rows named in
+    ``meta_as`` are given those values (a version bumped for such a column)."""
+    meta_as = meta_as or {}
     generation = (index_dir / "current").resolve()
     ix = open_dir(str(generation))
     out: dict = {"terms": {}, "documents": {}, "catalogue": {}, "files": {}}
@@ -53,6 +57,8 @@ def index_digest(index_dir: Path) -> dict:
         ids = {n: reader.stored_fields(n)["id"] for n in reader.all_doc_ids()}
         terms: dict[str, dict[str, list]] = {}
         for fieldname, term in reader.all_terms():
+            if fieldname in ignore:
+                continue
             postings = []
             matcher = reader.postings(fieldname, term)
             while matcher.is_active():
@@ -68,13 +74,13 @@ def index_digest(index_dir: Path) -> dict:
         columns: dict[str, dict[int, object]] = {}
         for leaf, offset in reader.leaf_readers():  # a multi-segment column reader mis-counts its offsets
             for name in schema.names():
-                if schema[name].column_type:
+                if schema[name].column_type and name not in ignore:
                     values = leaf.column_reader(name)
                     columns.setdefault(name, {}).update((offset + n, values[n]) for n in leaf.all_doc_ids())
         scorable = [name for name in schema.scorable_names()]
         for n, ident in ids.items():
             stored = reader.stored_fields(n)
-            doc = {f"stored:{k}": _sha(v) for k, v in sorted(stored.items())}
+            doc = {f"stored:{k}": _sha(v) for k, v in sorted(stored.items()) if k not in ignore}
             doc.update({f"column:{k}": _sha(v[n]) for k, v in sorted(columns.items())})
             # A segment without the field answers None, not the default: both mean "not in it".
             doc["lengths"] = _sha([(name, reader.doc_field_length(n, name, 0) or 0) for name in scorable])
@@ -82,7 +88,10 @@ def index_digest(index_dir: Path) -> dict:
     ix.close()
     with sqlite3.connect(generation / "kb-catalogue.sqlite") as db:
         for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
-            rows = sorted(db.execute(f"SELECT * FROM {table}"), key=repr)
+            kept = [name for _, name, *_ in db.execute(f"PRAGMA table_info({table})") if name not in ignore]
+            rows = sorted(db.execute(f"SELECT {', '.join(kept)} FROM {table}"), key=repr)
+            if table == "meta":  # named rows: a catalogue version bumped since is read as the one it replaced
+                rows = sorted(((k, meta_as.get(k, v)) for k, v in rows), key=repr)
             out["catalogue"][table] = _sha(rows)
     db.close()
     for name in ("glossary.json",):
@@ -173,12 +182,18 @@ def fixed_shares() -> None:
     segments._SHARED = 0.0
 
 
-def build_digest(content: Path, index_dir: Path, **build_args) -> dict:
+def build_digest(
+    content: Path,
+    index_dir: Path,
+    ignore: Collection[str] = (),
+    meta_as: Mapping[str, object] | None = None,
+    **build_args,
+) -> dict:
     from indexer import pipeline
 
     summary = pipeline.build(content, index_dir, full=True, **build_args)
     assert summary.failed == 0, summary.problems
-    return index_digest(index_dir)
+    return index_digest(index_dir, ignore, meta_as)
 
 
 def write(data: dict, path: Path) -> None:

@@ -48,9 +48,7 @@ def test_only_changed_documents_are_analysed(content_copy, tmp_path, monkeypatch
     edited.write_text(edited.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
     analysed = []
     real = preparation.prepare
-    monkeypatch.setattr(
-        preparation, "prepare", lambda path, root, types: analysed.append(path.name) or real(path, root, types)
-    )
+    monkeypatch.setattr(preparation, "prepare", lambda path, *rest: analysed.append(path.name) or real(path, *rest))
     summary = pipeline.build(content_copy, index)
     assert analysed == ["tl-service-ring-forum.md"]
     assert (summary.updated, summary.unchanged) == (1, 7)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexer import glossary
+from indexer.documents.access import NO_RULES, AccessRules
 from indexer.documents.links import ATTACHMENT_TYPES, Target, locate, resolve, safe_name
 from indexer.documents.load import DocumentError, discover, parse
 from indexer.documents.model import DOC_TYPES, Document, Problem, doc_id
@@ -33,6 +34,8 @@ class CheckReport:
 
     checked: int = 0
     problems: list[Problem] = field(default_factory=list)
+    drafts: int = 0  # documents kept off the published site
+    restricted: int = 0  # other documents only some groups may read
 
     @property
     def errors(self) -> int:
@@ -44,10 +47,13 @@ class CheckReport:
 
     def strict(self) -> CheckReport:
         """The same report with every warning counted as an error (``--strict``)."""
-        return CheckReport(self.checked, [replace(p, severity="error") for p in self.problems])
+        return replace(self, problems=[replace(p, severity="error") for p in self.problems])
 
     def summary(self) -> str:
-        return f"{self.checked} documents checked: {self.errors} error(s), {self.warnings} warning(s)"
+        line = f"{self.checked} documents checked: {self.errors} error(s), {self.warnings} warning(s)"
+        if self.drafts or self.restricted:  # said, so an editor sees what the public site will not show
+            line += f"; {self.drafts} draft(s), {self.restricted} restricted to groups"
+        return line
 
     def as_json(self) -> dict:
         return {
@@ -60,15 +66,21 @@ class CheckReport:
         }
 
 
-def check(content_dir: Path, types: Sequence[str] = DOC_TYPES, glossary_default: bool = True) -> CheckReport:
-    """Validate every document under ``content_dir`` (``types``: the ``type`` vocabulary)."""
+def check(
+    content_dir: Path,
+    types: Sequence[str] = DOC_TYPES,
+    glossary_default: bool = True,
+    access: AccessRules = NO_RULES,
+) -> CheckReport:
+    """Validate every document under ``content_dir`` (``types``: the ``type`` vocabulary; ``access``:
+    kb.toml's groups and rules, which every group a document names must be one of)."""
     paths = list(discover(content_dir))
     ids = {doc_id(path, content_dir) for path in paths}
     report = CheckReport(checked=len(paths))
     documents: list[Document] = []
     for path in paths:
         try:
-            doc = assign_language(render(parse(path, content_dir, types)))
+            doc = assign_language(render(parse(path, content_dir, types, access)))
         except DocumentError as exc:
             report.problems.append(exc.problem)
             continue
@@ -77,6 +89,9 @@ def check(content_dir: Path, types: Sequence[str] = DOC_TYPES, glossary_default:
             continue
         documents.append(doc)
         report.problems.extend(doc.warnings)
+        report.problems.extend(check_groups(doc, access))
+        report.drafts += doc.draft
+        report.restricted += bool(doc.access) and not doc.draft
     report.problems.extend(check_translations(documents))
     report.problems.extend(glossary.load(content_dir, include_default=glossary_default)[1])
     for doc in documents:
@@ -87,6 +102,21 @@ def check(content_dir: Path, types: Sequence[str] = DOC_TYPES, glossary_default:
         report.problems.extend(check_attachments(doc, content_dir, source))
     report.problems.sort(key=lambda p: (p.path, p.line, _SEVERITY_ORDER.get(p.severity, 2), p.message))
     return report
+
+
+def check_groups(doc: Document, access: AccessRules) -> list[Problem]:
+    """Every group a document is restricted to is one of ``access.groups``: a misspelt group
+    would keep the document from the very readers it is for."""
+    listed = ", ".join(access.groups) or "none yet"
+    return [
+        Problem(
+            doc.path,
+            doc.field_lines.get("access", 1),
+            f"unknown group '{name}' in access (the groups are: {listed}; add it to access.groups in kb.toml)",
+        )
+        for name in doc.access
+        if name not in access.groups
+    ]
 
 
 def check_translations(documents: list[Document]) -> list[Problem]:

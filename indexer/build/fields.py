@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from indexer.documents.access import audience_value
 from indexer.documents.model import Document
 from indexer.documents.sections import texts_by_language
 from indexer.format.codec import ArrayCodec
@@ -42,6 +43,9 @@ def index_fields(doc: Document, tagger: Tagger | None = None) -> dict:
         "warnings": json.dumps([str(w) for w in doc.warnings], ensure_ascii=False),
         "words": f"{doc.title}\n{meta_text}\n{doc.text}",
         "suggest": f"{doc.title}\n{', '.join(doc.tags)}",
+        # Who may read it (indexer.documents.access): drafts and groups' documents are indexed,
+        # and the search side shows each reader only what this value lets them see.
+        "audience": audience_value(doc.draft, doc.access),
     }
     texts = [(lang, text_field("head", lang), f"{doc.title}\n{doc.title}\n{meta_text}")]
     # A section in another language goes to its own field.
@@ -85,6 +89,7 @@ CATALOGUE_COLUMNS = (
     "path",
     "mtime",
     "warnings",
+    "audience",
 )
 def catalogue_row(fields: dict) -> tuple:
     """A document's catalogue row (indexer.generation.catalogue) from its index fields."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.build.fields import catalogue_row, index_fields
+from indexer.documents.access import NO_RULES, AccessRules
 from indexer.documents.load import DocumentError
 from indexer.documents.model import DOC_TYPES, Problem
 from indexer.documents.prepare import prepare
@@ -32,6 +33,7 @@ class Preparer:
     content_dir: Path
     types: Sequence[str] = DOC_TYPES
     tagger: Tagger | None = None  # the glossary's: the concepts a document holds (None: no concepts field)
+    access: AccessRules = NO_RULES  # kb.toml's access rules: a document's groups when it names none
 
 
 @dataclass
@@ -50,7 +52,7 @@ class Prepared:
 def prepare_one(path: Path, preparer: Preparer) -> Prepared:
     """Load, render, detect and turn into index fields; never raises for a bad file."""
     try:
-        doc = prepare(path, preparer.content_dir, preparer.types)
+        doc = prepare(path, preparer.content_dir, preparer.types, preparer.access)
     except DocumentError as exc:
         return Prepared(path, problem=exc.problem)
     except OSError as exc:

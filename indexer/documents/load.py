@@ -17,6 +17,7 @@ import frontmatter
 import yaml
 
 from indexer.documents import paths
+from indexer.documents.access import NO_RULES, AccessError, AccessRules, parse_groups
 from indexer.documents.model import DOC_TYPES, KNOWN_FIELDS, REQUIRED_FIELDS, Document, Problem, doc_id
 from indexer.errors import KbError
 from indexer.guards import limits
@@ -118,8 +119,9 @@ def _front_matter_end(raw: str) -> int | None:
     return None
 
 
-def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Document:
-    """Read and validate one file against the ``type`` vocabulary ``types``.
+def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES, access: AccessRules = NO_RULES) -> Document:
+    """Read and validate one file against the ``type`` vocabulary ``types``; ``access``: kb.toml's
+    rules, which give the document its groups when its front matter names none.
 
     Raises :class:`DocumentError` naming file, line and field.
     """
@@ -196,6 +198,14 @@ def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Do
         value = meta.get(name)
         if value is not None and not isinstance(value, (str, int, float)):
             raise fail(name, f"field '{name}' must be a string")
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):  # YAML's booleans only: a typo must not publish a draft
+        shown = "empty" if draft is None else f"'{draft}'"
+        raise fail("draft", f"field 'draft' is {shown}, expected true or false")
+    try:
+        own = None if meta.get("access") is None else parse_groups(meta["access"])
+    except AccessError as exc:
+        raise fail("access", f"field 'access': {exc}") from None
 
     body = post.content
     if not body.strip():
@@ -216,6 +226,8 @@ def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Do
         region=str(meta.get("region") or "").strip(),
         source=str(meta.get("source") or "").strip(),
         attachments=attachments,
+        draft=draft,
+        access=access.resolve(doc_id(path, content_dir), own),
         content_hash=content_hash(data),
         mtime=path.stat().st_mtime,
         warnings=warnings,
@@ -268,13 +280,15 @@ def _parse_date(value: object) -> dt.date | None:
     return None
 
 
-def load_all(content_dir: Path, types: Sequence[str] = DOC_TYPES) -> tuple[list[Document], list[Problem]]:
+def load_all(
+    content_dir: Path, types: Sequence[str] = DOC_TYPES, access: AccessRules = NO_RULES
+) -> tuple[list[Document], list[Problem]]:
     """Every readable document and one problem per unreadable file."""
     documents: list[Document] = []
     problems: list[Problem] = []
     for path in discover(content_dir):
         try:
-            documents.append(parse(path, content_dir, types))
+            documents.append(parse(path, content_dir, types, access))
         except DocumentError as exc:
             problems.append(exc.problem)
         except OSError as exc:

@@ -20,6 +20,8 @@ OPTIONAL_FIELDS: tuple[str, ...] = (
     "region",
     "source",
     "attachments",
+    "draft",
+    "access",
 )
 KNOWN_FIELDS: tuple[str, ...] = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
@@ -70,6 +72,8 @@ class Document:
     region: str = ""
     source: str = ""
     attachments: list[str] = field(default_factory=list)
+    draft: bool = False  # kept off the published site (the preview shows it)
+    access: tuple[str, ...] = ()  # the groups that may read it, after kb.toml's rules; () is public
     content_hash: str = ""
     mtime: float = 0.0
     warnings: list[Problem] = field(default_factory=list)

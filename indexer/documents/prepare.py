@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from indexer.documents.access import NO_RULES, AccessRules
 from indexer.documents.load import parse
 from indexer.documents.model import DOC_TYPES, Document, Problem
 from indexer.documents.render import render
@@ -17,12 +18,14 @@ from indexer.documents.sections import mark_languages
 from indexer.text.language import CONFIDENT, detect
 
 
-def prepare(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES) -> Document:
+def prepare(
+    path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES, access: AccessRules = NO_RULES
+) -> Document:
     """Load, render and assign the language of one file (raises DocumentError).
 
     A declared ``lang`` is trusted here; ``kb check`` is where it is verified.
     """
-    return assign_language(render(parse(path, content_dir, types)), verify=False)
+    return assign_language(render(parse(path, content_dir, types, access)), verify=False)
 
 
 def assign_language(doc: Document, *, verify: bool = True) -> Document:

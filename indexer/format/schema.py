@@ -26,7 +26,7 @@ from indexer.text.analysis import (
 )
 
 #: Bump when analysis or schema change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 #: How much a match in each part of a document weighs (BM25F field boosts). The title
 #: is written twice into ``head``, so it weighs more than the tags and summary beside it.
@@ -148,6 +148,9 @@ def build_schema() -> Schema:
         "content_hash": ID(stored=True, sortable=True),  # a column: kb index reads all hashes fast
         "mtime": STORED(),
         "warnings": STORED(),
+        # Who may read it (indexer.documents.access.audience_value; "" public): a column, so the
+        # search side filters a result list without loading documents.
+        "audience": ID(stored=True, sortable=True),
         # Folded words and folded|accented keys: spelling, autocomplete, accents (see WordsFilter).
         "words": WordsText(),
         # The dictionary forms of the words, folded and folded|as written (analysis.lemma_terms): what

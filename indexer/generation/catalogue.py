@@ -25,7 +25,7 @@ from indexer.generation import related
 from indexer.processes import default_workers
 
 CATALOGUE_FILE = "kb-catalogue.sqlite"
-VERSION = "3"
+VERSION = "4"  # 4: the audience column
 _FAMILY = len(COLUMNS) + 1  # a row's family: after the columns, its sort title
 _INSERT_ROW = f"INSERT OR REPLACE INTO docs VALUES ({', '.join('?' * (len(COLUMNS) + 3))})"
 _SCHEMA = f"""
@@ -166,6 +166,18 @@ def indexed(generation: Path) -> dict[str, tuple[str, str]] | None:
             conn.close()
     except sqlite3.Error:
         return None
+
+
+def audiences(generation: Path) -> dict[str, int]:
+    """Stored audience -> documents, from the generation's catalogue (empty if it cannot be read)."""
+    try:
+        conn = sqlite3.connect(f"file:{path(generation)}?mode=ro", uri=True)
+        try:
+            return dict(conn.execute("SELECT coalesce(audience, ''), count(*) FROM docs GROUP BY 1"))
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return {}
 
 
 def update(
