@@ -216,5 +216,7 @@ def _log(response: Response) -> None:
     started = g.get("kb_started")
     took = (time.perf_counter() - started) * 1000 if started else 0.0
     path = request.full_path if request.query_string else request.path
+    if request.endpoint == "auth.callback":  # its query is a one-time code and state: never written down
+        path = request.path
     # The decoded path may hold any character a client sent (%0d%0a too): one request, one line.
     log.info("%s %s %s %.1fms", log_safe(request.method), log_safe(path[:300]), response.status_code, took)
