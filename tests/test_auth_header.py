@@ -4,6 +4,11 @@ headers of a signed-in reader's answers and the auth.* settings."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,7 +17,8 @@ from kb.config import Config, ConfigError
 from kb.web import create_app
 from kb.web.auth import Reader, current_audience, current_reader
 from kb.web.auth.header import is_trusted, parse_groups
-from tests.conftest import CONTENT
+from tests.conftest import CONTENT, ROOT
+from tests.servers import fetch, free_port, stop, wait_until_serving
 
 PROXY = {"REMOTE_ADDR": "127.0.0.1"}
 STRANGER = {"REMOTE_ADDR": "203.0.113.9"}
@@ -146,6 +152,41 @@ def test_other_editor_groups(corpus_index):
     assert client.get("/editors", headers=EDITOR, environ_base=PROXY).status_code == 404
     headers = {"X-Forwarded-User": "mo", "X-Forwarded-Groups": "methodologists"}
     assert client.get("/editors", headers=headers, environ_base=PROXY).status_code == 200
+
+
+HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+
+
+@pytest.mark.skipif(HAPROXY is None, reason="haproxy is not installed (apt-get install haproxy)")
+def test_deployed_haproxy_removes_the_clients_reader_headers(corpus_index, tmp_path):
+    """deploy/haproxy.cfg in front of the app: what a client sends as X-Forwarded-User/Groups never
+    reaches it, though the app believes those headers from the proxy's address."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, make_app(corpus_index, auth_mode="header"), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    front, app_url = free_port(), f"http://127.0.0.1:{server.server_port}"
+    config = (ROOT / "deploy" / "haproxy.cfg").read_text()
+    config = config.replace("127.0.0.1:8000", f"127.0.0.1:{front}").replace("127.0.0.1:8001", app_url[7:])
+    config = config.replace("    server replica-2 127.0.0.1:8002\n", "")
+    config = config.replace("/run/haproxy/kb-admin.sock", str(tmp_path / "admin.sock"))
+    (tmp_path / "haproxy.cfg").write_text(config)
+    log = (tmp_path / "haproxy.log").open("w")
+    proxy = subprocess.Popen([HAPROXY, "-db", "-f", str(tmp_path / "haproxy.cfg")], stdout=log, stderr=log)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{front}/healthz", proxy)
+        for _ in range(100):  # until the health check has the app up
+            if fetch(f"http://127.0.0.1:{front}/healthz")[0] == 200:
+                break
+        assert fetch(app_url + "/editors", headers=EDITOR)[0] == 200  # straight from loopback: believed
+        status, body = fetch(f"http://127.0.0.1:{front}/editors", headers=EDITOR)
+        assert status == 401 and b"Please sign in" in body
+        status, body = fetch(f"http://127.0.0.1:{front}/", headers={"x-forwarded-user": "eva"})
+        assert status == 200 and b"Signed in as" not in body
+    finally:
+        stop(proxy)
+        log.close()
+        server.shutdown()
 
 
 # -- caching ------------------------------------------------------------------------------------
