@@ -154,7 +154,7 @@ def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int
     from kb import devserver
     from kb.web import create_app
 
-    config = load_config(content_dir=content_dir, index_dir=index_dir, preview=watch or None)
+    config = load_config(content_dir=content_dir, index_dir=index_dir, preview=watch or None, local=True)
     summary = None
     if (watch or not no_index) and config.content_dir.is_dir():
         summary = run_index(config, full=False)

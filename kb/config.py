@@ -35,7 +35,14 @@ from kb.config_kinds import (
     _boolean,
     _cache_path,
     _choice,
+    _header_name,
+    _hidden_text,
+    _hours,
+    _https_or_local_url,
     _integer_at_least,
+    _link,
+    _names,
+    _networks,
     _path,
     _secret,
     _site_url,
@@ -62,6 +69,8 @@ HOOK_MAX_BODY_CEILING = 25 * 1024 * 1024
 #: Used by ``kb serve`` and tests when no secret is set; kb.wsgi refuses to start with it.
 DEVELOPMENT_SECRET = "dev-only-not-secret"
 MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+#: How a reader signs in (kb.web.auth): nobody does, a proxy in front says who, or an OpenID provider.
+AUTH_MODES: tuple[str, ...] = ("none", "header", "oidc")
 
 
 class ConfigError(KbError, ValueError):
@@ -181,6 +190,35 @@ SETTINGS: tuple[Setting, ...] = (
             "content folder; `*` stays in a folder, `**` crosses folders) and `groups = [\"staff\"]` or "
             "`\"public\"`: the default of the documents it matches, whose own `access:` wins. The first rule "
             "that matches counts", hint='[[access.rules]] path = "internal/**" groups = ["staff"]', shown="none"),
+    Setting("auth.mode", "auth_mode", _choice(AUTH_MODES),
+            "How readers sign in: `none` (nobody; editors' pages only in `kb serve`), `header` (a proxy in front "
+            "names the reader and groups), `oidc` (an OpenID Connect provider)", env="KB_AUTH_MODE",
+            hint="header: a proxy that removes those headers from clients; oidc: auth.issuer, auth.client_id"),
+    Setting("auth.user_header", "auth_user_header", _header_name, "Header mode: the header naming the reader",
+            hint="what the proxy's sign-in step sets"),
+    Setting("auth.groups_header", "auth_groups_header", _header_name,
+            "Header mode: the header of the reader's groups, comma-separated", hint="what the proxy sets"),
+    Setting("auth.trusted_proxies", "auth_trusted_proxies", _networks,
+            "Header mode: the peers (addresses or CIDR networks) whose headers are believed; others' are ignored",
+            hint="the proxy's address as the web workers see it", shown='`["127.0.0.1", "::1"]`'),
+    Setting("auth.editor_groups", "auth_editor_groups", _names,
+            "Groups who see /editors (signed out: 401; signed in without one: 404)", shown='`["editors"]`',
+            hint='group names as the proxy or provider spells them, e.g. ["editors"]'),
+    Setting("auth.session_hours", "auth_session_hours", _hours, "OIDC mode: hours a sign-in lasts", hint="e.g. 8"),
+    Setting("auth.issuer", "auth_issuer", _https_or_local_url,
+            "OIDC mode: the provider's issuer (its `/.well-known/openid-configuration` is read)",
+            hint='as the provider names itself, e.g. "https://login.example.org/realms/kb"'),
+    Setting("auth.client_id", "auth_client_id", _text, "OIDC mode: this site's client id at the provider",
+            hint="registered with the redirect URI <site.url>/auth/callback"),
+    Setting("auth.client_secret", "auth_client_secret", _hidden_text,
+            "OIDC mode: the client secret (empty: a public client, PKCE only)", env="KB_OIDC_CLIENT_SECRET",
+            hint="set it in the environment rather than in the file", shown="none"),
+    Setting("auth.groups_claim", "auth_groups_claim", _text,
+            "OIDC mode: the claim of the reader's groups (a list, or a comma/space separated string)",
+            hint='"groups" for most providers'),
+    Setting("auth.sign_in_url", "auth_sign_in_url", _link,
+            "Header mode: where the 401 page's sign-in link points (the proxy's sign-in); empty: no link",
+            hint='e.g. "/oauth2/start"'),
 )  # fmt: skip
 BY_KEY = {s.key: s for s in SETTINGS}
 #: Settings whose value is checked even when a program passes it (create_app's dict, an option).
@@ -232,6 +270,18 @@ class Config:
     types: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {t: {} for t in DEFAULT_TYPES})
     access_groups: tuple[str, ...] = ()
     access_rules: tuple[AccessRule, ...] = ()
+    auth_mode: str = "none"
+    auth_user_header: str = "X-Forwarded-User"
+    auth_groups_header: str = "X-Forwarded-Groups"
+    auth_trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    auth_editor_groups: tuple[str, ...] = ("editors",)
+    auth_session_hours: float = 8
+    auth_issuer: str = ""
+    auth_client_id: str = ""
+    auth_client_secret: str = ""
+    auth_groups_claim: str = "groups"
+    auth_sign_in_url: str = ""
+    local: bool = False  # set by `kb serve` (the editor's own machine), never by kb.toml
     config_file: Path | None = None  # the kb.toml read, if any
 
     @property
@@ -272,7 +322,16 @@ class Config:
                 _parse(setting, value, setting.key, from_env=False)
         values.update({name: value for name, value in overrides.items() if value is not None})
         config = cls(**values)
+        _check_auth(config)
         return replace(config, content_dir=Path(config.content_dir), index_dir=Path(config.index_dir))
+
+
+def _check_auth(config: Config) -> None:
+    """Settings that only make sense together: oidc mode needs its provider and its client id."""
+    for key, value in (("auth.issuer", config.auth_issuer), ("auth.client_id", config.auth_client_id)):
+        if config.auth_mode == "oidc" and not value:
+            source, hint = str(config.config_file or "settings"), BY_KEY[key].hint
+            raise ConfigError(f'{source}: {key}: required when auth.mode is "oidc", got nothing (hint: {hint})')
 
 
 def apply_process_settings(config: Config) -> None:

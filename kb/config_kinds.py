@@ -4,6 +4,7 @@ environment (text), and the :class:`Invalid` a parser raises, which kb.config tu
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -192,3 +193,81 @@ def _access_rules(value: object, from_env: bool) -> tuple[AccessRule, ...]:
             raise Invalid(f"{expected}; rule {number}'s groups: {error}") from None
         rules.append(AccessRule(clean_glob(path), groups))
     return tuple(rules)
+
+
+def _hidden_text(value: object, from_env: bool) -> str:
+    """A credential another system issued (an OpenID client secret): any length, never echoed."""
+    if not isinstance(value, str):
+        raise Invalid("a string", got="a " + type(value).__name__)
+    return value
+
+
+def _names(value: object, from_env: bool) -> tuple[str, ...]:
+    """A list of names (groups): from the environment, comma-separated."""
+    if from_env and isinstance(value, str):
+        value = [part.strip() for part in value.split(",")]
+    if not isinstance(value, list) or any(not isinstance(item, str) or not item.strip() for item in value):
+        raise Invalid("a list of non-empty names" + (" (comma-separated)" if from_env else ""))
+    return tuple(item.strip() for item in value)
+
+
+def _header_name(value: object, from_env: bool) -> str:
+    """An HTTP header's name: letters, digits and dashes (RFC 9110 allows more; no proxy needs them)."""
+    if not isinstance(value, str) or not value or not all(c.isascii() and (c.isalnum() or c == "-") for c in value):
+        raise Invalid('an HTTP header name such as "X-Forwarded-User"')
+    return value
+
+
+def _networks(value: object, from_env: bool) -> tuple[str, ...]:
+    """Addresses or CIDR networks (``10.0.0.0/8``), each checked here; kb.web.auth reads them."""
+    if from_env and isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    expected = 'a list of IP addresses or networks ("127.0.0.1", "::1", "10.0.0.0/8")'
+    if not isinstance(value, list) or any(not isinstance(item, str) for item in value):
+        raise Invalid(expected)
+    networks = []
+    for item in value:
+        try:
+            ipaddress.ip_network(item.strip(), strict=False)
+            networks.append(item.strip())
+        except ValueError:
+            raise Invalid(expected, got=f"{item!r}, which is neither") from None
+    return tuple(networks)
+
+
+def _hours(value: object, from_env: bool) -> float:
+    """A positive number of hours (8, or 0.5 for half an hour)."""
+    if from_env and isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 24 * 366:
+        raise Invalid("a number of hours above 0 (at most a year)")
+    return value
+
+
+def _https_or_local_url(value: object, from_env: bool) -> str:
+    """An OpenID issuer: https, or http on a loopback host (a test provider); no trailing slash."""
+    expected = 'an https address ("https://login.example.org/realms/kb"), or http on 127.0.0.1/localhost, or ""'
+    if not isinstance(value, str):
+        raise Invalid(expected)
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise Invalid(expected) from None
+    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parts.hostname or not (parts.scheme == "https" or local) or "?" in value or "#" in value:
+        raise Invalid(expected)
+    return value.rstrip("/")
+
+
+def _link(value: object, from_env: bool) -> str:
+    """Where a link points: an http(s) address or a path on this site ("/login"), or ""."""
+    if not isinstance(value, str) or (value and not (value.startswith(("https://", "http://", "/")))):
+        raise Invalid('an http(s) address or a path starting with "/", or ""')
+    if value.startswith("//") or any(c.isspace() for c in value):
+        raise Invalid('an http(s) address or a path starting with "/", or ""')
+    return value

@@ -43,7 +43,8 @@ def service(corpus_index) -> SearchService:
 
 @pytest.fixture()
 def app(corpus_index):
-    return create_app({"content_dir": CONTENT, "index_dir": corpus_index, "testing": True})
+    # local: the app as `kb serve` makes it (mode "none" serves the editors' pages only there)
+    return create_app({"content_dir": CONTENT, "index_dir": corpus_index, "testing": True, "local": True})
 
 
 @pytest.fixture()
@@ -105,7 +106,7 @@ def live_server(corpus_index):
 
     from werkzeug.serving import make_server
 
-    app = create_app({"content_dir": CONTENT, "index_dir": corpus_index})
+    app = create_app({"content_dir": CONTENT, "index_dir": corpus_index, "local": True})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -187,7 +187,7 @@ def test_a_document_joining_a_family_refreshes_that_familys_lists(corpus):
 
 def test_catalogue_follows_commits_and_generations(corpus):
     content, index, rng = corpus
-    app = create_app({"content_dir": content.root, "index_dir": index, "testing": True})
+    app = create_app({"content_dir": content.root, "index_dir": index, "testing": True, "local": True})
     client = app.test_client()
     assert "Dokument" in client.get("/").get_data(as_text=True)
     editors = client.get("/editors").get_data(as_text=True)
@@ -217,7 +217,7 @@ def test_kb_index_rewrites_a_missing_catalogue(corpus):
     content, index, _ = corpus
     generation = storage.current_generation(index)
     catalogue.path(generation).unlink()
-    app = create_app({"content_dir": content.root, "index_dir": index, "testing": True})
+    app = create_app({"content_dir": content.root, "index_dir": index, "testing": True, "local": True})
     assert app.test_client().get("/editors").status_code == 503
     result = CliRunner().invoke(main, ["index", "--content", str(content.root), "--index", str(index)])
     assert result.exit_code == 0, result.output
@@ -236,7 +236,8 @@ def test_editors_gaps_are_paged(content_factory, tmp_path, monkeypatch):
     index = tmp_path / "index"
     pipeline.build(content_factory.root, index, full=True)
     monkeypatch.setattr(browse, "GAPS_PER_PAGE", 3)
-    client = create_app({"content_dir": content_factory.root, "index_dir": index, "testing": True}).test_client()
+    settings = {"content_dir": content_factory.root, "index_dir": index, "testing": True, "local": True}
+    client = create_app(settings).test_client()
 
     def gaps(url: str) -> str:
         html = client.get(url).get_data(as_text=True)

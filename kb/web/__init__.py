@@ -37,7 +37,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.extensions["kb_search"] = SearchService(config.index_dir)
 
     from kb.search.updates import UpdatesService
-    from kb.web import api, browse, discovery, feeds, files, glossary, hooks, i18n, site
+    from kb.web import api, auth, browse, discovery, feeds, files, glossary, hooks, i18n, site
 
     i18n.init_app(app)
     app.extensions["kb_updates"] = UpdatesService(app.extensions["kb_search"])
@@ -49,6 +49,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(glossary.bp)
     discovery.init_app(app)
     hooks.init_app(app)
+    auth.init_app(app)
     if config.preview:
         from kb.web import preview
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
+from kb.web.auth import editors_only
 from kb.web.facets import BY_SLUG, FACETS, value_label
 from kb.web.site import service
 
@@ -36,6 +37,7 @@ GAPS_PER_PAGE = 100
 
 
 @bp.route("/editors")
+@editors_only
 def editors():
     """What needs an editor's attention: translation gaps, documents with warnings, recent changes."""
     try:

@@ -23,6 +23,7 @@ from flask_compress import Compress
 from werkzeug.wrappers import Response
 
 from kb.search import current_generation
+from kb.web.auth import etag_part
 
 log = logging.getLogger("kb.request")
 
@@ -72,14 +73,15 @@ def unsafe_path(value: str) -> bool:
 
 
 class SessionCookies(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, its cookie ``Secure`` whenever the request came over HTTPS.
+    """Flask's signed-cookie session, its cookie ``Secure`` whenever the site is served over HTTPS.
 
     ``SESSION_COOKIE_SECURE`` is one value for the whole app; the same app answers the
     editors' plain-HTTP preview and, behind a TLS proxy, the public site.
     """
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+        over_https = app.config["KB"].site_url.startswith("https://") or (has_request_context() and request.is_secure)
+        return super().get_cookie_secure(app) or over_https
 
 
 def install(app: Flask, *, max_query_chars: int) -> None:
@@ -143,7 +145,8 @@ def _validators() -> tuple[str, datetime | None] | None:
     code_stamp, code_mtime = _code_stamp(current_app)
     # Pages also vary by the interface language (cookie, Accept-Language): part of the key.
     varies = f"{request.headers.get('Cookie', '')}|{request.headers.get('Accept-Language', '')}"
-    key = f"{generation.name}:{index_mtime}:{code_stamp}:{request.full_path}:{varies}"
+    # And by the reader: one audience's 304 must never validate a page made for another.
+    key = f"{generation.name}:{index_mtime}:{code_stamp}:{request.full_path}:{varies}:{etag_part()}"
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]
     modified = datetime.fromtimestamp(max(index_mtime / 1e9, code_mtime), tz=UTC).replace(microsecond=0)
     return etag, modified
@@ -213,5 +216,7 @@ def _log(response: Response) -> None:
     started = g.get("kb_started")
     took = (time.perf_counter() - started) * 1000 if started else 0.0
     path = request.full_path if request.query_string else request.path
+    if request.endpoint == "auth.callback":  # its query is a one-time code and state: never written down
+        path = request.path
     # The decoded path may hold any character a client sent (%0d%0a too): one request, one line.
     log.info("%s %s %s %.1fms", log_safe(request.method), log_safe(path[:300]), response.status_code, took)
