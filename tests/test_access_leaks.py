@@ -11,9 +11,10 @@ typed is taken out of each answer first (pages repeat the query); then no marker
 
 from __future__ import annotations
 
+import html
 import re
 from collections import deque
-from urllib.parse import quote, quote_plus, urljoin, urlsplit
+from urllib.parse import quote_plus, unquote_plus, urljoin, urlsplit
 
 import pytest
 
@@ -84,21 +85,22 @@ def _links(base: str, body: str) -> list[str]:
 
 
 def _without_echo(url: str, body: str) -> str:
-    """The answer with what the crawler typed taken out (the query box, "no results for ...")."""
+    """The answer with what the crawler typed taken out (the query box, "no results for ...", links
+    that carry the query on, however many times URL-encoded), folded."""
     parts = urlsplit(url)
     typed = [parts.path]
     for pair in parts.query.split("&"):
         _, _, value = pair.partition("=")
         if value:
-            from urllib.parse import unquote_plus
-
             text = unquote_plus(value)
-            typed += [value, text, quote(text), quote_plus(text), text.strip('"*'), folded(text)]
-    folded_body = folded(body)
-    for text in sorted(set(typed), key=len, reverse=True):
-        if text:
-            folded_body = folded_body.replace(folded(text), " ")
-    return folded_body
+            typed += [text, text.strip('"*'), *text.strip('"').split()]
+    decoded = html.unescape(body)
+    for _ in range(3):  # a link to the language switcher carries the page's address, encoded again
+        decoded = unquote_plus(decoded)
+    decoded = folded(decoded)
+    for text in sorted({folded(t) for t in typed if len(t) > 2}, key=len, reverse=True):
+        decoded = decoded.replace(text, " ")
+    return decoded
 
 
 def crawl(app, groups: list[str] | None = None, peer: str = "127.0.0.1") -> dict[str, tuple[int, str]]:

@@ -71,7 +71,7 @@ class Visibility:
             return False
         for leaf, offset in self.searcher.leaf_searchers():
             reader = leaf.reader()
-            if not reader.has_term(fieldname, term):
+            if (fieldname, term) not in reader:
                 continue
             mask = self.mask[offset : offset + reader.doc_count_all()]
             # One by one: a word's first postings are nearly always visible, and a frequent
