@@ -78,6 +78,13 @@ def run_index(config: Config, full: bool, quiet: bool = False) -> pipeline.Index
         click.echo(str(problem), err=True)
     if not quiet or summary.failed:
         click.echo(summary.line())
+    restricted = summary.audiences.restricted
+    if restricted and config.auth_mode == "none":
+        click.echo(
+            f"warning: {restricted} document{'s are' if restricted != 1 else ' is'} for some groups only and "
+            "served to no one: nobody signs in with auth.mode = \"none\" (set auth.mode in kb.toml)",
+            err=True,
+        )
     return summary
 
 

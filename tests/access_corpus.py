@@ -135,6 +135,9 @@ _GLOSSARY = """\
 
 
 def kb_toml(mode: str) -> str:
+    # oidc: a provider that is never asked (the tests put the session in the cookie themselves;
+    # tests/test_oidc.py signs in through a real one).
+    provider = 'issuer = "http://127.0.0.1:9/"\n        client_id = "kb"' if mode == "oidc" else ""
     return textwrap.dedent(
         f"""\
         [glossary]
@@ -142,6 +145,7 @@ def kb_toml(mode: str) -> str:
 
         [auth]
         mode = "{mode}"
+        {provider}
 
         [access]
         groups = ["staff", "partners", "editors"]

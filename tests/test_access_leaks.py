@@ -13,30 +13,36 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections import deque
 from urllib.parse import quote_plus, unquote_plus, urljoin, urlsplit
 
 import pytest
 
 from kb.web import create_app
+from kb.web.auth import oidc
 from tests.access_corpus import MARKER_WORDS, MARKERS, PUBLIC, RESTRICTED, build, folded, misspellings
 
 #: Every page the crawler may open (the corpus is small: this is far more than it has).
 MAX_PAGES = 1500
 
 
-@pytest.fixture(scope="module", params=["none", "header"])
+@pytest.fixture(scope="module", params=["none", "header", "oidc"])
 def site(request, tmp_path_factory):
     config = build(tmp_path_factory.mktemp(f"access-{request.param}"), request.param)
     return create_app(config)
 
 
 def _reader(app, groups: list[str] | None = None, peer: str = "127.0.0.1"):
-    """A test client; with ``groups``, signed in through the proxy's headers (header mode)."""
+    """A test client; with ``groups``, signed in: through the proxy's headers (header mode) or
+    with the session a sign-in leaves in the cookie (oidc mode)."""
     client = app.test_client()
     headers = {}
-    if groups is not None:
+    if groups is not None and app.config["KB"].auth_mode == "header":
         headers = {"X-Forwarded-User": "anna", "X-Forwarded-Groups": ",".join(groups)}
+    elif groups is not None and app.config["KB"].auth_mode == "oidc":
+        with client.session_transaction() as session:
+            session[oidc.SESSION_KEY] = {"name": "anna", "groups": groups, "exp": time.time() + 3600}
     return client, {"REMOTE_ADDR": peer}, headers
 
 
@@ -163,7 +169,7 @@ def test_the_answers_to_an_outsider_are_those_of_a_knowledge_base_without_the_hi
 
 
 def test_a_staff_member_finds_the_staff_documents_and_no_others(site):
-    if site.config["KB"].auth_mode != "header":
+    if site.config["KB"].auth_mode == "none":
         pytest.skip("signing in is for the header and oidc modes")
     pages = crawl(site, groups=["staff"])
     assert _leaks(pages, ["quimb", "vexn"]) == []
@@ -185,10 +191,10 @@ def test_editors_pages_are_for_editors(site):
         assert client.get("/editors", environ_base=environ).status_code == 404  # production, not kb serve
         return
     assert client.get("/editors", environ_base=environ).status_code == 401
-    _, _, staff = _reader(site, ["staff"])
-    assert client.get("/editors", environ_base=environ, headers=staff).status_code == 404
-    _, _, editor = _reader(site, ["editors"])
-    assert client.get("/editors", environ_base=environ, headers=editor).status_code == 200
+    staff, _, headers = _reader(site, ["staff"])
+    assert staff.get("/editors", environ_base=environ, headers=headers).status_code == 404
+    editor, _, headers = _reader(site, ["editors"])
+    assert editor.get("/editors", environ_base=environ, headers=headers).status_code == 200
 
 
 def test_the_preview_shows_drafts_marked_as_drafts(tmp_path):
@@ -200,3 +206,21 @@ def test_the_preview_shows_drafts_marked_as_drafts(tmp_path):
     assert page.status_code == 200
     assert "Vexnardium" in page.get_data(as_text=True)
     assert 'class="draft' in page.get_data(as_text=True)
+
+
+def test_kb_index_warns_that_group_documents_are_served_to_no_one_without_sign_in(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from kb.cli import main
+    from tests.access_corpus import write_corpus
+
+    config = write_corpus(tmp_path, "none")
+    monkeypatch.setenv("KB_CONFIG", str(config))
+    args = ["index", "--content", str(tmp_path / "content"), "--index", str(tmp_path / "index")]
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 0, done.output
+    assert "1 draft (not published)" in done.output and "3 documents for groups: staff 2, partners 1" in done.output
+    assert "warning: 3 documents are for some groups only and served to no one" in done.stderr
+    config.write_text(config.read_text("utf-8").replace('mode = "none"', 'mode = "header"'), "utf-8")
+    again = CliRunner().invoke(main, [*args, "--full"])
+    assert again.exit_code == 0 and "served to no one" not in again.stderr

@@ -12,7 +12,7 @@ from kb.search import IndexUnavailable, SearchService
 from kb.search.audience import PREVIEW
 from kb.search.view import ReaderView
 from kb.web import families
-from kb.web.auth import current_audience
+from kb.web.auth import current_audience, is_editor
 from kb.web.facets import BY_SLUG, FILTER_ARGS
 from kb.web.i18n import reader_languages, ui_language
 from kb.web.slides import split_slides
@@ -137,10 +137,9 @@ def document(doc_id: str):
 def may_see_health_details() -> bool:
     """Whether this caller may read the index statistics and the reason of a 503 on ``/healthz``.
 
-    The one place that decides: the ``health.details`` setting for now; signed-in editors
-    (a later change) are allowed here too.
+    The one place that decides: the ``health.details`` setting, or a signed-in editor.
     """
-    return current_app.config["KB"].health_details
+    return current_app.config["KB"].health_details or is_editor()
 
 
 @bp.route("/healthz")
