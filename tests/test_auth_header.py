@@ -279,3 +279,45 @@ def test_client_secret_from_the_environment(tmp_path):
 def test_local_is_not_a_site_setting(tmp_path):
     with pytest.raises(ConfigError, match="unknown setting"):
         load(tmp_path, "local = true")
+
+
+def test_kb_serve_is_local_and_kb_wsgi_is_not(monkeypatch, corpus_index, tmp_path):
+    from click.testing import CliRunner
+
+    from kb import devserver
+    from kb.cli import main
+
+    served = []
+    monkeypatch.setattr(devserver, "serve", lambda app, host, port, echo: served.append(app))
+    monkeypatch.chdir(tmp_path)  # no kb.toml here
+    result = CliRunner().invoke(main, ["serve", "--no-index", "--content", str(CONTENT), "--index", str(corpus_index)])
+    assert result.exit_code == 0, result.output
+    assert served[0].config["KB"].local and served[0].test_client().get("/editors").status_code == 200
+    assert not Config.load(environ={}).local  # what kb.wsgi loads
+
+
+@pytest.mark.parametrize(
+    "target, kept",
+    [
+        ("/editors", True), ("/search?q=a&lang=hu", True), (None, False), ("", False), ("editors", False),
+        ("//evil.example/x", False), ("/\\evil.example", False), ("https://evil.example/", False),
+        ("/x\r\nSet-Cookie: a=b", False), ("javascript:alert(1)", False),
+    ],
+)  # fmt: skip
+def test_sign_in_next_stays_on_the_site(target, kept):
+    from kb.web.auth.oidc import safe_next
+
+    assert safe_next(target) == (target if kept else "/")
+
+
+@pytest.mark.parametrize(
+    "claim, groups",
+    [
+        (["staff", "editors"], {"staff", "editors"}), ("staff editors", {"staff", "editors"}),
+        ("staff, editors,", {"staff", "editors"}), ([" staff ", "", 3, None], {"staff"}), (None, set()), (7, set()),
+    ],
+)  # fmt: skip
+def test_groups_claim_shapes(claim, groups):
+    from kb.web.auth.oidc import groups_of
+
+    assert groups_of(claim) == frozenset(groups)

@@ -120,6 +120,8 @@ def sign_in() -> Response | tuple[str, int]:
         return client.authorize_redirect(_callback_url())
     except (RequestException, ValueError) as error:
         return _refused(503, _("The sign-in service cannot be reached. Please try again later."), _why(error))
+    except Exception as error:  # noqa: BLE001 - a discovery document without its endpoints, ...: a page, not a 500
+        return _refused(502, _("The sign-in service is misconfigured."), "unexpected " + _why(error))
 
 
 @bp.get("/callback")
