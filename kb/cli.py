@@ -82,7 +82,7 @@ def run_index(config: Config, full: bool, quiet: bool = False) -> pipeline.Index
     if restricted and config.auth_mode == "none":
         click.echo(
             f"warning: {restricted} document{'s are' if restricted != 1 else ' is'} for some groups only and "
-            "served to no one: nobody signs in with auth.mode = \"none\" (set auth.mode in kb.toml)",
+            'served to no one: nobody signs in with auth.mode = "none" (set auth.mode in kb.toml)',
             err=True,
         )
     return summary

@@ -187,6 +187,7 @@ def test_headers_from_an_untrusted_peer_are_ignored(site):
 
 def test_editors_pages_are_for_editors(site):
     client, environ, _ = _reader(site)
+    assert 'href="/editors"' not in client.get("/", environ_base=environ).get_data(as_text=True)
     if site.config["KB"].auth_mode == "none":
         assert client.get("/editors", environ_base=environ).status_code == 404  # production, not kb serve
         return
@@ -195,6 +196,7 @@ def test_editors_pages_are_for_editors(site):
     assert staff.get("/editors", environ_base=environ, headers=headers).status_code == 404
     editor, _, headers = _reader(site, ["editors"])
     assert editor.get("/editors", environ_base=environ, headers=headers).status_code == 200
+    assert 'href="/editors"' in editor.get("/", environ_base=environ, headers=headers).get_data(as_text=True)
 
 
 def test_the_preview_shows_drafts_marked_as_drafts(tmp_path):

@@ -28,6 +28,7 @@ LAYERS = [
     "indexer.pipeline",
     "indexer",
     "kb.config_kinds",
+    "kb.settings",
     "kb.config",
     "kb.search",
     "kb.publish",

@@ -79,6 +79,12 @@ def editor_gate() -> Response | None:
     return None if is_editor(reader) else abort(404)
 
 
+def sees_editors_pages() -> bool:
+    """Whether this request's reader would be let through :func:`editor_gate` (links to those pages)."""
+    config = current_app.config["KB"]
+    return config.local if config.auth_mode == "none" else is_editor()
+
+
 def require_editor() -> None:
     """:func:`editor_gate` for code inside a view: raises the 401 or 404 instead of returning it."""
     answer = editor_gate()
@@ -124,7 +130,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def reader_in_templates() -> dict:
-        return {"reader": current_reader(), "auth_mode": config.auth_mode}
+        return {"reader": current_reader(), "auth_mode": config.auth_mode, "sees_editors_pages": sees_editors_pages}
 
     @app.after_request
     def private_when_signed_in(response: Response) -> Response:
