@@ -227,7 +227,7 @@ def test_lists_and_feeds_follow_each_index_commit_without_reading_stored_documen
     service = app.extensions["kb_search"]
     reads = []
     real = service.documents_by_id
-    monkeypatch.setattr(service, "documents_by_id", lambda ids: reads.append(ids) or real(ids))
+    monkeypatch.setattr(service, "documents_by_id", lambda ids, *audience: reads.append(ids) or real(ids, *audience))
     client.get("/feed.xml")
     client.get("/recent")
     assert reads == []
