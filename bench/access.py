@@ -103,10 +103,15 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, help="queries JSON ({measured, warm}); default: made with shapes.py")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--work", type=Path, default=HERE / "out" / "access")
+    parser.add_argument("--reuse", action="store_true", help="keep the corpus copy and indexes of an earlier run")
     args = parser.parse_args()
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
-    counts = restricted_copy(args.corpus, work / "corpus")
+    if args.reuse and (work / "corpus").is_dir():
+        counts = json.loads((work / "counts.json").read_text())
+    else:
+        counts = restricted_copy(args.corpus, work / "corpus")
+        (work / "counts.json").write_text(json.dumps(counts))
     print("corpus:", counts, flush=True)
     queries = args.queries or work / "queries.json"
     if not queries.exists():
@@ -123,6 +128,8 @@ def main() -> None:
         )
     for side, checkout in (("before", args.before), ("after", ROOT)):
         index = work / f"index-{side}"
+        if args.reuse and index.is_dir():
+            continue
         print(f"building {side} ...", flush=True)
         run(
             checkout,

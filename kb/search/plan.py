@@ -31,7 +31,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from whoosh import query as Q
@@ -281,11 +281,9 @@ def _near_words(visible: Visibility, word: str, langs: list[str], typed_langs, v
     if last and len(word) >= MIN_PREFIX:
         # Completions match as written (one term each, in the ``words`` field), the frequent ones
         # with all their forms: a stub stands for every word it starts, as ``stub*`` does in FTS5.
-        completed = [
-            seen_spelling(visible, c)
-            for c in typos.completions(vocabularies(), fold(word), COMPLETIONS * (1 if visible.everything else 4))
-            if c.word not in weighted and visible_word(visible, c.word)
-        ][:COMPLETIONS]
+        many = COMPLETIONS * (1 if visible.everything else 4)
+        fresh = (c for c in typos.completions(vocabularies(), fold(word), many) if c.word not in weighted)
+        completed = visible_candidates(visible, fresh, COMPLETIONS)
         found = [c.word for c in completed if c.word != fold(word)]
         frequent = found[:FORMED_COMPLETIONS]
         forms = {c.word: (c.spelled,) for c in completed if c.spelled != c.word}
@@ -302,6 +300,15 @@ def _near_words(visible: Visibility, word: str, langs: list[str], typed_langs, v
 def visible_word(visible: Visibility, word: str) -> bool:
     """Whether the reader may see a document holding the folded ``word`` (as written or as a dictionary form)."""
     return visible.everything or any(visible.has(name, word) for name in typos.FIELDS)
+
+
+def visible_candidates(visible: Visibility, candidates: Iterable[typos.Candidate], limit: int) -> list[typos.Candidate]:
+    """The first ``limit`` candidates the reader may see a document of, spelled as they may see it
+    (each is looked up only when the ones before it did not fill the list)."""
+    if visible.everything:
+        return list(itertools.islice(candidates, limit))
+    seen = (seen_spelling(visible, c) for c in candidates if visible_word(visible, c.word))
+    return list(itertools.islice(seen, limit))
 
 
 def seen_spelling(visible: Visibility, candidate: typos.Candidate) -> typos.Candidate:

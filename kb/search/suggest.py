@@ -8,7 +8,7 @@ from whoosh.searching import Searcher
 from indexer.text.analysis import WORD_PATTERN, fold
 from kb.search import typos
 from kb.search.audience import PREVIEW
-from kb.search.plan import clean, seen_spelling, visible_word
+from kb.search.plan import clean, visible_candidates
 from kb.search.results import doc_url
 from kb.search.visibility import Visibility
 
@@ -32,7 +32,7 @@ def complete(
     suggestions = []
     wanted = max(1, limit // 2)
     words = typos.completions(vocabularies, last, wanted if visible.everything else wanted * 8)
-    for word in [seen_spelling(visible, w) for w in words if visible_word(visible, w.word)][:wanted]:
+    for word in visible_candidates(visible, words, wanted):
         suggestions.append({"text": f"{lead}{word.spelled}".strip(), "kind": "term"})
     room = limit - len(suggestions)
     title_query = Q.And([Q.Term("suggest", w) for w in head] + [Q.Prefix("suggest", last)])

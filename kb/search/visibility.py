@@ -31,6 +31,7 @@ class Visibility:
         self.searcher = searcher
         self.audience = audience
         self.mask = mask  # by global document number; None: every document is visible
+        self._hidden = 0 if mask is None else int(mask.size - np.count_nonzero(mask))
         self._known: OrderedDict[tuple[str, str], bool] = OrderedDict()
 
     @property
@@ -67,7 +68,10 @@ class Visibility:
         return found
 
     def _look(self, fieldname: str, term: str) -> bool:
-        if not doc_frequency(self.searcher, fieldname, term):
+        frequency = doc_frequency(self.searcher, fieldname, term)
+        if frequency > self._hidden:  # more documents than are hidden hold it: one of them is seen
+            return True
+        if not frequency:
             return False
         for leaf, offset in self.searcher.leaf_searchers():
             reader = leaf.reader()
