@@ -31,7 +31,7 @@ from indexer.format.blocks import (
     payload,
     value_deltas,
 )
-from indexer.format.term_file import extent, field_records
+from indexer.format.term_file import extent, field_records, term_tables
 
 
 def read_list(postfile, info) -> bytes:
@@ -231,3 +231,23 @@ def field_lengths(reader, fieldname: str) -> array:
     lengths = array("I", map(_BYTE_LENGTHS.__getitem__, raw))
     lengths.extend(itertools.repeat(1, count - len(lengths)))  # documents after the last one with the field
     return lengths
+
+
+def term_documents(searcher, fieldname: str, text: str) -> Iterator[tuple[int, np.ndarray]]:
+    """``(segment offset, document numbers in it)`` of each segment holding the term, decoded as the
+    collector decodes postings (arrays; no Whoosh matcher)."""
+    import numpy as np  # here: an incremental build's writer does without numpy
+
+    from indexer.format.readers import has_term_file, postings_file
+
+    for (leaf, offset), table in zip(searcher.leaf_searchers(), term_tables(searcher), strict=True):
+        info = table.info(fieldname, text)
+        if info is None:
+            continue
+        reader = leaf.reader()
+        if info.is_inlined():
+            yield offset, np.asarray(info.inlined_postings()[0], dtype=np.int64)
+        elif has_term_file(reader):
+            yield offset, posting_arrays(read_list(postings_file(reader), info))[0]
+        else:
+            yield offset, np.fromiter(reader.postings(fieldname, text).all_ids(), dtype=np.int64)

@@ -225,13 +225,20 @@ def field_terms(reader, fieldname: str, chunk: int = 1 << 20) -> Iterator[tuple[
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def doc_frequency(searcher, fieldname: str, text: str) -> int:
-    """Documents holding the term over the searcher's segments (Whoosh's ``doc_frequency``,
-    through each segment's :class:`TermTable`, made once per searcher)."""
+def term_tables(searcher) -> list[TermTable]:
+    """Each segment's :class:`TermTable`, made once per searcher."""
     tables = _TABLES.get(searcher)
     if tables is None:
         tables = _TABLES[searcher] = [TermTable(leaf.reader()) for leaf, _ in searcher.leaf_searchers()]
-    return sum(info.doc_frequency() for table in tables if (info := table.info(fieldname, text)) is not None)
+    return tables
+
+
+def doc_frequency(searcher, fieldname: str, text: str) -> int:
+    """Documents holding the term over the searcher's segments (Whoosh's ``doc_frequency``,
+    through each segment's :class:`TermTable`, made once per searcher)."""
+    return sum(
+        info.doc_frequency() for table in term_tables(searcher) if (info := table.info(fieldname, text)) is not None
+    )
 
 
 def extent(info) -> tuple[int, int]:

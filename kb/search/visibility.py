@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from indexer.format.postings import term_documents
 from indexer.format.term_file import doc_frequency
 from kb.search.audience import Audience
 
@@ -73,16 +74,7 @@ class Visibility:
             return True
         if not frequency:
             return False
-        for leaf, offset in self.searcher.leaf_searchers():
-            reader = leaf.reader()
-            if (fieldname, term) not in reader:
-                continue
-            mask = self.mask[offset : offset + reader.doc_count_all()]
-            # One by one: a word's first postings are nearly always visible, and a frequent
-            # word's list is long; a word of hidden documents only has a short one.
-            if any(mask[docid] for docid in reader.postings(fieldname, term).all_ids()):
-                return True
-        return False
+        return any(self.mask[offset + ids].any() for offset, ids in term_documents(self.searcher, fieldname, term))
 
 
 def audience_mask(values: list[str], live: np.ndarray, audience: Audience) -> np.ndarray | None:
