@@ -176,6 +176,9 @@ def test_a_staff_member_finds_the_staff_documents_and_no_others(site):
     assert pages["/doc/internal/zorbla-protokoll"][0] == 200
     found = pages["/api/search?q=zorblaxikon"][1]
     assert "internal/zorbla-protokoll" in found and "internal/fam-zorbla-cs" in found
+    # What the app keeps between requests (feeds, browse counts, lists) is kept per audience:
+    # after a staff member's visit, an outsider still sees none of it.
+    assert _leaks(crawl(site), [*MARKERS, "1987"]) == []
 
 
 def test_headers_from_an_untrusted_peer_are_ignored(site):
