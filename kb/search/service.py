@@ -152,7 +152,7 @@ class SearchService:
                 views.clear()
             values = self._columns.get(searcher)["audience"]
             mask = audience_mask(values, live_documents(searcher), audience)
-            view = views[audience.key] = Visibility(searcher, audience, mask)
+            view = views[audience.key] = Visibility(searcher, audience, mask, self._postings)
         return view
 
     def _drop(self) -> None:

@@ -16,10 +16,12 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 import numpy as np
+from whoosh import query as Q
 
 from indexer.format.postings import term_documents
 from indexer.format.term_file import doc_frequency
 from kb.search.audience import Audience
+from kb.search.segment_terms import MISSING, PostingsCache, Terms
 
 #: Words whose visibility one Visibility remembers (a restricted reader's typo candidates, completions).
 _WORDS_KEPT = 20_000
@@ -28,10 +30,13 @@ _WORDS_KEPT = 20_000
 class Visibility:
     """One audience's view of one searcher. Build it with :func:`visibility`."""
 
-    def __init__(self, searcher, audience: Audience, mask: np.ndarray | None):
+    def __init__(self, searcher, audience: Audience, mask: np.ndarray | None, postings: PostingsCache | None = None):
         self.searcher = searcher
         self.audience = audience
         self.mask = mask  # by global document number; None: every document is visible
+        # The searcher's decoded postings: a word looked up here is often searched next (a stub's
+        # completions), and then the collector finds it decoded.
+        self.postings = postings
         self._hidden = 0 if mask is None else int(mask.size - np.count_nonzero(mask))
         self._known: OrderedDict[tuple[str, str], bool] = OrderedDict()
 
@@ -74,7 +79,16 @@ class Visibility:
             return True
         if not frequency:
             return False
-        return any(self.mask[offset + ids].any() for offset, ids in term_documents(self.searcher, fieldname, term))
+        leaves = [(leaf.reader(), offset) for leaf, offset in self.searcher.leaf_searchers()]
+        terms = Terms(self.searcher, [reader for reader, _ in leaves], self.postings)
+        query = Q.Term(fieldname, term)
+        for leaf, (_reader, offset) in enumerate(leaves):
+            found = terms.segment(leaf).get(query)
+            if found is MISSING:  # a field the collector does not decode: read its postings here
+                return any(self.mask[at + ids].any() for at, ids in term_documents(self.searcher, fieldname, term))
+            if found is not None and self.mask[offset + found.ids].any():
+                return True
+        return False
 
 
 def audience_mask(values: list[str], live: np.ndarray, audience: Audience) -> np.ndarray | None:
