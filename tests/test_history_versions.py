@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,12 @@ def test_word_diff_counts_words():
     changes = worddiff.diff_words("a b c d", "a x c d e")
     assert worddiff.counts(changes) == (2, 1)
     assert textwrap.dedent("") == ""
+
+
+def test_word_diff_is_bounded_on_long_rewritten_text():
+    old = " ".join(f"w{i % 97}" for i in range(4000))
+    new = " ".join(f"w{i % 89}" for i in range(4000))
+    started = time.perf_counter()
+    changes = worddiff.diff_words(old, new)
+    assert time.perf_counter() - started < 2
+    assert worddiff.old_text(changes) == old and worddiff.new_text(changes) == new

@@ -12,6 +12,8 @@ import difflib
 import re
 
 _TOKEN = re.compile(r"\s+|\S+")
+#: Above this many token pairs a changed block is marked deleted and inserted whole (difflib is quadratic).
+MAX_PAIRS = 250_000
 
 #: (op, text): ``=`` unchanged, ``-`` deleted, ``+`` inserted.
 Change = tuple[str, str]
@@ -24,6 +26,9 @@ def diff_words(old: str, new: str) -> list[Change]:
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             _add(out, "=", "".join(a[i1:i2]))
+        elif i2 - i1 == j2 - j1:  # as many lines as before: each line against its counterpart
+            for old_line, new_line in zip(a[i1:i2], b[j1:j2], strict=True):
+                _words(out, old_line, new_line)
         else:
             _words(out, "".join(a[i1:i2]), "".join(b[j1:j2]))
     return out
@@ -31,6 +36,10 @@ def diff_words(old: str, new: str) -> list[Change]:
 
 def _words(out: list[Change], old: str, new: str) -> None:
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    if len(a) * len(b) > MAX_PAIRS:
+        _add(out, "-", old)
+        _add(out, "+", new)
+        return
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             _add(out, "=", "".join(a[i1:i2]))
