@@ -80,6 +80,7 @@ def pages(root: Path, index: Path) -> None:
 
     app = create_app({"content_dir": root / "content", "index_dir": index, "testing": True})
     client = app.test_client()
+    client.get("/doc/hu/d0000")  # the app's first request opens the index: not the history's cost
     started = time.perf_counter()
     assert client.get("/doc/hu/many/history").status_code == 200
     print(f"history page, first view: {(time.perf_counter() - started) * 1000:.1f} ms")

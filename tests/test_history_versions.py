@@ -324,3 +324,17 @@ def test_word_diff_is_bounded_on_long_rewritten_text():
     changes = worddiff.diff_words(old, new)
     assert time.perf_counter() - started < 2
     assert worddiff.old_text(changes) == old and worddiff.new_text(changes) == new
+
+
+def test_versions_from_a_private_folder_are_never_named(tmp_path):
+    root = tmp_path / "repo"
+    (root / "content").mkdir(parents=True)
+    git(root, "init", "-q")
+    secret = commit(root, {"_private/a.md": doc("A", BODY + "\nTitkos zorbl.\n")}, "private zorbl", "2024-01-01")
+    git(root, "mv", "content/_private/a.md", "content/hu-a.md")
+    commit(root, {"hu-a.md": doc("A")}, "published", "2024-01-02")
+    pipeline.build(root / "content", tmp_path / "ix")
+    client = create_app({"content_dir": root / "content", "index_dir": tmp_path / "ix", "testing": True}).test_client()
+    html = client.get("/doc/hu-a/history").get_data(as_text=True)
+    assert "published" in html and "zorbl" not in html
+    assert client.get(f"/doc/hu-a/history/{secret}").status_code == 404

@@ -110,7 +110,8 @@ class VersionsService:
         self._load()
         if paths.hidden(rel.split("/")) is not None:
             return []
-        return [Version(*entry) for entry in self._versions.get(rel, ())]
+        # a version from when the file lay in a ``.``- or ``_``-folder (renamed out of it) is never named
+        return [Version(*entry) for entry in self._versions.get(rel, ()) if paths.hidden(entry[6].split("/")) is None]
 
     def renamed(self, rel: str) -> str | None:
         """The path a document once at ``rel`` has now, or None."""
