@@ -286,6 +286,9 @@ def test_internal_history_is_404_for_anonymous_and_200_for_staff(tmp_path):
     git(root, "init", "-q")
     first = commit(root, {"internal/titok.md": doc("Titok")}, "secret plan zorbl", "2024-01-01")
     commit(root, {"internal/titok.md": doc("Titok", BODY + "\nMég.\n")}, "more", "2024-01-02")
+    # a public document that was for staff once: that version stays theirs
+    was_staff = commit(root, {"hu/nyilt.md": doc("Nyílt", extra="access: [staff]\n")}, "staff only zorbl", "2024-01-03")
+    commit(root, {"hu/nyilt.md": doc("Nyílt")}, "opened", "2024-01-04")
     (tmp_path / "kb.toml").write_text(kb_toml("header"), "utf-8")
     config = Config.load(
         {"content_dir": root / "content", "index_dir": tmp_path / "ix", "testing": True},
@@ -302,6 +305,10 @@ def test_internal_history_is_404_for_anonymous_and_200_for_staff(tmp_path):
     assert "zorbl" in client.get("/doc/internal/titok/history", headers=staff, environ_base=local).get_data(
         as_text=True
     )
+    public = client.get("/doc/hu/nyilt/history", environ_base=local).get_data(as_text=True)
+    assert "opened" in public and "zorbl" not in public
+    assert client.get(f"/doc/hu/nyilt/history/{was_staff[:8]}", environ_base=local).status_code == 404
+    assert client.get(f"/doc/hu/nyilt/history/{was_staff[:8]}", headers=staff, environ_base=local).status_code == 200
 
 
 @given(st.text(alphabet="ab \n.é", max_size=80), st.text(alphabet="ab \n.é", max_size=80))

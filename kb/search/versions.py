@@ -18,9 +18,13 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple
 
+import yaml
+
 from indexer.documents import paths
+from indexer.documents.access import NO_RULES, AccessError, AccessRules, parse_groups
 from indexer.generation import history, storage
 from indexer.guards import limits
+from kb.search.audience import ANONYMOUS, Audience
 
 _GIT_TIMEOUT = 20
 _HEX = re.compile(r"[0-9a-f]{4,40}")
@@ -75,10 +79,13 @@ class ByteCache:
 class VersionsService:
     """Versions of the documents of one index and content folder; safe to share between threads."""
 
-    def __init__(self, index_dir: Path, content_dir: Path, cache_bytes: int = CACHE_BYTES):
-        self.index_dir, self.content_dir = Path(index_dir), Path(content_dir)
+    def __init__(
+        self, index_dir: Path, content_dir: Path, access: AccessRules = NO_RULES, cache_bytes: int = CACHE_BYTES
+    ):
+        self.index_dir, self.content_dir, self.access = Path(index_dir), Path(content_dir), access
         self.cache = ByteCache(cache_bytes)  # blob id -> bytes, (commit, path) -> bytes, renders
-        self._drafts: dict[str, bool] = {}  # blob id -> was a draft (small: kept up to a count)
+        # blob id -> (was a draft, its own ``access:`` groups or None); small, kept up to a count
+        self._drafts: dict[str, tuple[bool, tuple[str, ...] | None]] = {}
         self._lock = threading.Lock()
         self._key: tuple | None = None
         self._versions: dict[str, list[tuple]] = {}
@@ -118,19 +125,29 @@ class VersionsService:
         self._load()
         return self._renames.get(rel)
 
-    def visible(self, rel: str) -> list[Version]:
-        """The versions a reader may be shown: deletions included, drafts left out."""
+    def visible(self, rel: str, audience: Audience = ANONYMOUS) -> list[Version]:
+        """The versions ``audience`` may be shown: deletions included; left out, the versions that
+        were drafts or whose groups then (their own ``access:`` or kb.toml's rule) leave the reader out."""
         found = self.versions(rel)
         self.texts([v.blob for v in found if not v.deleted and v.blob not in self._drafts])
-        return [v for v in found if v.deleted or not self._drafts.get(v.blob, False)]
+        return [v for v in found if v.deleted or self._may_see(v, audience)]
 
-    def find(self, rel: str, ref: str) -> tuple[Version, Version | None] | None:
+    def _may_see(self, version: Version, audience: Audience) -> bool:
+        if audience.everything:
+            return True
+        draft, own = self._drafts.get(version.blob, (True, ()))  # unread (too large, missing): not listed
+        if draft:
+            return False
+        groups = self.access.resolve(str(Path(version.path).with_suffix("").as_posix()), own)
+        return not groups or bool(set(groups) & audience.groups)
+
+    def find(self, rel: str, ref: str, audience: Audience = ANONYMOUS) -> tuple[Version, Version | None] | None:
         """The version of a full or abbreviated commit id (ambiguous or unknown: None), and the
         visible one before it (skipping deletions)."""
         ref = ref.lower()
         if not _HEX.fullmatch(ref):
             return None
-        shown = self.visible(rel)
+        shown = self.visible(rel, audience)
         matches = [i for i, v in enumerate(shown) if v.commit.startswith(ref) and not v.deleted]
         if len({shown[i].commit for i in matches}) != 1:
             return None
@@ -138,9 +155,9 @@ class VersionsService:
         before = next((v for v in shown[i + 1 :] if not v.deleted), None)
         return shown[i], before
 
-    def on_day(self, rel: str, day: str) -> Version | None:
+    def on_day(self, rel: str, day: str, audience: Audience = ANONYMOUS) -> Version | None:
         """The version current at the end of ``day`` (YYYY-MM-DD, by commit date), or None."""
-        for v in self.visible(rel):
+        for v in self.visible(rel, audience):
             if v.date[:10] <= day:
                 return None if v.deleted else v
         return None
@@ -166,7 +183,7 @@ class VersionsService:
             if blob not in self._drafts:
                 if len(self._drafts) > 100_000:
                     self._drafts.clear()
-                self._drafts[blob] = is_draft(data)
+                self._drafts[blob] = front_matter_access(data)
         return found
 
     def read(self, version: Version) -> bytes:
@@ -188,13 +205,27 @@ class VersionsService:
         return show(self.content_dir, version.commit, rel, limit)
 
 
-def is_draft(data: bytes) -> bool:
-    """Whether the front matter says ``draft: true`` (read without the loader: a broken one may too)."""
+def front_matter_access(data: bytes) -> tuple[bool, tuple[str, ...] | None]:
+    """``(draft, own groups)`` from a version's front matter, read without the loader's checks (a
+    version with broken front matter is still listed, as a problem). When it cannot be read,
+    a ``draft: true`` or ``access:`` line still hides it: unsure is hidden."""
     text = data[:20000].decode("utf-8", "replace")
     if not text.startswith("---"):
-        return False
+        return False, None
     end = text.find("\n---", 3)
-    return bool(_DRAFT.search(text[: end if end > 0 else len(text)]))
+    front = text[3 : end if end > 0 else len(text)]
+    try:
+        meta = yaml.safe_load(front)
+    except yaml.YAMLError:
+        meta = None
+    if not isinstance(meta, dict):
+        hidden = bool(_DRAFT.search(front)) or bool(re.search(r"^access\s*:", front, re.M))
+        return hidden, None
+    try:
+        own = None if meta.get("access") is None else parse_groups(meta["access"])
+    except AccessError:
+        return True, None
+    return meta.get("draft") is True or (meta.get("draft") not in (None, False)), own
 
 
 def _env() -> dict:

@@ -24,6 +24,7 @@ from indexer.documents.render import render
 from indexer.guards import limits
 from kb.search import changes
 from kb.search.versions import Version, VersionError, VersionsService
+from kb.web.auth import current_audience
 from kb.web.site import int_arg, service
 
 bp = Blueprint("history", __name__)
@@ -40,7 +41,7 @@ def versions_service() -> VersionsService:
 
 def init_app(app) -> None:
     config = app.config["KB"]
-    app.extensions["kb_versions"] = VersionsService(config.index_dir, config.content_dir)
+    app.extensions["kb_versions"] = VersionsService(config.index_dir, config.content_dir, config.access)
     app.register_blueprint(bp)
 
 
@@ -82,14 +83,14 @@ def versions(doc_id: str):
     doc = _visible_doc(doc_id)
     svc = versions_service()
     rel = _rel(doc)
-    shown = svc.visible(rel)
+    shown = svc.visible(rel, current_audience())
     day = request.args.get("on", "")
     if day:
         try:
             dt.date.fromisoformat(day)
         except ValueError:
             abort(400)
-        found = svc.on_day(rel, day)
+        found = svc.on_day(rel, day, current_audience())
         if found is None:
             abort(404)
         return redirect(url_for("history.version", doc_id=doc["id"], ref=found.commit[:12]), 302)
@@ -130,7 +131,7 @@ def doc_change(doc: dict) -> dict | None:
     """How the document last changed: ``{"date", "sections", "words", "details", "url", "first"}``, or None."""
     try:
         svc = versions_service()
-        shown = [v for v in svc.visible(_rel(doc)) if not v.deleted][:2]
+        shown = [v for v in svc.visible(_rel(doc), current_audience()) if not v.deleted][:2]
     except Exception:  # noqa: BLE001 - a line of the page, never its failure
         current_app.logger.exception("history of %s", doc.get("id"))
         return None
@@ -175,13 +176,13 @@ def version(doc_id: str, ref: str):
     doc = _visible_doc(doc_id)
     svc = versions_service()
     rel = _rel(doc)
-    found = svc.find(rel, ref)
+    found = svc.find(rel, ref, current_audience())
     if found is None:
         abort(404)
     shown, before = found
     other = request.args.get("compare")
     if other:
-        picked = svc.find(rel, other)
+        picked = svc.find(rel, other, current_audience())
         if picked is None:
             abort(404)
         before = picked[0]
@@ -220,7 +221,7 @@ def version(doc_id: str, ref: str):
 def version_file(doc_id: str, ref: str, name: str):
     doc = _visible_doc(doc_id)
     svc = versions_service()
-    found = svc.find(_rel(doc), ref)
+    found = svc.find(_rel(doc), ref, current_audience())
     if found is None:
         abort(404)
     shown = found[0]
