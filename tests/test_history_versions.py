@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from indexer import pipeline
 from indexer.generation import history, storage
+from indexer.guards import limits
 from kb.config import Config, build_options
 from kb.search import worddiff
 from kb.web import create_app
@@ -345,3 +347,24 @@ def test_versions_from_a_private_folder_are_never_named(tmp_path):
     html = client.get("/doc/hu-a/history").get_data(as_text=True)
     assert "published" in html and "zorbl" not in html
     assert client.get(f"/doc/hu-a/history/{secret}").status_code == 404
+
+
+def test_a_binary_or_too_large_version_is_refused_with_a_clear_message(tmp_path):
+    root = tmp_path / "repo"
+    (root / "content").mkdir(parents=True)
+    git(root, "init", "-q")
+    binary = commit(root, {"hu/a.md": doc("A", "szöveg\x00bináris\n")}, "binary", "2024-01-01")
+    large = commit(root, {"hu/a.md": doc("A", "nagy szöveg " * 20000 + "\n")}, "large", "2024-01-02")
+    commit(root, {"hu/a.md": doc("A")}, "fine", "2024-01-03")
+    pipeline.build(root / "content", tmp_path / "ix")
+    client = create_app({"content_dir": root / "content", "index_dir": tmp_path / "ix", "testing": True}).test_client()
+    previous = limits.use_limits(dataclasses.replace(limits.current(), doc_bytes=100_000))
+    try:
+        listing = client.get("/doc/hu/a/history").get_data(as_text=True)
+        assert ">large <" in listing and ">binary <" in listing
+        html = client.get(f"/doc/hu/a/history/{large[:8]}").get_data(as_text=True)
+        assert "This version cannot be shown:" in html and "too large" in html
+        html = client.get(f"/doc/hu/a/history/{binary[:8]}").get_data(as_text=True)
+        assert "This version cannot be shown:" in html and "binary" in html
+    finally:
+        limits.use_limits(previous)

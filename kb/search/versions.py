@@ -165,7 +165,7 @@ class VersionsService:
     def texts(self, blobs: list[str]) -> dict[str, bytes]:
         """The bytes of the blobs, read in one ``git cat-file --batch`` for those not kept yet.
 
-        A blob over the document byte limit is left out (its version is refused when opened).
+        A blob over the document byte limit is left out (its version is listed, and refused when opened).
         """
         found: dict[str, bytes] = {}
         wanted = []
@@ -175,11 +175,15 @@ class VersionsService:
                 found[blob] = data
             elif _HEX.fullmatch(blob):
                 wanted.append(blob)
+        heads: dict[str, bytes] = {}
         if wanted:
+            limit = limits.MAX_DOC_BYTES.value
             for blob, data in _cat_file(self.content_dir, wanted).items():
-                found[blob] = data
-                self.cache.put(("blob", blob), data, len(data) + 100)
-        for blob, data in found.items():
+                heads[blob] = data[:20000]
+                if len(data) <= limit:  # a larger one is listed, and refused when opened
+                    found[blob] = data
+                    self.cache.put(("blob", blob), data, len(data) + 100)
+        for blob, data in {**heads, **found}.items():
             if blob not in self._drafts:
                 if len(self._drafts) > 100_000:
                     self._drafts.clear()
@@ -261,8 +265,7 @@ def _run(content_dir: Path, *args: str, raw: bool = False):
 
 
 def _cat_file(content_dir: Path, blobs: list[str]) -> dict[str, bytes]:
-    """Many blobs in one process; those over the document byte limit or missing are left out."""
-    limit = limits.MAX_DOC_BYTES.value
+    """Many blobs in one process; those missing are left out."""
     try:
         proc = subprocess.run(
             ["git", "-C", str(content_dir), "cat-file", "--batch"],
@@ -283,7 +286,6 @@ def _cat_file(content_dir: Path, blobs: list[str]) -> dict[str, bytes]:
         if len(header) != 3:  # "<id> missing"
             continue
         size = int(header[2])
-        if size <= limit:
-            found[header[0].decode()] = out[pos : pos + size]
+        found[header[0].decode()] = out[pos : pos + size]
         pos += size + 1
     return found
