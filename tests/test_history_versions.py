@@ -368,3 +368,32 @@ def test_a_binary_or_too_large_version_is_refused_with_a_clear_message(tmp_path)
         assert "This version cannot be shown:" in html and "binary" in html
     finally:
         limits.use_limits(previous)
+
+
+def test_a_moved_head_logs_only_the_new_commits_and_gives_what_a_whole_log_gives(tmp_path, monkeypatch):
+    root = tmp_path / "repo"
+    (root / "content").mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    commit(root, {"hu/a.md": doc("A"), "hu/b.md": doc("B")}, "one", "2024-01-01")
+    commit(root, {"hu/a.md": doc("A", BODY + "\nKettő.\n")}, "two", "2024-01-02")
+    index = tmp_path / "ix"
+    pipeline.build(root / "content", index)
+    git(root, "mv", "content/hu/a.md", "content/hu/c.md")
+    commit(root, {"hu/b.md": doc("B", BODY + "\nMásik.\n")}, "rename a, edit b", "2024-01-03")
+    git(root, "checkout", "-qb", "side")
+    commit(root, {"hu/d.md": doc("D")}, "side", "2024-01-04")
+    git(root, "checkout", "-q", "main")
+    commit(root, {"hu/c.md": doc("C", BODY)}, "main", "2024-01-05")
+    git(root, "merge", "-q", "--no-ff", "-m", "merge", "side", date="2024-01-06T10:00:00+00:00")
+    calls = []
+    real = history.log
+    monkeypatch.setattr(history, "log", lambda d, **kw: calls.append(kw) or real(d, **kw))
+    pipeline.build(root / "content", index)
+    assert len(calls) == 1 and calls[0].get("since")
+    stored = history.read_versions(storage.current_generation(index))
+    files, versions, renames = real(root / "content")
+    assert stored[:2] == (versions, renames) and stored[2] == git(root, "rev-parse", "HEAD").strip()
+    assert history.read(storage.current_generation(index))["files"]["hu/c.md"]["authors"] == files["hu/c.md"]["authors"]
+    assert {k: v for k, v in history.read(storage.current_generation(index))["files"].items()} == {
+        k: {**v, "source": "git"} for k, v in files.items()
+    }

@@ -52,7 +52,7 @@ def git_log(content_dir: Path) -> dict[str, dict]:
     return log(content_dir)[0]
 
 
-def log(content_dir: Path) -> tuple[dict[str, dict], dict[str, list[tuple]], dict[str, str]]:
+def log(content_dir: Path, since: str | None = None) -> tuple[dict[str, dict], dict[str, list[tuple]], dict[str, str]]:
     """The one ``git log`` of a build: ``(files, versions, renames)``.
 
     ``files`` is :func:`git_log`'s answer. ``versions`` maps a document's path as it is
@@ -62,11 +62,12 @@ def log(content_dir: Path) -> tuple[dict[str, dict], dict[str, list[tuple]], dic
     (kept so a page reads many versions through one ``git cat-file --batch``).
     ``renames`` maps an old path to the path it has now. Merge commits bring no
     version of their own (git shows no diff for them): the branch's commits are listed.
+    ``since``: only the commits after that one (``since..HEAD``).
     """
     out = _git(
         content_dir,
         *("log", "--relative", "--raw", "-M", "--no-abbrev", "-z"),
-        *("--format=%x1e%H%x1f%cI%x1f%an%x1f%s", "--", "."),
+        *("--format=%x1e%H%x1f%cI%x1f%an%x1f%s", *([f"{since}..HEAD"] if since else []), "--", "."),
     )
     files: dict[str, dict] = {}
     versions: dict[str, list[tuple]] = {}
@@ -168,14 +169,45 @@ def record(content_dir: Path, generation: Path, mtimes: dict[str, float], previo
     if head == old.get("head") and "versions" in old:  # a history of before versions were kept: logged again
         logged = old
     else:
-        files, versions, renames = log(content_dir) if head else ({}, {}, {})
-        logged = {"head": head, "git": files, "versions": versions, "renames": renames}
+        logged = _extended(content_dir, old, head) if head else None
+        if logged is None:
+            files, versions, renames = log(content_dir) if head else ({}, {}, {})
+            logged = {"head": head, "git": files, "versions": versions, "renames": renames}
     git_files: dict[str, dict] = logged["git"]
     untracked = {rel: mtime for rel, mtime in mtimes.items() if rel not in git_files}
     if logged is not old or not same:
         _store(generation / HISTORY_FILE, logged)
     if not same or untracked != _load(generation / MTIMES_FILE):
         _store(generation / MTIMES_FILE, untracked)
+
+
+def _extended(content_dir: Path, old: dict, head: str) -> dict | None:
+    """The stored log brought up to ``head`` with a log of the new commits only, when HEAD moved
+    forward (a rewritten history, or none stored: None, the whole log is read again)."""
+    since = old.get("head")
+    if not since or "versions" not in old or _git(content_dir, "merge-base", "--is-ancestor", since, head) is None:
+        return None
+    files, versions, renames = log(content_dir, since=since)
+    merged = {name: entry for name, entry in old["git"].items()}
+    for name, entry in files.items():
+        before = merged.get(name)
+        if before is not None:
+            authors = entry["authors"] + [a for a in before["authors"] if a not in entry["authors"]]
+            entry = {"updated": entry["updated"], "created": before["created"], "authors": authors}
+        merged[name] = entry
+    touched = set(versions)
+    for path, entries in old["versions"].items():
+        now = renames.get(path, path)  # renamed by a new commit: its older versions follow it
+        if now in versions:
+            versions[now] = versions[now] + entries
+        else:
+            versions[now] = entries
+    for path in touched:  # a merged branch may bring commits older than the stored ones
+        versions[path].sort(key=lambda v: v[1], reverse=True)
+    moved = {old_path: renames.get(now, now) for old_path, now in old.get("renames", {}).items()}
+    moved.update(renames)
+    moved = {a: b for a, b in moved.items() if a != b}
+    return {"head": head, "git": merged, "versions": versions, "renames": moved}
 
 
 def read_versions(generation: Path | None) -> tuple[dict[str, list[tuple]], dict[str, str], str | None]:
