@@ -79,8 +79,8 @@ def test_history_is_stored_at_index_time_with_mtime_fallback(repo, tmp_path, mon
 
     # HEAD has not moved: the next run reuses the stored log instead of running git log again.
     calls = []
-    real = history.git_log
-    monkeypatch.setattr(history, "git_log", lambda d: calls.append(d) or real(d))
+    real = history.log
+    monkeypatch.setattr(history, "log", lambda d, **kw: calls.append(d) or real(d, **kw))
     pipeline.build(repo, index)
     assert calls == []
     git(repo.parent, "add", "-A")

@@ -11,14 +11,14 @@ import difflib
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import frontmatter
 import yaml
 
 from indexer.documents import paths
 from indexer.documents.access import NO_RULES, AccessError, AccessRules, parse_groups
-from indexer.documents.model import DOC_TYPES, KNOWN_FIELDS, REQUIRED_FIELDS, Document, Problem, doc_id
+from indexer.documents.model import DOC_TYPES, KNOWN_FIELDS, REQUIRED_FIELDS, Document, Problem
 from indexer.errors import KbError
 from indexer.guards import limits
 
@@ -131,7 +131,15 @@ def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES, acces
         raise DocumentError(Problem(rel, 1, refused))
     check_size(path.stat().st_size, rel)
     data = path.read_bytes()
+    return parse_data(data, rel, path.stat().st_mtime, types, access)
+
+
+def parse_data(
+    data: bytes, rel: str, mtime: float = 0.0, types: Sequence[str] = DOC_TYPES, access: AccessRules = NO_RULES
+) -> Document:
+    """:func:`parse` of a file's bytes (an earlier version from git): the same checks, limits and messages."""
     check_size(len(data), rel)
+    ident = PurePosixPath(rel).with_suffix("").as_posix()  # as model.doc_id names it
     try:
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -212,7 +220,7 @@ def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES, acces
         warnings.append(Problem(rel, end + 1, "empty body: the document has front matter but no text", "warning"))
 
     return Document(
-        id=doc_id(path, content_dir),
+        id=ident,
         path=rel,
         title=str(title).strip(),
         type=doc_type,
@@ -227,9 +235,9 @@ def parse(path: Path, content_dir: Path, types: Sequence[str] = DOC_TYPES, acces
         source=str(meta.get("source") or "").strip(),
         attachments=attachments,
         draft=draft,
-        access=access.resolve(doc_id(path, content_dir), own),
+        access=access.resolve(ident, own),
         content_hash=content_hash(data),
-        mtime=path.stat().st_mtime,
+        mtime=mtime,
         warnings=warnings,
         field_lines=lines,
         body_line=_body_line(raw, end),

@@ -50,6 +50,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     discovery.init_app(app)
     hooks.init_app(app)
     auth.init_app(app)
+    from kb.web import history  # after auth: its redirect asks what the reader may see
+
+    history.init_app(app)
     if config.preview:
         from kb.web import preview
 
