@@ -7,6 +7,8 @@ A reader who may not see it must find no trace of its marker anywhere (tests/tes
 
 from __future__ import annotations
 
+import os
+import subprocess
 import textwrap
 import unicodedata
 from pathlib import Path
@@ -157,6 +159,34 @@ def kb_toml(mode: str) -> str:
     )
 
 
+def _git(repo: Path, *args: str, day: str = "2020-01-01") -> str:
+    when = f"{day}T10:00:00+00:00"
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Kiss Éva", "GIT_AUTHOR_EMAIL": "a@example.org", "GIT_AUTHOR_DATE": when}
+    env |= {"GIT_COMMITTER_NAME": "Kiss Éva", "GIT_COMMITTER_EMAIL": "a@example.org", "GIT_COMMITTER_DATE": when}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env).stdout.decode()
+
+
+def _history(root: Path) -> list[str]:
+    """Make the folder a git repository whose past holds what an outsider must not see either: the
+    public protocol was a draft (with a marker) before it was published, and a commit that touched
+    only an internal document says so in its message. Returns every commit id."""
+    protocol = root / "content" / "hu" / "tamogatott-lakhatas.md"
+    published = protocol.read_text("utf-8")
+    draft = published.replace("type: protocol\n", "type: protocol\ndraft: true\n", 1)
+    protocol.write_text(draft + "\nA vexnoldal tervezete, még nem nyilvános.\n", "utf-8")
+    internal = root / "content" / "internal" / "zorbla-protokoll.md"
+    final_internal = internal.read_text("utf-8")
+    internal.write_text(final_internal.replace("minden esetben", "néha"), "utf-8")
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "first import", day="2020-01-01")
+    internal.write_text(final_internal, "utf-8")
+    _git(root, "commit", "-qam", "zorblaxikon: belső változás", day="2020-06-01")
+    protocol.write_text(published, "utf-8")
+    _git(root, "commit", "-qam", "a protokoll közzététele", day="2021-03-04")
+    return _git(root, "rev-list", "HEAD").split()
+
+
 def write_corpus(root: Path, mode: str = "none") -> Path:
     """The content folder under ``root`` and its kb.toml; returns the kb.toml's path."""
     content = root / "content"
@@ -170,7 +200,13 @@ def write_corpus(root: Path, mode: str = "none") -> Path:
     (content / "glossary" / "terms.yaml").write_text(_GLOSSARY, "utf-8")
     config = root / "kb.toml"
     config.write_text(kb_toml(mode), "utf-8")
+    (root / "commits.txt").write_text("\n".join(_history(root)), "utf-8")
     return config
+
+
+def commits(config: Config) -> list[str]:
+    """The corpus's commit ids, newest first."""
+    return (config.content_dir.parent / "commits.txt").read_text("utf-8").split()
 
 
 def build(root: Path, mode: str = "none") -> Config:

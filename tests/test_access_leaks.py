@@ -21,7 +21,7 @@ import pytest
 
 from kb.web import create_app
 from kb.web.auth import oidc
-from tests.access_corpus import MARKER_WORDS, MARKERS, PUBLIC, RESTRICTED, build, folded, misspellings
+from tests.access_corpus import MARKER_WORDS, MARKERS, PUBLIC, RESTRICTED, build, commits, folded, misspellings
 
 #: Every page the crawler may open (the corpus is small: this is far more than it has).
 MAX_PAGES = 1500
@@ -68,7 +68,14 @@ def _reader(app, groups: list[str] | None = None, peer: str = "127.0.0.1"):
 
 def _seeds(app) -> list[str]:
     """What an outsider tries besides following links."""
-    urls = ["/", "/search?q=", "/recent", "/feed.xml", "/sitemap.xml", "/robots.txt", "/glossary", "/browse"]
+    urls = []
+    for commit in commits(app.config["KB"]):  # every version of every document, at every length of id
+        for doc_id in [*RESTRICTED, *PUBLIC]:
+            urls += [f"/doc/{doc_id}/history/{commit}", f"/doc/{doc_id}/history/{commit[:7]}"]
+            urls.append(f"/doc/{doc_id}/history/{commit}?compare={commits(app.config['KB'])[-1]}")
+    for doc_id in [*RESTRICTED, *PUBLIC]:
+        urls += [f"/doc/{doc_id}/history", f"/doc/{doc_id}/history?on=2020-03-01"]
+    urls += ["/", "/search?q=", "/recent", "/feed.xml", "/sitemap.xml", "/robots.txt", "/glossary", "/browse"]
     urls += ["/glossary/support-plan", "/editors", "/healthz", "/api/documents?limit=100", "/api/documents?page=2"]
     for lang in ("hu", "cs", "en", "pl"):
         urls.append(f"/feed/{lang}.xml")
@@ -175,6 +182,11 @@ def test_an_outsider_finds_no_trace_of_internal_or_draft_documents(site):
     assert pages["/doc/internal/zorbla-protokoll/files/zorbl-kep.png"][0] == 404
     for doc_id in PUBLIC:
         assert pages.get(f"/doc/{doc_id}", (None,))[0] == 200, f"the crawl missed the public document {doc_id}"
+    newest, _, first = commits(site.config["KB"])
+    history = pages["/doc/hu/tamogatott-lakhatas/history"]
+    assert history[0] == 200 and "protokoll közzététele" in history[1]  # the history is there ...
+    assert pages[f"/doc/hu/tamogatott-lakhatas/history/{first}"][0] == 404  # ... but not the draft it was
+    assert pages[f"/doc/hu/tamogatott-lakhatas/history/{newest}"][0] == 200
 
 
 def test_the_answers_to_an_outsider_are_those_of_a_knowledge_base_without_the_hidden_documents(site):
@@ -195,6 +207,7 @@ def test_a_staff_member_finds_the_staff_documents_and_no_others(signed_site):
     assert pages["/doc/internal/zorbla-protokoll"][0] == 200
     found = pages["/api/search?q=zorblaxikon"][1]
     assert "internal/zorbla-protokoll" in found and "internal/fam-zorbla-cs" in found
+    assert "belső változás" in pages["/doc/internal/zorbla-protokoll/history"][1]
     # What the app keeps between requests (feeds, browse counts, lists) is kept per audience:
     # after a staff member's visit, an outsider still sees none of it.
     assert _leaks(crawl(site), [*MARKERS, "1987"]) == []
