@@ -392,5 +392,15 @@ def import_command(
         sys.exit(2)
 
 
+@main.command("analytics")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only searches from this day (YYYY-MM-DD) on.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def analytics_command(since, as_json: bool) -> None:
+    """What readers searched for and did not find (the editors' /editors/searches)."""
+    from kb.analytics.text import render
+
+    click.echo(render(load_config(), since.date() if since else None, as_json))
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,183 @@
+"""Recording searches for the editors' analytics, as little as they need and nothing about who searched.
+
+What is *not* read here, ever: the client's address, its user agent beyond one in-memory test
+for robots, cookies, the signed-in reader. ``DNT: 1`` or ``Sec-GPC: 1`` records nothing. A
+revalidation answered 304 never reaches a view, so it is not counted. The query is masked in the
+recorder's thread (:func:`prepare`), before it is written. Opened results: each result link
+carries a ``ping`` to ``/go`` (see :mod:`kb.web.searches`) with a signed token naming the search
+and the position, so the link people copy stays the document's own address.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import secrets
+import time
+
+from flask import Flask, current_app, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+from kb.analytics import masking
+from kb.analytics.store import Recorder, day_of
+from kb.config import Config, ConfigError
+from kb.search.known import query_languages
+from kb.search.results import SearchResult
+from kb.web.i18n import ui_language
+
+#: User agents of robots: tested in memory, never kept.
+BOTS = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|scrap|curl/|wget|python-|httpx|go-http|java/|libwww|okhttp|headless"
+    r"|lighthouse|pingdom|uptime|monitor|facebookexternalhit|preview|archiver|feedfetcher",
+    re.IGNORECASE,
+)
+#: A query submitted from a results page's own form within this many seconds, editing its query,
+#: counts with the search it refines.
+REFINE_SECONDS = 30
+REFINES_ARG = "refines"
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def init_app(app: Flask, config: Config) -> None:
+    """The app's recorder (``app.extensions["kb_analytics"]``), or none when analytics are off."""
+    app.add_template_global(open_token)
+    if not config.analytics_enabled:
+        return
+    folder = config.analytics_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{secrets.token_hex(4)}"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        raise ConfigError(
+            f"analytics.path: cannot write the searches store in {folder}: {error.strerror or error} "
+            "(hint: a writable folder on a local disk, or analytics.enabled = false)"
+        ) from None
+    app.extensions["kb_analytics"] = Recorder(folder, prepare=prepare, retention_days=config.analytics_retention_days)
+
+
+def prepare(row: dict) -> dict:
+    """In the recorder's thread: the query masked, its language guessed (off the request's clock)."""
+    row = dict(row)
+    query = masking.normalise(row.pop("raw_query", ""))
+    langs = row.pop("index_langs", [])
+    words = _WORDS.findall(query)
+    found = query_languages(words, langs) if words and langs else []
+    row["qlang"] = ",".join(found) if found and len(found) < len(langs) else ""
+    row["query"] = masking.mask(query)
+    if row.get("filters"):  # facet values, but a crafted address may put anything there
+        masked = {name: _filter_value(name, value) for name, value in row["filters"].items()}
+        row["filters"] = json.dumps(masked, sort_keys=True)
+    return row
+
+
+def _filter_value(name: str, value: str) -> str:
+    return value if name == "year" and re.fullmatch(r"\d{4}", value) else masking.mask(value)
+
+
+def recording() -> Recorder | None:
+    """The recorder, if this request may be counted at all."""
+    recorder = current_app.extensions.get("kb_analytics")
+    if recorder is None:
+        return None
+    headers = request.headers
+    if headers.get("DNT") == "1" or headers.get("Sec-GPC") == "1":
+        return None
+    if BOTS.search(headers.get("User-Agent", "")):
+        return None
+    return recorder
+
+
+def _refines_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="kb-analytics-refines")
+
+
+def _opens_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="kb-analytics-open")
+
+
+def is_refinement(before: str, after: str) -> bool:
+    """Whether ``after`` edits or extends ``before`` (shares a word, or is a near spelling of it)."""
+    before, after = masking.normalise(before), masking.normalise(after)
+    if not before or not after or before == after:
+        return bool(before) and before == after
+    if set(before.split()) & set(after.split()) or after.startswith(before) or before.startswith(after):
+        return True
+    return difflib.SequenceMatcher(None, before, after).ratio() >= 0.6
+
+
+def _chain(query: str) -> str | None:
+    """The chain of the search this one refines (the form's hidden field), when it does."""
+    token = request.args.get(REFINES_ARG)
+    if not token:
+        return None
+    try:
+        chain, before = _refines_serializer().loads(token, max_age=REFINE_SECONDS)
+    except (SignatureExpired, BadSignature, ValueError, TypeError):
+        return None
+    return chain if isinstance(chain, str) and is_refinement(str(before), query) else None
+
+
+def record_search(
+    result: SearchResult, query: str, filters: dict, page: int, took_ms: float, source: str, langs: list[str]
+) -> dict | None:
+    """Queue one search; returns what the page needs to link to it (None when not recorded)."""
+    recorder = recording()
+    if recorder is None or not query.strip():
+        return None
+    event = secrets.token_urlsafe(12)
+    chain = _chain(query) or event
+    now = time.time()
+    hits = result.hits
+    chosen = {name: value for name, value in filters.items() if value}
+    recorder.add(
+        "search",
+        {
+            "id": event,
+            "chain": chain,
+            "ts": now,
+            "day": day_of(now),
+            "raw_query": query,
+            "index_langs": list(langs),
+            "ui": ui_language(),
+            "filters": chosen or None,
+            "results": result.total,
+            "via_only": int(bool(hits) and all(hit.via for hit in hits)),
+            "fuzzy": int(result.fuzzy),
+            "suggested": int(bool(result.suggestion)),
+            "relaxed": int(result.relaxed),
+            "page": page,
+            "took_ms": round(took_ms, 2),
+            "source": source,
+        },
+    )
+    return {"event": event, "refines": _refines_serializer().dumps([chain, query])}
+
+
+def open_token(event: str, position: int, doc_id: str, anchor: str = "") -> str:
+    """The signed ``/go`` argument of one result link: which search, which position, which document."""
+    return _opens_serializer().dumps([event, position, doc_id, anchor])
+
+
+def read_open_token(token: str) -> tuple[str, int, str, str] | None:
+    try:
+        event, position, doc_id, anchor = _opens_serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not all(isinstance(v, str) for v in (event, doc_id, anchor)) or not isinstance(position, int):
+        return None
+    return event, position, doc_id, anchor
+
+
+def record_open(event: str, position: int, doc_id: str) -> None:
+    recorder = recording()
+    if recorder is None:
+        return
+    now = time.time()
+    recorder.add(
+        "open",
+        {"id": secrets.token_urlsafe(12), "search": event, "ts": now, "day": day_of(now), "position": position,
+         "doc": doc_id},
+    )  # fmt: skip
