@@ -79,6 +79,14 @@ def test_api_search_records_typos_and_nothing_found(app, folder):
     assert found["qqxxzzkw"]["results"] == 0
 
 
+def test_filter_values_are_masked_too(app, folder):
+    app.test_client().get("/api/search?q=szeged+06301234567&tag=jan.novak@example.cz&year=2018")
+    flush(app)
+    [row] = rows(folder)
+    assert row["query"] == "szeged [phone]"
+    assert row["filters"] == '{"tag": "[e-mail]", "year": "2018"}'
+
+
 def test_an_opened_result_is_recorded_and_the_link_stays_the_documents(app, folder):
     client = app.test_client()
     page = client.get("/search?q=lakhat%C3%A1s").get_data(as_text=True)
@@ -95,17 +103,18 @@ def test_an_opened_result_is_recorded_and_the_link_stays_the_documents(app, fold
 
 
 def test_go_never_redirects_off_site(app):
-    client = app.test_client()
-    assert client.get("/go?t=forged").status_code == 404
-    assert client.get("/go?t=").status_code == 404
     from kb.web import recording
 
+    client = app.test_client()
+    assert client.get("/go?e=forged&p=1&d=hu/x").status_code == 404
     with app.test_request_context():
-        token = recording.open_token("e", 1, "//evil.example/x")
-    answer = client.get(f"/go?t={token}")
-    assert answer.status_code in (302, 404)
-    if answer.status_code == 302:
-        assert answer.headers["Location"].startswith("/doc/")
+        signed = recording.Recorded("e1", "e1", "q").signed_event
+    for doc in ("//evil.example/x", "https://evil.example/", "../../etc/passwd", ""):
+        answer = client.get("/go", query_string={"e": signed, "p": 1, "d": doc})
+        assert answer.status_code in (302, 404)
+        if answer.status_code == 302:
+            assert answer.headers["Location"].startswith("/doc/"), answer.headers["Location"]
+    assert client.get("/go", query_string={"e": signed, "p": 0, "d": "hu/x"}).status_code == 404
 
 
 def test_a_refinement_counts_with_the_search_it_refines(app, folder):

@@ -11,13 +11,16 @@ and the position, so the link people copy stays the document's own address.
 from __future__ import annotations
 
 import difflib
+import functools
+import itertools
 import json
+import os
 import re
 import secrets
 import time
 
 from flask import Flask, current_app, request
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner
 
 from kb.analytics import masking
 from kb.analytics.store import Recorder, day_of
@@ -41,7 +44,6 @@ _WORDS = re.compile(r"[^\W\d_]+")
 
 def init_app(app: Flask, config: Config) -> None:
     """The app's recorder (``app.extensions["kb_analytics"]``), or none when analytics are off."""
-    app.add_template_global(open_token)
     if not config.analytics_enabled:
         return
     folder = config.analytics_dir
@@ -90,12 +92,38 @@ def recording() -> Recorder | None:
     return recorder
 
 
-def _refines_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="kb-analytics-refines")
+class Recorded:
+    """A recorded search as its page links to it: the hidden field of its form, the ``/go`` pings.
+    Signed only when the page asks (the API never does): an HMAC each, no system call."""
+
+    def __init__(self, event: str, chain: str, query: str):
+        self.event, self.chain, self.query = event, chain, query
+
+    @functools.cached_property
+    def refines(self) -> str:
+        return _signer(REFINES_SALT, timed=True).sign(f"{self.chain}|{self.query}").decode()
+
+    @functools.cached_property
+    def signed_event(self) -> str:
+        return _signer(OPEN_SALT).sign(self.event).decode()
 
 
-def _opens_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="kb-analytics-open")
+REFINES_SALT = "kb-analytics-refines"
+OPEN_SALT = "kb-analytics-open"
+
+
+def _signer(salt: str, timed: bool = False) -> Signer:
+    return (TimestampSigner if timed else Signer)(current_app.secret_key, salt=salt)
+
+
+_ids: dict = {"pid": None}
+
+
+def new_id() -> str:
+    """An opaque, unique id without a system call per search: a random prefix per process, a counter."""
+    if _ids["pid"] != os.getpid():
+        _ids.update(pid=os.getpid(), prefix=secrets.token_hex(8), counter=itertools.count())
+    return f"{_ids['prefix']}{next(_ids['counter']):x}"
 
 
 def is_refinement(before: str, after: str) -> bool:
@@ -114,20 +142,21 @@ def _chain(query: str) -> str | None:
     if not token:
         return None
     try:
-        chain, before = _refines_serializer().loads(token, max_age=REFINE_SECONDS)
-    except (SignatureExpired, BadSignature, ValueError, TypeError):
+        value = _signer(REFINES_SALT, timed=True).unsign(token, max_age=REFINE_SECONDS).decode()
+    except (SignatureExpired, BadSignature, UnicodeDecodeError):
         return None
-    return chain if isinstance(chain, str) and is_refinement(str(before), query) else None
+    chain, _, before = value.partition("|")
+    return chain if chain and is_refinement(before, query) else None
 
 
 def record_search(
     result: SearchResult, query: str, filters: dict, page: int, took_ms: float, source: str, langs: list[str]
-) -> dict | None:
+) -> Recorded | None:
     """Queue one search; returns what the page needs to link to it (None when not recorded)."""
     recorder = recording()
     if recorder is None or not query.strip():
         return None
-    event = secrets.token_urlsafe(12)
+    event = new_id()
     chain = _chain(query) or event
     now = time.time()
     hits = result.hits
@@ -153,22 +182,15 @@ def record_search(
             "source": source,
         },
     )
-    return {"event": event, "refines": _refines_serializer().dumps([chain, query])}
+    return Recorded(event, chain, query)
 
 
-def open_token(event: str, position: int, doc_id: str, anchor: str = "") -> str:
-    """The signed ``/go`` argument of one result link: which search, which position, which document."""
-    return _opens_serializer().dumps([event, position, doc_id, anchor])
-
-
-def read_open_token(token: str) -> tuple[str, int, str, str] | None:
+def read_event(signed: str) -> str | None:
+    """The search event a ``/go`` link names, if this site signed it."""
     try:
-        event, position, doc_id, anchor = _opens_serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
+        return _signer(OPEN_SALT).unsign(signed).decode()
+    except (BadSignature, UnicodeDecodeError):
         return None
-    if not all(isinstance(v, str) for v in (event, doc_id, anchor)) or not isinstance(position, int):
-        return None
-    return event, position, doc_id, anchor
 
 
 def record_open(event: str, position: int, doc_id: str) -> None:
@@ -178,6 +200,6 @@ def record_open(event: str, position: int, doc_id: str) -> None:
     now = time.time()
     recorder.add(
         "open",
-        {"id": secrets.token_urlsafe(12), "search": event, "ts": now, "day": day_of(now), "position": position,
+        {"id": new_id(), "search": event, "ts": now, "day": day_of(now), "position": position,
          "doc": doc_id},
     )  # fmt: skip

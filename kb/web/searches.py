@@ -32,10 +32,12 @@ HINTED = 10
 
 @bp.route("/go", methods=["GET", "POST"])
 def go():
-    opened = recording.read_open_token(request.args.get("t", ""))
-    if opened is None or unsafe_path(opened[2]):
+    """``e``: the signed search event, ``p``: the position, ``d``: the document id, ``a``: its anchor."""
+    event = recording.read_event(request.args.get("e", ""))
+    doc_id, anchor = request.args.get("d", ""), request.args.get("a", "")[:300]
+    position = request.args.get("p", type=int)
+    if event is None or not doc_id or unsafe_path(doc_id) or position is None or not 0 < position <= 10_000:
         abort(404)
-    event, position, doc_id, anchor = opened
     recording.record_open(event, position, doc_id)
     if request.method == "POST":  # the ping: nothing to answer
         return "", 204
