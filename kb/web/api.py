@@ -39,7 +39,7 @@ def search():
     svc = service()
     result = svc.search(q, **filters, page=page, limit=min(int_arg("limit", 10), API_MAX_LIMIT))
     took_ms = (time.perf_counter() - started) * 1000
-    recording.record_search(result, q, filters, page, took_ms, "api", svc.languages())
+    recording.record_search(result, q, filters, page, took_ms, "api")
     return result.as_json()
 
 

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 
 from flask import Flask, current_app, request
 from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner
@@ -25,6 +26,7 @@ from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner
 from kb.analytics import masking
 from kb.analytics.store import Recorder, day_of
 from kb.config import Config, ConfigError
+from kb.search.audience import PREVIEW
 from kb.search.known import query_languages
 from kb.search.results import SearchResult
 from kb.web.i18n import ui_language
@@ -57,14 +59,36 @@ def init_app(app: Flask, config: Config) -> None:
             f"analytics.path: cannot write the searches store in {folder}: {error.strerror or error} "
             "(hint: a writable folder on a local disk, or analytics.enabled = false)"
         ) from None
-    app.extensions["kb_analytics"] = Recorder(folder, prepare=prepare, retention_days=config.analytics_retention_days)
+    engine = app.extensions["kb_search"]
+    languages = IndexLanguages(lambda: engine.languages(audience=PREVIEW))
+    app.extensions["kb_analytics"] = Recorder(
+        folder, prepare=functools.partial(prepare, languages=languages), retention_days=config.analytics_retention_days
+    )
 
 
-def prepare(row: dict) -> dict:
+class IndexLanguages:
+    """The index's languages, asked again every few minutes (a new generation may add one), in the
+    recorder's thread: a search does not pay for them. Every document's: a language code is all
+    that is kept of them."""
+
+    def __init__(self, ask: Callable[[], list[str]], seconds: float = 300.0):
+        self.ask, self.seconds, self.value, self.at = ask, seconds, [], -seconds
+
+    def __call__(self) -> list[str]:
+        if time.monotonic() - self.at >= self.seconds:
+            try:
+                self.value = list(self.ask())
+            except Exception:  # no usable index: the language stays unknown, the search is still counted
+                self.value = []
+            self.at = time.monotonic()
+        return self.value
+
+
+def prepare(row: dict, languages: Callable[[], list[str]] = list) -> dict:
     """In the recorder's thread: the query masked, its language guessed (off the request's clock)."""
     row = dict(row)
     query = masking.normalise(row.pop("raw_query", ""))
-    langs = row.pop("index_langs", [])
+    langs = languages()
     words = _WORDS.findall(query)
     found = query_languages(words, langs) if words and langs else []
     row["qlang"] = ",".join(found) if found and len(found) < len(langs) else ""
@@ -150,7 +174,7 @@ def _chain(query: str) -> str | None:
 
 
 def record_search(
-    result: SearchResult, query: str, filters: dict, page: int, took_ms: float, source: str, langs: list[str]
+    result: SearchResult, query: str, filters: dict, page: int, took_ms: float, source: str
 ) -> Recorded | None:
     """Queue one search; returns what the page needs to link to it (None when not recorded)."""
     recorder = recording()
@@ -169,7 +193,6 @@ def record_search(
             "ts": now,
             "day": day_of(now),
             "raw_query": query,
-            "index_langs": list(langs),
             "ui": ui_language(),
             "filters": chosen or None,
             "results": result.total,

@@ -99,7 +99,7 @@ def search():
     svc.complete([entry.primary for entry in shown])
     families.add_translations(shown, svc.family, langs)
     took_ms = (time.perf_counter() - started) * 1000
-    recorded = recording.record_search(result, q, filters, pager.page, took_ms, "page", svc.languages())
+    recorded = recording.record_search(result, q, filters, pager.page, took_ms, "page")
     return render_template(
         "search.html",
         analytics=recorded,
