@@ -22,6 +22,8 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, request
 from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from kb.analytics import masking
 from kb.analytics.store import Recorder, day_of
@@ -29,7 +31,7 @@ from kb.config import Config, ConfigError
 from kb.search.audience import PREVIEW
 from kb.search.known import query_languages
 from kb.search.results import SearchResult
-from kb.web.i18n import ui_language
+from kb.web.i18n import COOKIE, DEFAULT_LANGUAGE
 
 #: User agents of robots: tested in memory, never kept.
 BOTS = re.compile(
@@ -62,7 +64,9 @@ def init_app(app: Flask, config: Config) -> None:
     engine = app.extensions["kb_search"]
     languages = IndexLanguages(lambda: engine.languages(audience=PREVIEW))
     app.extensions["kb_analytics"] = Recorder(
-        folder, prepare=functools.partial(prepare, languages=languages), retention_days=config.analytics_retention_days
+        folder,
+        prepare=functools.partial(prepare, languages=languages, offered=config.languages),
+        retention_days=config.analytics_retention_days,
     )
 
 
@@ -84,9 +88,11 @@ class IndexLanguages:
         return self.value
 
 
-def prepare(row: dict, languages: Callable[[], list[str]] = list) -> dict:
+def prepare(row: dict, languages: Callable[[], list[str]] = list, offered: tuple[str, ...] = ("en",)) -> dict:
     """In the recorder's thread: the query masked, its language guessed (off the request's clock)."""
     row = dict(row)
+    row["day"] = day_of(row["ts"])
+    row["ui"] = ui_language_of(*row.pop("ui_from", (None, "")), offered=offered)
     query = masking.normalise(row.pop("raw_query", ""))
     langs = languages()
     words = _WORDS.findall(query)
@@ -97,6 +103,14 @@ def prepare(row: dict, languages: Callable[[], list[str]] = list) -> dict:
         masked = {name: _filter_value(name, value) for name, value in row["filters"].items()}
         row["filters"] = json.dumps(masked, sort_keys=True)
     return row
+
+
+def ui_language_of(cookie: str | None, accept: str, offered: tuple[str, ...]) -> str:
+    """kb.web.i18n.select_locale's choice, from the two values it reads."""
+    if cookie in offered:
+        return cookie
+    best = parse_accept_header(accept, LanguageAccept).best_match(offered)
+    return best or (DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in offered else offered[0])
 
 
 def _filter_value(name: str, value: str) -> str:
@@ -191,9 +205,10 @@ def record_search(
             "id": event,
             "chain": chain,
             "ts": now,
-            "day": day_of(now),
             "raw_query": query,
-            "ui": ui_language(),
+            # The interface language as kb.web.i18n chooses it, chosen in the recorder's thread (the
+            # header is parsed there, and only the language code is kept).
+            "ui_from": (request.cookies.get(COOKIE), request.headers.get("Accept-Language", "")),
             "filters": chosen or None,
             "results": result.total,
             "via_only": int(bool(hits) and all(hit.via for hit in hits)),
