@@ -316,3 +316,29 @@ def test_kb_analytics_prints_the_same(app, folder, monkeypatch):
     assert '"searches": 1' in result.output
     text = CliRunner().invoke(main, ["analytics"])
     assert text.exit_code == 0 and "1" in text.output
+
+
+def test_a_graceful_exit_writes_what_the_recorder_holds(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time; from pathlib import Path; from kb.analytics import store\n"
+        "r = store.Recorder(Path(sys.argv[1]), batch=1000, interval=600)\n"
+        "[r.add('search', {'id': f'g{i}', 'chain': f'g{i}', 'ts': time.time(), 'day': '2026-01-01', 'query': 'q'})"
+        " for i in range(25)]\n"
+        "sys.exit(0)  # atexit (as on Ctrl+C, SIGTERM in kb serve, a gunicorn worker's exit) flushes\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, cwd=Path(__file__).parent.parent)
+    assert len(store.load(tmp_path).searches) == 25
+
+
+def test_hints_name_near_documents_a_glossary_label_and_a_scaffold(service):
+    from kb.analytics.hints import hints
+    from kb.search.audience import ANONYMOUS
+    from kb.search.view import ReaderView
+
+    found = hints(ReaderView(service, ANONYMOUS), "supported living", "cs")
+    assert {"concept": "supported-living", "label": "supported living", "lang": "en"} in found["labels"]
+    assert found["scaffold"] == "kb new --type guidance --lang cs 'supported living'"
+    assert found["near"] and all(d["url"].startswith("/doc/") for d in found["near"])
