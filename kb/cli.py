@@ -167,7 +167,10 @@ def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int
         summary = run_index(config, full=False)
     elif watch:
         raise click.UsageError(f"content directory not found: {config.content_dir}")
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except ConfigError as exc:  # a setting only the app checks (analytics.path): named, no traceback
+        raise click.UsageError(str(exc)) from None
     watcher = None
     if watch:
         from kb.watch import ContentWatcher

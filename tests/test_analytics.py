@@ -342,3 +342,13 @@ def test_hints_name_near_documents_a_glossary_label_and_a_scaffold(service):
     assert {"concept": "supported-living", "label": "supported living", "lang": "en"} in found["labels"]
     assert found["scaffold"] == "kb new --type guidance --lang cs 'supported living'"
     assert found["near"] and all(d["url"].startswith("/doc/") for d in found["near"])
+
+
+def test_kb_serve_names_a_bad_analytics_path_without_a_traceback(corpus_index, tmp_path, monkeypatch):
+    from kb.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("KB_ANALYTICS_PATH", str(blocker / "analytics"))
+    result = CliRunner().invoke(main, ["serve", "--no-index", "--index", str(corpus_index)])
+    assert result.exit_code == 2 and "analytics.path" in result.output and "Traceback" not in result.output
