@@ -53,3 +53,11 @@ def _cork(req, on):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, int(on))
         except OSError:
             pass  # the client is gone
+
+
+# A worker stopping gracefully (SIGTERM, max_requests recycling, a reload) writes the searches its
+# analytics thread still holds (kb/analytics/store.py); atexit would too, this says it explicitly.
+def worker_exit(server, worker):
+    from kb.analytics.store import close_all
+
+    close_all()

@@ -167,7 +167,10 @@ def serve(content_dir: Path | None, index_dir: Path | None, host: str, port: int
         summary = run_index(config, full=False)
     elif watch:
         raise click.UsageError(f"content directory not found: {config.content_dir}")
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except ConfigError as exc:  # a setting only the app checks (analytics.path): named, no traceback
+        raise click.UsageError(str(exc)) from None
     watcher = None
     if watch:
         from kb.watch import ContentWatcher
@@ -390,6 +393,16 @@ def import_command(
     click.echo(f"{done} imported, {failed} failed{hint}", err=True)
     if failed:
         sys.exit(2)
+
+
+@main.command("analytics")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only searches from this day (YYYY-MM-DD) on.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def analytics_command(since, as_json: bool) -> None:
+    """What readers searched for and did not find (the editors' /editors/searches)."""
+    from kb.analytics.text import render
+
+    click.echo(render(load_config(), since.date() if since else None, as_json))
 
 
 if __name__ == "__main__":

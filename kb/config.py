@@ -106,6 +106,10 @@ class Config:
     auth_client_secret: str = ""
     auth_groups_claim: str = "groups"
     auth_sign_in_url: str = ""
+    analytics_enabled: bool = True
+    analytics_path: Path | None = None  # None: analytics/ beside the index folder (analytics_dir)
+    analytics_min_days: int = 3
+    analytics_retention_days: int = 90
     local: bool = False  # set by `kb serve` (the editor's own machine), never by kb.toml
     config_file: Path | None = None  # the kb.toml read, if any
 
@@ -118,6 +122,11 @@ class Config:
     def limits(self) -> Limits:
         """The document budget the indexer applies (:func:`apply_process_settings` hands it over)."""
         return Limits(**{f.name: getattr(self, "max_" + f.name) for f in fields(Limits)})
+
+    @property
+    def analytics_dir(self) -> Path:
+        """The searches store's folder: ``analytics.path``, else ``analytics/`` beside the index folder."""
+        return Path(self.analytics_path) if self.analytics_path else Path(self.index_dir).parent / "analytics"
 
     @property
     def doc_types(self) -> tuple[str, ...]:

@@ -11,6 +11,8 @@ a warning meant for someone deploying a Flask app; building the server with
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Callable
 
 from flask import Flask
@@ -24,9 +26,16 @@ def serve(app: Flask, host: str, port: int, echo: Callable[[str], None] = print)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     shown = f"[{host}]" if ":" in host else host
     echo(f"Serving the knowledge base on http://{shown}:{server.server_port}/ (Ctrl+C to stop)")
+    if threading.current_thread() is threading.main_thread():
+        # A service manager's stop ends it as Ctrl+C does: atexit hooks run (the searches store writes what it holds).
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -198,6 +198,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("auth.sign_in_url", "auth_sign_in_url", _link,
             "Header mode: where the 401 page's sign-in link points (the proxy's sign-in); empty: no link",
             hint='e.g. "/oauth2/start"'),
+    Setting("analytics.enabled", "analytics_enabled", _boolean,
+            "Record searches for `/editors/searches` and `kb analytics` (masked queries, never who searched)",
+            hint="false records nothing", env="KB_ANALYTICS"),
+    Setting("analytics.path", "analytics_path", _path,
+            "Folder of the searches store, one SQLite file per host (`kb analytics` reads them all)",
+            hint="a writable folder on a local disk", env="KB_ANALYTICS_PATH", is_path=True,
+            shown="`analytics/` beside the index folder"),
+    Setting("analytics.min_days", "analytics_min_days", _integer_at_least(1),
+            "Days on which a query must have been searched before editors see its text (before: counted only)",
+            hint="a whole number ≥ 1; more hides rare, possibly personal queries longer"),
+    Setting("analytics.retention_days", "analytics_retention_days", _integer_at_least(1),
+            "Days single searches and opened results are kept; after that only daily counts per query remain",
+            hint="a whole number ≥ 1"),
 )  # fmt: skip
 BY_KEY = {s.key: s for s in SETTINGS}
 #: Settings whose value is checked even when a program passes it (create_app's dict, an option).

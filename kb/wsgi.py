@@ -51,7 +51,10 @@ if not config.site_url:
 apply_process_settings(config)
 use_compact_dictionaries()
 bound_word_caches(config.word_cache)  # queries of random words must not grow a worker without end
-app = create_app(config)
+try:
+    app = create_app(config)
+except ConfigError as error:  # analytics.path is checked when the app makes its store
+    raise StartupError(f"kb.wsgi: {error}") from None
 
 try:  # each worker opens the index and loads its dictionaries before its first request
     app.extensions["kb_search"].open()

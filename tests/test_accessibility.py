@@ -25,6 +25,7 @@ PAGES = {
     "browse": "/browse",
     "browse-facet": "/browse/topic",
     "editors": "/editors",
+    "searches": "/editors/searches",
     "glossary": "/glossary",
     "concept": "/glossary/supported-living",
 }

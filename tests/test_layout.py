@@ -31,6 +31,7 @@ LAYERS = [
     "kb.settings",
     "kb.config",
     "kb.search",
+    "kb.analytics",
     "kb.publish",
     "kb.watch",
     "kb.web",

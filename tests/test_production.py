@@ -129,7 +129,7 @@ def test_one_log_line_per_request(client, caplog):
     # This thread's requests only: a live server left by an earlier test may finish a long poll meanwhile.
     lines = [r.getMessage() for r in caplog.records if r.name == "kb.request" and r.thread == threading.get_ident()]
     assert len(lines) == 2
-    assert re.fullmatch(r"GET /api/search\?q=lakhatas 200 \d+\.\dms", lines[0])
+    assert re.fullmatch(r"GET /api/search 200 \d+\.\dms", lines[0])  # no query string: what was searched
     assert re.fullmatch(r"GET /no-such-page 404 \d+\.\dms", lines[1])
 
 
@@ -138,8 +138,8 @@ def test_one_log_line_per_request(client, caplog):
     [
         ("/no-such%0d%0aGET /forged 200 1.0ms", "GET /no-such\\x0d\\x0aGET /forged 200 1.0ms 404 "),
         ("/doc/a%0aforged", "GET /doc/a\\x0aforged 404 "),
-        ("/search%0b%1b[31m%7f%c2%85%e2%80%a8?q=x", "GET /search\\x0b\\x1b[31m\\x7f\\x85\\u2028?q=x 404 "),
-        ("/language/en?next=/%0d%0aSet-Cookie:x=1", "GET /language/en?next=/%0d%0aSet-Cookie:x=1 303 "),
+        ("/search%0b%1b[31m%7f%c2%85%e2%80%a8?q=x", "GET /search\\x0b\\x1b[31m\\x7f\\x85\\u2028 404 "),
+        ("/language/en?next=/%0d%0aSet-Cookie:x=1", "GET /language/en 303 "),
         ("/back%5cslash%5cx0a", "GET /back\\x5cslash\\x5cx0a 404 "),
     ],
 )

@@ -37,7 +37,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.extensions["kb_search"] = SearchService(config.index_dir)
 
     from kb.search.updates import UpdatesService
-    from kb.web import api, auth, browse, discovery, feeds, files, glossary, hooks, i18n, site
+    from kb.web import api, auth, browse, discovery, feeds, files, glossary, hooks, i18n, recording, searches, site
 
     i18n.init_app(app)
     app.extensions["kb_updates"] = UpdatesService(app.extensions["kb_search"])
@@ -47,6 +47,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(glossary.bp)
+    app.register_blueprint(searches.bp)
+    recording.init_app(app, config)
     discovery.init_app(app)
     hooks.init_app(app)
     auth.init_app(app)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, abort, current_app, request
 
 from kb.search.facets import FILTER_ARGS
-from kb.web import openapi
+from kb.web import openapi, recording
 from kb.web.site import int_arg, query_arg, service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -31,12 +33,13 @@ _DOC_FIELDS = _DOC_LIST_FIELDS + (
 
 @bp.route("/search")
 def search():
-    result = service().search(
-        query_arg(),
-        **{name: request.args.get(name) or None for name in FILTER_ARGS},
-        page=int_arg("page", 1),
-        limit=min(int_arg("limit", 10), API_MAX_LIMIT),
-    )
+    started = time.perf_counter()
+    q, page = query_arg(), int_arg("page", 1)
+    filters = {name: request.args.get(name) or None for name in FILTER_ARGS}
+    svc = service()
+    result = svc.search(q, **filters, page=page, limit=min(int_arg("limit", 10), API_MAX_LIMIT))
+    took_ms = (time.perf_counter() - started) * 1000
+    recording.record_search(result, q, filters, page, took_ms, "api")
     return result.as_json()
 
 

@@ -153,7 +153,7 @@ def _validators() -> tuple[str, datetime | None] | None:
 
 
 #: ``files.attachment`` has send_file's own validators (the file's, not the index's); ``preview.changes`` waits.
-_NOT_CACHED = {"static", "site.healthz", "files.attachment", "preview.changes"}
+_NOT_CACHED = {"static", "site.healthz", "files.attachment", "preview.changes", "searches.go"}
 
 
 @functools.lru_cache(maxsize=4)
@@ -215,8 +215,8 @@ def index_modified(index_dir: Path) -> datetime | None:
 def _log(response: Response) -> None:
     started = g.get("kb_started")
     took = (time.perf_counter() - started) * 1000 if started else 0.0
-    path = request.full_path if request.query_string else request.path
-    if request.endpoint == "auth.callback":  # its query is a one-time code and state: never written down
-        path = request.path
+    # No query string, ever: it holds what readers searched for (search analytics keep that masked,
+    # kb.analytics) and, on the sign-in callback, a one-time code.
+    path = request.path
     # The decoded path may hold any character a client sent (%0d%0a too): one request, one line.
     log.info("%s %s %s %.1fms", log_safe(request.method), log_safe(path[:300]), response.status_code, took)

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from kb.search import IndexUnavailable, SearchService
 from kb.search.audience import PREVIEW
 from kb.search.view import ReaderView
-from kb.web import families
+from kb.web import families, recording
 from kb.web.auth import current_audience, is_editor
 from kb.web.facets import BY_SLUG, FILTER_ARGS
 from kb.web.i18n import reader_languages, ui_language
@@ -99,8 +99,10 @@ def search():
     svc.complete([entry.primary for entry in shown])
     families.add_translations(shown, svc.family, langs)
     took_ms = (time.perf_counter() - started) * 1000
+    recorded = recording.record_search(result, q, filters, pager.page, took_ms, "page")
     return render_template(
         "search.html",
+        analytics=recorded,
         result=result,
         filters=filters,
         entries=shown,
