@@ -4,7 +4,10 @@ and ``kb index`` after a one-document commit.
     PYTHONPATH=$PWD python bench/history.py                 # pages + index update with this checkout
     PYTHONPATH=/work/pre31 python bench/history.py --index-only   # the index update before the change
 
-A generated git repository: ``--docs`` documents, one of them with ``--versions`` versions.
+A generated git repository: ``--docs`` documents, one of them with ``--versions`` versions;
+with ``--each N``, every document has N versions too (N commits that each change every document):
+
+    PYTHONPATH=$PWD python bench/history.py --docs 10000 --each 20
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def text(title: str, seed: int, paragraphs: int = 12) -> str:
     return f"---\ntitle: {title}\ntype: forum\nlang: hu\n---\n\n" + "\n".join(body)
 
 
-def make_repo(root: Path, docs: int, versions: int) -> None:
+def make_repo(root: Path, docs: int, versions: int, each: int = 1) -> None:
     content = root / "content" / "hu"
     content.mkdir(parents=True)
     git(root, "init", "-q")
@@ -51,6 +54,12 @@ def make_repo(root: Path, docs: int, versions: int) -> None:
         (content / f"d{i:04d}.md").write_text(text(f"Dokumentum {i}", i), "utf-8")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "start")
+    for v in range(1, each):
+        for i in range(docs):
+            extra = f"\n## Változás {v}\n\n" + " ".join(WORDS[(i + v + k) % len(WORDS)] for k in range(30)) + "\n"
+            (content / f"d{i:04d}.md").write_text(text(f"Dokumentum {i}", i) + extra, "utf-8")
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", f"every document, version {v}", day=500 + v)
     for v in range(1, versions):
         (content / "many.md").write_text(text("Sok változat", v), "utf-8")
         git(root, "add", "-A")
@@ -90,6 +99,13 @@ def pages(root: Path, index: Path) -> None:
         client.get("/doc/hu/many/history")
         took.append(time.perf_counter() - started)
     print(f"history page, p95 of 30: {p95(took):.1f} ms (median {statistics.median(took) * 1000:.1f})")
+    took = []
+    for i in range(2, 32):  # other documents' history pages, each opened once
+        started = time.perf_counter()
+        assert client.get(f"/doc/hu/d{i:04d}/history").status_code == 200
+        took.append(time.perf_counter() - started)
+    median = statistics.median(took) * 1000
+    print(f"another document's history page, p95 of 30: {p95(took):.1f} ms (median {median:.1f})")
     commits = subprocess.run(
         ["git", "-C", str(root), "log", "--format=%H", "--", "content/hu/many.md"], capture_output=True, text=True
     ).stdout.split()
@@ -124,10 +140,11 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=300)
     parser.add_argument("--versions", type=int, default=30)
     parser.add_argument("--index-only", action="store_true")
+    parser.add_argument("--each", type=int, default=1, help="versions of every document")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root, index = Path(tmp) / "repo", Path(tmp) / "ix"
-        make_repo(root, args.docs, args.versions)
+        make_repo(root, args.docs, args.versions, args.each)
         from indexer import pipeline
 
         started = time.perf_counter()
