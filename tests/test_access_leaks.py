@@ -117,6 +117,9 @@ def _links(base: str, body: str) -> list[str]:
     return local
 
 
+_TOKENS = re.compile(r'(name="refines" value=")[^"]*|([?&]e=)[^&"]*')
+
+
 def _without_echo(url: str, body: str) -> str:
     """The answer with what the crawler typed taken out (the query box, "no results for ...", links
     that carry the query on, however many times URL-encoded), folded."""
@@ -127,7 +130,8 @@ def _without_echo(url: str, body: str) -> str:
         if value:
             text = unquote_plus(value)
             typed += [text, text.strip('"*'), *text.strip('"').split()]
-    decoded = html.unescape(body)
+    # Signed tokens (search analytics' refinement and event ids) are random letters: a marker may occur in one.
+    decoded = _TOKENS.sub(r"\1", html.unescape(body))
     for _ in range(3):  # a link to the language switcher carries the page's address, encoded again
         decoded = unquote_plus(decoded)
     decoded = folded(decoded)

@@ -21,7 +21,8 @@ class AlignedColumn:
         self._counts: list[int] = []
         for leaf, offset in _leaves(reader):
             self._offsets.append(offset)
-            self._parts.append(leaf.column_reader(name) if leaf.has_column(name) else None)
+            present = name in leaf.schema and leaf.has_column(name)
+            self._parts.append(leaf.column_reader(name) if present else None)
             self._counts.append(leaf.doc_count_all())
 
     def __getitem__(self, docnum: int):

@@ -103,7 +103,7 @@ class HitColumns:
 
 def _read_column(leaf, name: str) -> list[str]:
     """One segment's column as text; the values many documents share (a language, a date) kept once."""
-    if not leaf.has_column(name):
+    if name not in leaf.schema or not leaf.has_column(name):  # an index older than the field (audience)
         return [""] * leaf.doc_count_all()
     share = sys.intern if name != "id" else str
     return [share(text_of(value)) if value else "" for value in leaf.column_reader(name)]
