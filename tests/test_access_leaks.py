@@ -75,6 +75,11 @@ def _seeds(app) -> list[str]:
             urls.append(f"/doc/{doc_id}/history/{commit}?compare={commits(app.config['KB'])[-1]}")
     for doc_id in [*RESTRICTED, *PUBLIC]:
         urls += [f"/doc/{doc_id}/history", f"/doc/{doc_id}/history?on=2020-03-01"]
+    for commit in commits(app.config["KB"]):  # the attachments as they were
+        urls.append(f"/doc/internal/zorbla-protokoll/history/{commit[:12]}/files/zorbl-melleklet.pdf")
+    # The editors' search analytics, and the opened-result redirect with a hidden document's id.
+    urls += ["/editors/searches", "/editors/searches.json", "/editors/searches.csv"]
+    urls += ["/go?e=x&p=1&d=internal/zorbla-protokoll", "/go?e=x&p=1&d=vexnarium-vazlat"]
     urls += ["/", "/search?q=", "/recent", "/feed.xml", "/sitemap.xml", "/robots.txt", "/glossary", "/browse"]
     urls += ["/glossary/support-plan", "/editors", "/healthz", "/api/documents?limit=100", "/api/documents?page=2"]
     for lang in ("hu", "cs", "en", "pl"):
